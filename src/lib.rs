@@ -1,0 +1,1 @@
+//! threatc: a threat-model compiler.
