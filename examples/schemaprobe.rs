@@ -1,0 +1,3 @@
+fn main() {
+    print!("{}", threatc::model::v1::schema_json());
+}

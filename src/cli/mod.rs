@@ -1,0 +1,171 @@
+//! The command line: clap definitions and one module per subcommand. Only this layer
+//! prints.
+
+mod check;
+
+use crate::diag::{self, Diagnostic, OutputFormat};
+use crate::source::SourceMap;
+use clap::{Parser, Subcommand};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+/// Exit codes. Documented in README and `--help`.
+pub mod exit {
+    /// Success.
+    pub const OK: i32 = 0;
+    /// The run worked but found what the user asked to fail on (unmet targets with
+    /// `--fail-under-targets`, a coverage regression with `--fail-on-regression`).
+    pub const FINDINGS: i32 = 1;
+    /// The model (or an imported rule file under `--deny import-errors`) is invalid.
+    pub const INVALID: i32 = 2;
+    /// Usage or I/O error: bad arguments, unreadable input, unwritable output.
+    pub const USAGE: i32 = 3;
+    /// A bug in threatc.
+    pub const INTERNAL: i32 = 4;
+}
+
+const AFTER_HELP: &str = "\
+Exit codes:
+  0  success
+  1  findings you asked to fail on (--fail-under-targets, --fail-on-regression)
+  2  invalid model: the diagnostics say where
+  3  usage or I/O error (bad arguments, unreadable input, unwritable output)
+  4  internal error (a bug: please report it)";
+
+/// threatc compiles a declarative ATT&CK threat model into Navigator layers, gap tables
+/// and a prioritised detection plan.
+#[derive(Parser, Debug)]
+#[command(name = "threatc", version, about, after_help = AFTER_HELP, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(clap::Args, Debug, Clone)]
+pub struct GlobalArgs {
+    /// Use this ATT&CK STIX bundle instead of the embedded v18.1 catalog (e.g. a v19
+    /// release).
+    #[arg(long, global = true, env = "THREATC_ATTACK_DATA", value_name = "FILE")]
+    pub attack_data: Option<PathBuf>,
+    /// The release of --attack-data when its file name does not say (e.g. 19.0).
+    #[arg(long, global = true, value_name = "VERSION")]
+    pub attack_release: Option<String>,
+    /// Colour: auto, always or never.
+    #[arg(long, global = true, default_value = "auto", value_name = "WHEN")]
+    pub color: ColorChoice,
+    /// Let include and import paths leave the repository root.
+    #[arg(long, global = true)]
+    pub allow_outside_root: bool,
+}
+
+/// When to colour output.
+#[derive(Clone, Copy, Debug, clap::ValueEnum, PartialEq, Eq)]
+pub enum ColorChoice {
+    /// When stderr is a terminal.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Validate models without writing anything.
+    Check(check::CheckArgs),
+    /// Print the JSON Schema of model format v1.
+    Schema(SchemaArgs),
+}
+
+/// `threatc schema`.
+#[derive(clap::Args, Debug)]
+pub struct SchemaArgs {
+    /// Which schema: model (default), report or layer.
+    #[arg(value_enum, default_value = "model")]
+    pub which: SchemaKind,
+}
+
+/// Schemas threatc publishes.
+#[derive(Clone, Copy, Debug, clap::ValueEnum, PartialEq, Eq)]
+pub enum SchemaKind {
+    /// The model format v1.
+    Model,
+}
+
+/// What a subcommand hands back to `main`.
+pub struct Ctx {
+    pub global: GlobalArgs,
+    pub sources: SourceMap,
+}
+
+impl Ctx {
+    fn color(&self) -> bool {
+        match self.global.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+            }
+        }
+    }
+
+    /// Prints diagnostics in the chosen format: human and GitHub to stderr, JSON and
+    /// SARIF to stdout.
+    pub fn report(&self, diags: &[&Diagnostic], format: OutputFormat) {
+        match format {
+            OutputFormat::Human => {
+                let text = diag::render_human(diags, &self.sources, self.color());
+                let _ = std::io::stderr().write_all(text.as_bytes());
+            }
+            OutputFormat::Json => print_out(&diag::render_json(diags, &self.sources)),
+            OutputFormat::Sarif => print_out(&diag::render_sarif(diags, &self.sources)),
+            OutputFormat::Github => print_out(&diag::render_github(diags, &self.sources)),
+        }
+    }
+}
+
+/// Writes to stdout, ignoring a closed pipe.
+pub fn print_out(s: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(s.as_bytes());
+    let _ = out.flush();
+}
+
+/// Writes a line to stderr.
+pub fn eprint_line(s: &str) {
+    let _ = writeln!(std::io::stderr(), "{s}");
+}
+
+/// Runs the CLI; returns the exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    exit::OK
+                }
+                _ => exit::USAGE,
+            };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let mut ctx = Ctx {
+        global: cli.global.clone(),
+        sources: SourceMap::new(),
+    };
+    match cli.command {
+        Command::Check(a) => check::run(&mut ctx, &a),
+        Command::Schema(a) => {
+            match a.which {
+                SchemaKind::Model => print_out(&crate::model::v1::schema_json()),
+            }
+            exit::OK
+        }
+    }
+}

@@ -1,0 +1,274 @@
+//! Renderers: human (miette), JSON, SARIF 2.1.0 and GitHub workflow commands.
+
+use super::{Diagnostic, Severity};
+use crate::source::{SourceMap, Span};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource};
+use serde_json::{json, Value};
+
+/// How diagnostics (and command summaries) are printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum OutputFormat {
+    /// Human-readable text with labelled source snippets.
+    #[default]
+    Human,
+    /// One JSON document.
+    Json,
+    /// SARIF 2.1.0, for code-scanning services.
+    Sarif,
+    /// GitHub Actions workflow commands (`::error file=…,line=…::`).
+    Github,
+}
+
+fn location_json(sources: &SourceMap, span: Span) -> Value {
+    let Some(f) = sources.get(span.file) else {
+        return Value::Null;
+    };
+    let (line, column) = f.line_col(span.start as usize);
+    let (end_line, end_column) = f.line_col(span.end());
+    json!({
+        "file": f.name,
+        "line": line,
+        "column": column,
+        "end_line": end_line,
+        "end_column": end_column,
+    })
+}
+
+/// Diagnostics as one JSON document (stable key order).
+pub fn render_json(diags: &[&Diagnostic], sources: &SourceMap) -> String {
+    let items: Vec<Value> = diags
+        .iter()
+        .map(|d| {
+            let mut o = serde_json::Map::new();
+            o.insert("severity".into(), json!(d.severity.as_str()));
+            o.insert("code".into(), json!(d.code));
+            o.insert("message".into(), json!(d.message));
+            if let Some(p) = d.primary() {
+                if let Value::Object(loc) = location_json(sources, p) {
+                    o.extend(loc);
+                }
+            }
+            let labels: Vec<Value> = d
+                .labels
+                .iter()
+                .map(|l| {
+                    let mut v = location_json(sources, l.span);
+                    if let Value::Object(m) = &mut v {
+                        m.insert("message".into(), json!(l.message));
+                    }
+                    v
+                })
+                .collect();
+            o.insert("labels".into(), Value::Array(labels));
+            o.insert("help".into(), json!(d.help));
+            Value::Object(o)
+        })
+        .collect();
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    let warnings = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .count();
+    let doc = json!({ "diagnostics": items, "errors": errors, "warnings": warnings });
+    serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+}
+
+/// Diagnostics as text with labelled snippets. `color` adds ANSI colours.
+pub fn render_human(diags: &[&Diagnostic], sources: &SourceMap, color: bool) -> String {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_links(false)
+        .with_context_lines(1);
+    let mut out = String::new();
+    for d in diags {
+        out.push_str(&render_one(&handler, d, sources));
+        out.push('\n');
+    }
+    out
+}
+
+fn render_one(handler: &GraphicalReportHandler, d: &Diagnostic, sources: &SourceMap) -> String {
+    let severity = match d.severity {
+        Severity::Error => miette::Severity::Error,
+        Severity::Warning => miette::Severity::Warning,
+        Severity::Note => miette::Severity::Advice,
+    };
+    let primary_file = d.primary().map(|s| s.file);
+    let mut md = MietteDiagnostic::new(d.message.clone())
+        .with_code(d.code)
+        .with_severity(severity);
+    let mut elsewhere = Vec::new();
+    for (i, l) in d.labels.iter().enumerate() {
+        if Some(l.span.file) == primary_file {
+            let text = (!l.message.is_empty()).then(|| l.message.clone());
+            let span = (l.span.start as usize, l.span.len as usize);
+            let ls = if i == 0 {
+                LabeledSpan::new_primary_with_span(text, span)
+            } else {
+                LabeledSpan::new_with_span(text, span)
+            };
+            md = md.and_label(ls);
+        } else if let Some((name, line, col)) = sources.locate(l.span) {
+            elsewhere.push(format!("{name}:{line}:{col}: {}", l.message));
+        }
+    }
+    let mut help = d.help.clone().unwrap_or_default();
+    for e in elsewhere {
+        if !help.is_empty() {
+            help.push('\n');
+        }
+        help.push_str("see ");
+        help.push_str(&e);
+    }
+    if !help.is_empty() {
+        md = md.with_help(help);
+    }
+    let mut out = String::new();
+    let file = primary_file.and_then(|f| sources.get(f));
+    let result = match file {
+        Some(f) => {
+            let report = miette::Report::new(md)
+                .with_source_code(NamedSource::new(f.name.clone(), f.text.to_string()));
+            handler.render_report(&mut out, report.as_ref())
+        }
+        None => handler.render_report(&mut out, &md),
+    };
+    if result.is_err() {
+        out = format!("{}[{}]: {}\n", d.severity.as_str(), d.code, d.message);
+    }
+    out
+}
+
+fn escape_property(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+        .replace(':', "%3A")
+        .replace(',', "%2C")
+}
+
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Diagnostics as GitHub Actions workflow commands, one per line.
+pub fn render_github(diags: &[&Diagnostic], sources: &SourceMap) -> String {
+    let mut out = String::new();
+    for d in diags {
+        let cmd = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "notice",
+        };
+        let mut props = vec![format!("title={}", escape_property(d.code))];
+        if let Some(span) = d.primary() {
+            if let Some(f) = sources.get(span.file) {
+                let (line, col) = f.line_col(span.start as usize);
+                let (end_line, end_col) = f.line_col(span.end());
+                props.insert(0, format!("file={}", escape_property(&f.name)));
+                props.insert(1, format!("line={line}"));
+                props.insert(2, format!("col={col}"));
+                props.insert(3, format!("endLine={end_line}"));
+                if end_line == line {
+                    props.insert(4, format!("endColumn={end_col}"));
+                }
+            }
+        }
+        let mut msg = d.message.clone();
+        if let Some(h) = &d.help {
+            msg.push_str("\nhelp: ");
+            msg.push_str(h);
+        }
+        out.push_str(&format!(
+            "::{cmd} {}::{}\n",
+            props.join(","),
+            escape_data(&msg)
+        ));
+    }
+    out
+}
+
+/// Diagnostics as a SARIF 2.1.0 log with one run.
+pub fn render_sarif(diags: &[&Diagnostic], sources: &SourceMap) -> String {
+    let mut rule_ids: Vec<&str> = diags.iter().map(|d| d.code).collect();
+    rule_ids.sort_unstable();
+    rule_ids.dedup();
+    let rules: Vec<Value> = rule_ids
+        .iter()
+        .map(|id| {
+            let info = super::CODES.iter().find(|c| c.code == *id);
+            let text = info.map(|c| c.meaning).unwrap_or(id);
+            json!({
+                "id": id,
+                "name": id,
+                "shortDescription": { "text": text },
+                "helpUri": format!("https://github.com/threatc/threatc#diagnostic-codes"),
+            })
+        })
+        .collect();
+    let results: Vec<Value> = diags
+        .iter()
+        .map(|d| {
+            let level = match d.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+                Severity::Note => "note",
+            };
+            let mut text = d.message.clone();
+            if let Some(h) = &d.help {
+                text.push_str(" (help: ");
+                text.push_str(h);
+                text.push(')');
+            }
+            let locations: Vec<Value> = d
+                .primary()
+                .and_then(|span| {
+                    let f = sources.get(span.file)?;
+                    let (line, col) = f.line_col(span.start as usize);
+                    let (end_line, end_col) = f.line_col(span.end());
+                    Some(json!({
+                        "physicalLocation": {
+                            "artifactLocation": { "uri": f.name.replace('\\', "/") },
+                            "region": {
+                                "startLine": line,
+                                "startColumn": col,
+                                "endLine": end_line,
+                                "endColumn": end_col.max(col + usize::from(end_line == line && end_col == col)),
+                            }
+                        }
+                    }))
+                })
+                .into_iter()
+                .collect();
+            let rule_index = rule_ids.iter().position(|r| *r == d.code).unwrap_or(0);
+            json!({
+                "ruleId": d.code,
+                "ruleIndex": rule_index,
+                "level": level,
+                "message": { "text": text },
+                "locations": locations,
+            })
+        })
+        .collect();
+    let doc = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "threatc",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://github.com/threatc/threatc",
+                "rules": rules,
+            }},
+            "results": results,
+        }]
+    });
+    serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+}

@@ -1,0 +1,377 @@
+//! Schema validation: the model's JSON Schema (generated from the v1 types) checked
+//! with `jsonschema`, each error turned into a diagnostic at the offending node.
+
+use super::yaml::{Node, Value};
+use crate::diag::Diagnostic;
+use crate::source::Span;
+use jsonschema::error::ValidationErrorKind;
+use serde_json::Value as J;
+use std::sync::OnceLock;
+
+struct Compiled {
+    schema: J,
+    validator: jsonschema::Validator,
+}
+
+fn compiled() -> Option<&'static Compiled> {
+    static C: OnceLock<Option<Compiled>> = OnceLock::new();
+    C.get_or_init(|| {
+        let schema: J = serde_json::from_str(&super::v1::schema_json()).ok()?;
+        let validator = jsonschema::options()
+            .should_validate_formats(false)
+            .build(&schema)
+            .ok()?;
+        Some(Compiled { schema, validator })
+    })
+    .as_ref()
+}
+
+/// Validates a parsed file against the model schema; returns all problems.
+pub fn validate(root: &Node) -> Vec<Diagnostic> {
+    let Some(c) = compiled() else {
+        return vec![Diagnostic::error(
+            "schema-value",
+            "internal error: the model schema did not compile",
+        )];
+    };
+    let json = root.to_json();
+    let mut out = Vec::new();
+    for e in c.validator.iter_errors(&json) {
+        out.extend(convert(c, root, &e));
+    }
+    out.sort_by_key(|d| d.primary().map(|s| s.start));
+    out.dedup_by(|a, b| a.message == b.message && a.primary() == b.primary());
+    out
+}
+
+fn json_type(v: &J) -> &'static str {
+    match v {
+        J::Null => "null",
+        J::Bool(_) => "a boolean",
+        J::Number(n) if n.is_i64() || n.is_u64() => "an integer",
+        J::Number(_) => "a number",
+        J::String(_) => "a string",
+        J::Array(_) => "a list",
+        J::Object(_) => "a mapping",
+    }
+}
+
+fn type_word(t: &str) -> &'static str {
+    match t {
+        "string" => "a string",
+        "integer" => "an integer",
+        "number" => "a number",
+        "boolean" => "a boolean (true or false)",
+        "array" => "a list",
+        "object" => "a mapping",
+        "null" => "null",
+        _ => "a value",
+    }
+}
+
+/// The schema object that the keyword at `schema_path` belongs to, following `$ref`s.
+fn schema_at<'a>(schema: &'a J, evaluation_path: &str) -> Option<&'a J> {
+    let mut cur = schema;
+    let segs: Vec<String> = evaluation_path
+        .split('/')
+        .skip(1)
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect();
+    // Drop the final keyword itself.
+    let upto = segs.len().saturating_sub(1);
+    for seg in segs.iter().take(upto) {
+        if seg == "$ref" {
+            let r = cur.get("$ref")?.as_str()?;
+            cur = resolve_ref(schema, r)?;
+            continue;
+        }
+        cur = match cur {
+            J::Object(m) => m.get(seg.as_str())?,
+            J::Array(a) => a.get(seg.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    if let Some(r) = cur.get("$ref").and_then(J::as_str) {
+        if cur.get("properties").is_none() {
+            return resolve_ref(schema, r);
+        }
+    }
+    Some(cur)
+}
+
+fn resolve_ref<'a>(schema: &'a J, r: &str) -> Option<&'a J> {
+    let path = r.strip_prefix('#')?;
+    schema.pointer(path)
+}
+
+fn property_names(s: &J) -> Vec<String> {
+    s.get("properties")
+        .and_then(J::as_object)
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+fn nearest<'a>(word: &str, candidates: &'a [String]) -> Option<&'a String> {
+    candidates
+        .iter()
+        .map(|c| {
+            (
+                strsim::damerau_levenshtein(&word.to_lowercase(), &c.to_lowercase()),
+                c,
+            )
+        })
+        .filter(|(d, c)| *d <= 2.max(c.len() / 3))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+fn key_span(node: &Node, key: &str) -> Span {
+    match &node.value {
+        Value::Map(entries) => entries
+            .iter()
+            .find(|(k, _)| k.key_text() == key)
+            .map(|(k, _)| k.span)
+            .unwrap_or(node.span),
+        _ => node.span,
+    }
+}
+
+fn last_segment(pointer: &str) -> String {
+    pointer
+        .rsplit('/')
+        .next()
+        .unwrap_or("")
+        .replace("~1", "/")
+        .replace("~0", "~")
+}
+
+fn convert(c: &Compiled, root: &Node, e: &jsonschema::ValidationError<'_>) -> Vec<Diagnostic> {
+    let ipath = e.instance_path().as_str().to_string();
+    let node = root.at_pointer(&ipath);
+    let field = last_segment(&ipath);
+    let eval = e.evaluation_path().as_str().to_string();
+    match e.kind() {
+        ValidationErrorKind::AdditionalProperties { unexpected } => {
+            let allowed = schema_at(&c.schema, &eval)
+                .map(property_names)
+                .unwrap_or_default();
+            unexpected
+                .iter()
+                .map(|k| {
+                    let mut d =
+                        Diagnostic::error("schema-unknown-key", format!("unknown key `{k}`"))
+                            .with_label(key_span(node, k), "not a key of this section");
+                    let help = match nearest(k, &allowed) {
+                        Some(n) => format!("did you mean `{n}`?"),
+                        None if !allowed.is_empty() => {
+                            format!("the keys here are: {}", allowed.join(", "))
+                        }
+                        None => String::new(),
+                    };
+                    if !help.is_empty() {
+                        d = d.with_help(help);
+                    }
+                    d
+                })
+                .collect()
+        }
+        ValidationErrorKind::Required { property } => {
+            let p = property.as_str().unwrap_or("?");
+            let section = if ipath.is_empty() {
+                "the model".to_string()
+            } else {
+                format!("`{field}`")
+            };
+            let where_ = if field.parse::<usize>().is_ok() {
+                "this entry".to_string()
+            } else {
+                section
+            };
+            vec![Diagnostic::error(
+                "schema-missing-key",
+                format!("missing required key `{p}` in {where_}"),
+            )
+            .with_label(node.span, format!("`{p}` is required here"))]
+        }
+        ValidationErrorKind::Type { kind } => {
+            let expected = match kind {
+                jsonschema::error::TypeKind::Single(t) => type_word(&t.to_string()).to_string(),
+                jsonschema::error::TypeKind::Multiple(ts) => {
+                    let v: Vec<&str> = ts.iter().map(|t| type_word(&t.to_string())).collect();
+                    v.join(" or ")
+                }
+            };
+            let found = json_type(e.instance());
+            let mut d =
+                Diagnostic::error("schema-type", format!("expected {expected}, found {found}"))
+                    .with_label(node.span, format!("`{field}` must be {expected}"));
+            if found == "a string" && expected.contains("boolean") {
+                d = d.with_help("booleans are written `true` or `false` (YAML 1.2); `yes`, `no`, `on` and `off` are strings");
+            } else if found == "null" {
+                d = d.with_help("the value is empty; write a value or remove the key");
+            } else if found == "a string" && expected.contains("list") {
+                d = d.with_help(format!(
+                    "write a list: `{field}: [{}]`",
+                    node.as_str().unwrap_or("…")
+                ));
+            }
+            vec![d]
+        }
+        ValidationErrorKind::Enum { options } => {
+            let opts: Vec<String> = options
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|o| o.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
+            vec![enum_error(node, &field, e.instance(), &opts)]
+        }
+        ValidationErrorKind::Pattern { .. } => {
+            let given = e.instance().as_str().unwrap_or("");
+            let help = if field == "name" {
+                "a model name is a slug: lower-case letters, digits, `-`, `_` and `.`, starting with a letter or digit".to_string()
+            } else {
+                "ids start with a letter or digit and use letters, digits, `.`, `_` and `-` (rule ids also `:` and `/`), at most 64 characters (rules 128)".to_string()
+            };
+            vec![Diagnostic::error(
+                "schema-value",
+                format!("`{given}` is not a valid {}", field_noun(&field)),
+            )
+            .with_label(node.span, "wrong shape")
+            .with_help(help)]
+        }
+        ValidationErrorKind::Minimum { limit }
+        | ValidationErrorKind::ExclusiveMinimum { limit } => {
+            if ipath == "/threatc" {
+                return vec![unsupported_version(node)];
+            }
+            vec![Diagnostic::error(
+                "schema-value",
+                format!(
+                    "`{}` is below the minimum of {limit} for `{field}`",
+                    e.instance()
+                ),
+            )
+            .with_label(node.span, "too small")]
+        }
+        ValidationErrorKind::Maximum { limit }
+        | ValidationErrorKind::ExclusiveMaximum { limit } => {
+            if ipath == "/threatc" {
+                return vec![unsupported_version(node)];
+            }
+            vec![Diagnostic::error(
+                "schema-value",
+                format!(
+                    "`{}` is above the maximum of {limit} for `{field}`",
+                    e.instance()
+                ),
+            )
+            .with_label(node.span, "too large")]
+        }
+        ValidationErrorKind::Format { format } => vec![Diagnostic::error(
+            "schema-value",
+            format!("`{}` is not a valid {format}", e.instance()),
+        )
+        .with_label(node.span, "")],
+        ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } => {
+            // A list of constants (an enum with documented variants): an enum error.
+            let consts: Option<Vec<String>> = context
+                .iter()
+                .map(|b| match b.as_slice() {
+                    [one] => match one.kind() {
+                        ValidationErrorKind::Constant { expected_value } => {
+                            expected_value.as_str().map(str::to_string)
+                        }
+                        _ => None,
+                    },
+                    _ => None,
+                })
+                .collect();
+            if let Some(opts) = consts.filter(|o| !o.is_empty()) {
+                return vec![enum_error(node, &field, e.instance(), &opts)];
+            }
+            // Otherwise report the branch that got furthest: errors deeper in the value,
+            // else errors that are not a type mismatch of the value itself.
+            let score = |b: &Vec<jsonschema::ValidationError<'static>>| -> u8 {
+                if b.iter()
+                    .any(|be| be.instance_path().as_str().len() > ipath.len())
+                {
+                    2
+                } else if b.iter().all(|be| {
+                    !(be.instance_path().as_str() == ipath
+                        && matches!(be.kind(), ValidationErrorKind::Type { .. }))
+                }) {
+                    1
+                } else {
+                    0
+                }
+            };
+            if let Some(best) = context
+                .iter()
+                .filter(|b| !b.is_empty())
+                .max_by_key(|b| score(b))
+            {
+                if score(best) > 0 {
+                    return best.iter().flat_map(|be| convert(c, root, be)).collect();
+                }
+            }
+            let found = json_type(e.instance());
+            vec![
+                Diagnostic::error("schema-type", format!("`{field}` cannot be {found}"))
+                    .with_label(node.span, "wrong type")
+                    .with_help(status_help(&field)),
+            ]
+        }
+        _ => {
+            let msg = super::yaml::lowercase_first(&e.to_string());
+            vec![Diagnostic::error("schema-value", msg).with_label(node.span, "")]
+        }
+    }
+}
+
+fn enum_error(node: &Node, field: &str, instance: &J, opts: &[String]) -> Diagnostic {
+    let given = instance
+        .as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| instance.to_string());
+    let mut d = Diagnostic::error(
+        "schema-value",
+        format!("`{given}` is not a valid {}", field_noun(field)),
+    )
+    .with_label(node.span, format!("expected one of: {}", opts.join(", ")));
+    if let Some(n) = nearest(&given, opts) {
+        d = d.with_help(format!("did you mean `{n}`?"));
+    }
+    d
+}
+
+fn status_help(field: &str) -> String {
+    if field == "status" {
+        "an inline rule's status is one of production, testing, planned, retired; an import's is a mapping such as `{stable: production, test: testing}`".into()
+    } else {
+        "see schemas/threatc-model-v1.schema.json for what this key takes".into()
+    }
+}
+
+fn unsupported_version(node: &Node) -> Diagnostic {
+    let found = match &node.value {
+        Value::Int(i) => i.to_string(),
+        _ => node.key_text(),
+    };
+    Diagnostic::error(
+        "unsupported-version",
+        format!("model format version `{found}` is not supported"),
+    )
+    .with_label(node.span, "this threatc reads format 1")
+    .with_help("write `threatc: 1`, or upgrade threatc")
+}
+
+fn field_noun(field: &str) -> String {
+    if field.parse::<usize>().is_ok() {
+        "value".into()
+    } else {
+        format!("`{field}`")
+    }
+}

@@ -1,0 +1,495 @@
+//! Model format v1: the types a model file deserializes into. Their doc comments
+//! become the descriptions of `schemas/threatc-model-v1.schema.json`.
+
+use crate::source::Spanned;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// A threatc model file, format v1: the root model, or a fragment it includes.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "threatc model, format v1")]
+pub struct ModelFile {
+    /// Model format version; this threatc reads format 1.
+    #[schemars(range(min = 1, max = 1))]
+    pub threatc: Spanned<u64>,
+    /// What the model is and who owns it. Required in the root model, not allowed in fragments.
+    #[serde(default)]
+    pub model: Option<Spanned<ModelMeta>>,
+    /// Fragment files whose actors, assets, rules, targets and plan notes are added to this
+    /// model. Paths are relative to the including file.
+    #[serde(default)]
+    pub include: Vec<Spanned<String>>,
+    /// The ATT&CK knowledge base the model is written against.
+    #[serde(default)]
+    pub attack: Option<Spanned<AttackSection>>,
+    /// The adversaries the model defends against.
+    #[serde(default)]
+    pub actors: Vec<Spanned<Actor>>,
+    /// What the team defends.
+    #[serde(default)]
+    pub assets: Vec<Spanned<Asset>>,
+    /// The detection inventory: inline rules and imports of rule files.
+    #[serde(default)]
+    pub rules: Vec<Spanned<RuleEntry>>,
+    /// Coverage the team commits to, by when.
+    #[serde(default)]
+    pub targets: Vec<Spanned<Target>>,
+    /// How coverage is counted.
+    #[serde(default)]
+    pub coverage: Option<Spanned<CoverageSettings>>,
+    /// Settings and notes for the remediation plan.
+    #[serde(default)]
+    pub plan: Option<Spanned<PlanSettings>>,
+}
+
+/// What the model is.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ModelMeta {
+    /// Short name: lower-case letters, digits, `-`, `_` and `.`.
+    #[schemars(regex(pattern = r"^[a-z0-9][a-z0-9._-]{0,63}$"))]
+    pub name: Spanned<String>,
+    /// Human title shown in reports.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// The model's own version, free text (quote it: "2026.11").
+    #[serde(default)]
+    pub version: Option<Spanned<Scalar>>,
+    /// Who owns the model (a team or an address).
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// Date of the assessment (YYYY-MM-DD); due dates count from it.
+    #[serde(default)]
+    pub assessed: Option<Spanned<Scalar>>,
+    /// Free text.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// A string or a number written where text is meant (`version: 2026.11`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum Scalar {
+    /// Text.
+    Text(String),
+    /// A whole number.
+    Int(i64),
+    /// A number.
+    Float(f64),
+}
+
+impl JsonSchema for Scalar {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Scalar".into()
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": ["string", "number"] })
+    }
+}
+
+impl Scalar {
+    /// The value as text.
+    pub fn text(&self) -> String {
+        match self {
+            Scalar::Text(s) => s.clone(),
+            Scalar::Int(i) => i.to_string(),
+            Scalar::Float(f) => f.to_string(),
+        }
+    }
+}
+
+/// The ATT&CK knowledge base.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttackSection {
+    /// ATT&CK domain.
+    #[serde(default)]
+    pub domain: Option<Spanned<DomainName>>,
+    /// The ATT&CK release the model is written against, e.g. "18.1".
+    #[serde(default)]
+    pub version: Option<Spanned<Scalar>>,
+    /// A STIX bundle file to use instead of the embedded catalog (relative to the model);
+    /// `--attack-data` overrides it.
+    #[serde(default)]
+    pub data: Option<Spanned<String>>,
+}
+
+/// ATT&CK domain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum DomainName {
+    /// Enterprise ATT&CK.
+    Enterprise,
+    /// Mobile ATT&CK.
+    Mobile,
+    /// ATT&CK for ICS.
+    Ics,
+}
+
+/// An adversary: an ATT&CK group (`group:`) or the team's own intelligence (`id:` with
+/// `techniques:`).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Actor {
+    /// An ATT&CK group by name, alias or ID (FIN7, Carbanak, G0046).
+    #[serde(default)]
+    pub group: Option<Spanned<String>>,
+    /// The actor's id in this model. Required for a custom actor; for a group it defaults to
+    /// the group's name in lower case with `-` for spaces (`lazarus-group`).
+    #[serde(default)]
+    #[schemars(regex(pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"))]
+    pub id: Option<Spanned<String>>,
+    /// Display name (custom actors).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Free text.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The techniques of a custom actor.
+    #[serde(default)]
+    pub techniques: Option<Vec<Spanned<String>>>,
+    /// How much this actor matters (default 1).
+    #[serde(default)]
+    #[schemars(range(min = 0.0, max = 1000.0))]
+    pub weight: Option<Spanned<f64>>,
+    /// Also count the techniques of the group's software (default false).
+    #[serde(default)]
+    pub software: Option<bool>,
+    /// Techniques to add from local intelligence.
+    #[serde(default)]
+    pub add: Vec<Spanned<String>>,
+    /// Techniques to remove (not relevant to this organisation).
+    #[serde(default)]
+    pub remove: Vec<Spanned<String>>,
+}
+
+/// Something the team defends.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Asset {
+    /// The asset's id.
+    #[schemars(regex(pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"))]
+    pub id: Spanned<String>,
+    /// Display name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// ATT&CK platform names of the model's domain (Windows, Linux, macOS, IaaS, SaaS, …).
+    pub platforms: Vec<Spanned<String>>,
+    /// How critical the asset is (default medium).
+    #[serde(default)]
+    pub criticality: Option<Spanned<Criticality>>,
+    /// Free text.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// Asset criticality.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, JsonSchema, serde::Serialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Criticality {
+    /// Low.
+    Low,
+    /// Medium.
+    Medium,
+    /// High.
+    High,
+    /// Critical.
+    Critical,
+}
+
+/// A detection rule written inline (`id`, `techniques`) or an import of rule files
+/// (`import`, `path`).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleEntry {
+    /// The rule's id (inline rules).
+    #[serde(default)]
+    #[schemars(regex(pattern = r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$"))]
+    pub id: Option<Spanned<String>>,
+    /// The rule's name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// ATT&CK technique ids the rule detects (T1003.006).
+    #[serde(default)]
+    pub techniques: Option<Vec<Spanned<String>>>,
+    /// Inline rule: its status (default production). Import: a map from the source's
+    /// statuses to model statuses (`{stable: production, test: testing}`).
+    #[serde(default)]
+    pub status: Option<Spanned<StatusSpec>>,
+    /// Assets the rule applies to (default: all).
+    #[serde(default)]
+    pub assets: Option<Vec<Spanned<String>>>,
+    /// Who maintains the rule.
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// Free text.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Import: the format of the rule files.
+    #[serde(default)]
+    pub import: Option<Spanned<ImportFormat>>,
+    /// Import: a file, a folder (read recursively) or a glob, relative to this model file.
+    #[serde(default)]
+    pub path: Option<Spanned<String>>,
+    /// Import: globs of files to leave out, relative to this model file.
+    #[serde(default)]
+    pub exclude: Vec<Spanned<String>>,
+    /// Import: count a revoked technique id as the technique that replaced it (default false).
+    #[serde(default)]
+    pub follow_revoked: Option<bool>,
+}
+
+/// A rule's status, or for an import a mapping of source statuses.
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum StatusSpec {
+    /// One status.
+    One(RuleStatus),
+    /// Source status → model status.
+    Map(BTreeMap<String, RuleStatus>),
+}
+
+/// A rule's life-cycle status.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Deserialize,
+    JsonSchema,
+    serde::Serialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleStatus {
+    /// Deployed and alerting.
+    Production,
+    /// Deployed, being tuned.
+    Testing,
+    /// Not built yet.
+    Planned,
+    /// Switched off.
+    Retired,
+}
+
+impl RuleStatus {
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleStatus::Production => "production",
+            RuleStatus::Testing => "testing",
+            RuleStatus::Planned => "planned",
+            RuleStatus::Retired => "retired",
+        }
+    }
+}
+
+/// Rule file formats threatc imports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ImportFormat {
+    /// Sigma rules (YAML).
+    Sigma,
+    /// Splunk ESCU detections (YAML).
+    Splunk,
+    /// Elastic detection-rules (TOML).
+    Elastic,
+    /// An ATT&CK Navigator layer (JSON).
+    Navigator,
+    /// A CSV inventory.
+    Csv,
+}
+
+/// A coverage commitment.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    /// The target's id.
+    #[schemars(regex(pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"))]
+    pub id: Spanned<String>,
+    /// Actors it is about, by actor id, group name, alias or ID (default: all actors).
+    #[serde(default)]
+    pub actors: Option<Vec<Spanned<String>>>,
+    /// The share of in-scope techniques to cover: `80%` or `0.8`.
+    pub coverage: Spanned<Scalar>,
+    /// Measure the share weighted by actor weight (default false: plain share).
+    #[serde(default)]
+    pub weighted: Option<bool>,
+    /// Due date (YYYY-MM-DD).
+    #[serde(default)]
+    pub by: Option<Spanned<Scalar>>,
+    /// Free text.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// How coverage is counted.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CoverageSettings {
+    /// Rule statuses that count as coverage (default: production).
+    #[serde(default)]
+    pub count: Option<Vec<Spanned<RuleStatus>>>,
+    /// How rules on parents and sub-techniques meet actor techniques (default exact).
+    #[serde(default)]
+    pub subtechniques: Option<Spanned<SubtechniqueMode>>,
+}
+
+/// How parent techniques and sub-techniques meet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SubtechniqueMode {
+    /// A rule covers exactly the ids it names.
+    #[default]
+    Exact,
+    /// A rule on a parent technique (T1059) also covers its sub-techniques (T1059.001).
+    ParentCoversSub,
+    /// A rule on a sub-technique (T1059.001) also covers its parent (T1059).
+    SubCoversParent,
+    /// Both of the above.
+    Both,
+}
+
+impl SubtechniqueMode {
+    /// Kebab-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubtechniqueMode::Exact => "exact",
+            SubtechniqueMode::ParentCoversSub => "parent-covers-sub",
+            SubtechniqueMode::SubCoversParent => "sub-covers-parent",
+            SubtechniqueMode::Both => "both",
+        }
+    }
+}
+
+/// Remediation-plan settings and the team's notes.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanSettings {
+    /// Days from `model.assessed` to each tier's due date (default 30, 60, 90).
+    #[serde(default)]
+    pub due: Option<Spanned<TierDays>>,
+    /// Notes per technique id; they appear in the plan and gap tables.
+    #[serde(default)]
+    pub techniques: BTreeMap<Spanned<String>, Spanned<TechniqueNote>>,
+}
+
+/// Days per tier.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TierDays {
+    /// P1 (default 30).
+    #[schemars(range(min = 0, max = 3650))]
+    #[serde(default)]
+    pub p1: Option<u32>,
+    /// P2 (default 60).
+    #[schemars(range(min = 0, max = 3650))]
+    #[serde(default)]
+    pub p2: Option<u32>,
+    /// P3 (default 90).
+    #[schemars(range(min = 0, max = 3650))]
+    #[serde(default)]
+    pub p3: Option<u32>,
+}
+
+/// A team's note on one technique.
+#[derive(Debug, Clone, Deserialize, JsonSchema, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TechniqueNote {
+    /// Expected effort to build a detection.
+    #[serde(default)]
+    pub effort: Option<Effort>,
+    /// How the team means to detect it.
+    #[serde(default)]
+    pub approach: Option<String>,
+    /// Who owns the work.
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// A ticket or link.
+    #[serde(default)]
+    pub ticket: Option<String>,
+}
+
+/// Effort estimate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Effort {
+    /// Low.
+    Low,
+    /// Medium.
+    Medium,
+    /// High.
+    High,
+}
+
+/// The JSON Schema of model format v1, as committed in `schemas/`.
+pub fn schema_json() -> String {
+    let mut settings = schemars::generate::SchemaSettings::draft2020_12();
+    settings.meta_schema = Some("https://json-schema.org/draft/2020-12/schema".into());
+    let generator = settings.into_generator();
+    let schema = generator.into_root_schema_for::<ModelFile>();
+    let mut v = serde_json::to_value(&schema).unwrap_or_default();
+    strip_null(&mut v);
+    if let serde_json::Value::Object(m) = &mut v {
+        m.insert(
+            "$id".into(),
+            serde_json::Value::String(
+                "https://threatc.dev/schemas/threatc-model-v1.schema.json".into(),
+            ),
+        );
+    }
+    serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
+}
+
+/// Optional keys may be left out but not written as `null`: drop the `null`
+/// alternatives schemars adds for `Option`, so that errors name the real type.
+fn strip_null(v: &mut serde_json::Value) {
+    use serde_json::Value;
+    let Value::Object(m) = v else {
+        if let Value::Array(items) = v {
+            items.iter_mut().for_each(strip_null);
+        }
+        return;
+    };
+    if m.get("default") == Some(&Value::Null) {
+        m.remove("default");
+    }
+    if let Some(Value::Array(types)) = m.get_mut("type") {
+        types.retain(|t| t != "null");
+        if types.len() == 1 {
+            if let Some(t) = types.pop() {
+                m.insert("type".into(), t);
+            }
+        }
+    }
+    if let Some(Value::Array(alts)) = m.get("anyOf") {
+        let kept: Vec<Value> = alts
+            .iter()
+            .filter(|a| a.get("type") != Some(&Value::String("null".into())))
+            .cloned()
+            .collect();
+        if kept.len() == 1 {
+            m.remove("anyOf");
+            if let Some(Value::Object(inner)) = kept.into_iter().next() {
+                for (k, val) in inner {
+                    m.entry(k).or_insert(val);
+                }
+            }
+        } else {
+            m.insert("anyOf".into(), Value::Array(kept));
+        }
+    }
+    for (_, child) in m.iter_mut() {
+        strip_null(child);
+    }
+}
