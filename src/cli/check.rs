@@ -2,7 +2,6 @@
 
 use super::{exit, Ctx};
 use crate::diag::{Diagnostics, OutputFormat};
-use crate::model::load::{load, LoadOptions};
 use std::path::PathBuf;
 
 /// `threatc check MODEL...`
@@ -14,23 +13,55 @@ pub struct CheckArgs {
     /// Diagnostics format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: OutputFormat,
+    /// Make problems of a kind fatal: `import-errors` (malformed or unreadable rule files).
+    #[arg(long, value_name = "KIND", value_parser = ["import-errors"])]
+    pub deny: Vec<String>,
 }
 
 /// Runs `check`.
 pub fn run(ctx: &mut Ctx, args: &CheckArgs) -> i32 {
     let mut all = Diagnostics::new();
-    let opts = LoadOptions {
-        allow_outside_root: ctx.global.allow_outside_root,
-    };
+    let mut failed = false;
+    let opts = ctx.compile_options(args.deny.iter().any(|d| d == "import-errors"));
+    let mut summaries = Vec::new();
     for m in &args.models {
-        match load(m, &mut ctx.sources, &opts) {
-            Ok(_loaded) => {}
-            Err(ds) => all.extend(ds),
+        match crate::compile(m, &opts, &mut ctx.sources) {
+            Ok(c) => {
+                summaries.push(format!(
+                    "{}: valid ({} actors, {} assets, {} rules, {} targets; ATT&CK {} {})",
+                    crate::model::load::display_path(m),
+                    c.resolved.actors.len(),
+                    c.resolved.assets.len(),
+                    c.resolved.rules.len(),
+                    c.resolved.targets.len(),
+                    c.catalog.domain,
+                    c.catalog.release
+                ));
+                all.extend(c.warnings);
+            }
+            Err(ds) => {
+                failed = true;
+                all.extend(ds);
+            }
         }
     }
     let sorted = all.sorted();
     ctx.report(&sorted, args.format);
-    if all.has_errors() {
+    if args.format == OutputFormat::Human {
+        for s in &summaries {
+            super::eprint_line(s);
+        }
+        if failed {
+            super::eprint_line(&format!(
+                "invalid: {} error{}, {} warning{}",
+                all.error_count(),
+                if all.error_count() == 1 { "" } else { "s" },
+                all.warning_count(),
+                if all.warning_count() == 1 { "" } else { "s" }
+            ));
+        }
+    }
+    if failed {
         exit::INVALID
     } else {
         exit::OK

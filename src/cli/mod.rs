@@ -1,6 +1,7 @@
 //! The command line: clap definitions and one module per subcommand. Only this layer
 //! prints.
 
+mod build;
 mod check;
 
 use crate::diag::{self, Diagnostic, OutputFormat};
@@ -77,6 +78,8 @@ pub enum ColorChoice {
 pub enum Command {
     /// Validate models without writing anything.
     Check(check::CheckArgs),
+    /// Check a model and write layers, gap tables, report.json and the plan.
+    Build(build::BuildArgs),
     /// Print the JSON Schema of model format v1.
     Schema(SchemaArgs),
 }
@@ -103,6 +106,16 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// Compile options from the global flags.
+    pub fn compile_options(&self, deny_import_errors: bool) -> crate::CompileOptions {
+        crate::CompileOptions {
+            attack_data: self.global.attack_data.clone(),
+            attack_release: self.global.attack_release.clone(),
+            allow_outside_root: self.global.allow_outside_root,
+            deny_import_errors,
+        }
+    }
+
     fn color(&self) -> bool {
         match self.global.color {
             ColorChoice::Always => true,
@@ -161,6 +174,7 @@ pub fn main() -> i32 {
     };
     match cli.command {
         Command::Check(a) => check::run(&mut ctx, &a),
+        Command::Build(a) => build::run(&mut ctx, &a),
         Command::Schema(a) => {
             match a.which {
                 SchemaKind::Model => print_out(&crate::model::v1::schema_json()),

@@ -76,6 +76,7 @@ pub static CODES: &[CodeInfo] = &[
     c("import-unknown-technique", W, "imported rules carry a technique id the catalog does not know"),
     c("import-revoked-technique", W, "imported rules carry a revoked technique id"),
     c("import-deprecated-technique", W, "imported rules carry a deprecated technique id"),
+    c("import-unmapped-status", W, "imported rules have a source status the import's `status` map does not map; they count as planned"),
     c("import-no-rules", W, "an import entry yielded no rule"),
     c("import-no-technique", N, "imported rules carry no technique tag and are not counted"),
     c("import-deprecated-rule", N, "imported rules are deprecated at their source and are not counted"),

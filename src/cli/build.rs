@@ -1,0 +1,114 @@
+//! `threatc build`: check, analyse, and write layers, gap tables, report and plan.
+
+use super::{exit, print_out, Ctx};
+use crate::diag::{Diagnostic, OutputFormat};
+use crate::emit;
+use std::path::PathBuf;
+
+/// `threatc build MODEL --out DIR`
+#[derive(clap::Args, Debug)]
+pub struct BuildArgs {
+    /// The model file.
+    #[arg(value_name = "MODEL")]
+    pub model: PathBuf,
+    /// Output folder.
+    #[arg(long, short, default_value = "out", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Summary and diagnostics format (json: a summary document on stdout).
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: OutputFormat,
+    /// Exit with code 1 when any coverage target is unmet.
+    #[arg(long)]
+    pub fail_under_targets: bool,
+    /// Folder of templates overriding the embedded ones by file name.
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+    /// Make problems of a kind fatal: `import-errors` (malformed or unreadable rule files).
+    #[arg(long, value_name = "KIND", value_parser = ["import-errors"])]
+    pub deny: Vec<String>,
+}
+
+/// Runs `build`.
+pub fn run(ctx: &mut Ctx, args: &BuildArgs) -> i32 {
+    let opts = ctx.compile_options(args.deny.iter().any(|d| d == "import-errors"));
+    let compiled = match crate::compile(&args.model, &opts, &mut ctx.sources) {
+        Ok(c) => c,
+        Err(ds) => {
+            ctx.report(&ds.sorted(), args.format);
+            return exit::INVALID;
+        }
+    };
+    let outputs = match emit::build_outputs(&compiled, args.templates.as_deref()) {
+        Ok(o) => o,
+        Err(d) => {
+            let mut all = compiled.warnings.clone();
+            all.push(d);
+            ctx.report(&all.sorted(), args.format);
+            return exit::INVALID;
+        }
+    };
+    if let Err(e) = emit::write_all(&args.out, &outputs) {
+        let mut all = compiled.warnings.clone();
+        all.push(
+            Diagnostic::error("output-error", e)
+                .with_help("nothing was replaced: the previous outputs are as they were"),
+        );
+        ctx.report(&all.sorted(), args.format);
+        return exit::USAGE;
+    }
+    let a = &compiled.analysis;
+    let unmet: Vec<&str> = a.targets.iter().filter(|t| !t.met).map(|t| t.id.as_str()).collect();
+    match args.format {
+        OutputFormat::Json => {
+            ctx.report(&compiled.warnings.sorted(), OutputFormat::Human);
+            let doc = serde_json::json!({
+                "model": a.model.name,
+                "out": crate::model::load::display_path(&args.out),
+                "summary": a.summary,
+                "actors": a.actors.iter().map(|x| serde_json::json!({"id": x.id, "coverage": x.coverage, "in_scope": x.in_scope, "covered": x.covered})).collect::<Vec<_>>(),
+                "targets": a.targets.iter().map(|t| serde_json::json!({"id": t.id, "met": t.met, "current": t.current, "required": t.required})).collect::<Vec<_>>(),
+                "files": outputs.iter().map(|o| o.path.clone()).collect::<Vec<_>>(),
+            });
+            print_out(&(serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"));
+        }
+        other => {
+            ctx.report(&compiled.warnings.sorted(), other);
+            let s = &a.summary;
+            let mut text = format!(
+                "built {} → {} ({} files)\n  ATT&CK {} {} · {} actors · {} rules ({} counting)\n  coverage {} of {} in-scope techniques = {} (weighted {}) · {} gaps (P1 {}, P2 {}, P3 {}) · {} out of scope\n",
+                a.model.name,
+                crate::model::load::display_path(&args.out),
+                outputs.len(),
+                a.attack.domain,
+                a.attack.release,
+                a.actors.len(),
+                s.rules,
+                s.rules_counting,
+                s.covered,
+                s.in_scope,
+                emit::pct(s.coverage),
+                emit::pct(s.weighted_coverage),
+                s.gaps,
+                s.gaps_by_tier.get("P1").copied().unwrap_or(0),
+                s.gaps_by_tier.get("P2").copied().unwrap_or(0),
+                s.gaps_by_tier.get("P3").copied().unwrap_or(0),
+                s.out_of_scope,
+            );
+            for t in &a.targets {
+                text.push_str(&format!(
+                    "  target {}: {} {} of {}{}\n",
+                    t.id,
+                    if t.met { "met" } else { "NOT met" },
+                    emit::pct(t.current),
+                    emit::pct(t.required),
+                    if t.met { String::new() } else { format!(" (close {} more)", t.to_close.len()) }
+                ));
+            }
+            super::eprint_line(text.trim_end());
+        }
+    }
+    if args.fail_under_targets && !unmet.is_empty() {
+        return exit::FINDINGS;
+    }
+    exit::OK
+}

@@ -1,0 +1,314 @@
+//! ATT&CK Navigator layers (format 4.5): actor layers, the threat heatmap, coverage,
+//! gaps, and all of them in one file.
+
+use crate::analysis::{Analysis, Tier};
+use crate::catalog::Catalog;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+/// Navigator version the layers are written for.
+pub const NAVIGATOR_VERSION: &str = "5.1.0";
+/// Layer format version.
+pub const LAYER_VERSION: &str = "4.5";
+
+/// Colour of a P1 gap.
+pub const P1_COLOR: &str = "#d73027";
+/// Colour of a P2 gap.
+pub const P2_COLOR: &str = "#fc8d59";
+/// Colour of a P3 gap.
+pub const P3_COLOR: &str = "#fee08b";
+/// Colour of covered techniques.
+pub const COVERED_COLOR: &str = "#1a9850";
+
+/// One cell's data.
+#[derive(Debug, Clone, Default)]
+pub struct Cell {
+    /// Score, if any.
+    pub score: Option<f64>,
+    /// Explicit colour ("" for gradient).
+    pub color: String,
+    /// Comment.
+    pub comment: String,
+    /// Metadata name/value pairs.
+    pub metadata: Vec<(String, String)>,
+}
+
+/// What a layer shows.
+pub struct LayerSpec<'a> {
+    /// Layer name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Technique id → cell.
+    pub cells: BTreeMap<String, Cell>,
+    /// Gradient colours and range, or None for explicit colours.
+    pub gradient: Option<(Vec<&'a str>, f64, f64)>,
+    /// Legend.
+    pub legend: Vec<(String, String)>,
+}
+
+fn major(release: &str) -> String {
+    release.split('.').next().unwrap_or(release).to_string()
+}
+
+/// Platforms for the layer filter: the assets' platforms, or all the domain's.
+fn filter_platforms(analysis: &Analysis, catalog: &Catalog) -> Vec<String> {
+    let mut p: Vec<String> = analysis.assets.iter().flat_map(|a| a.platforms.iter().cloned()).collect();
+    p.sort();
+    p.dedup();
+    if p.is_empty() {
+        catalog.platforms.clone()
+    } else {
+        p
+    }
+}
+
+/// Formats a score without trailing zeros (3, 2.5).
+pub fn num(x: f64) -> Value {
+    let r = crate::analysis::r4(x);
+    if r.fract() == 0.0 && r.abs() < 1e15 {
+        json!(r as i64)
+    } else {
+        json!(r)
+    }
+}
+
+/// Builds a layer document.
+pub fn layer(analysis: &Analysis, catalog: &Catalog, spec: &LayerSpec<'_>) -> Value {
+    let mut techniques = Vec::new();
+    // Parents of sub-techniques with data are expanded.
+    let mut expand: BTreeMap<String, ()> = BTreeMap::new();
+    for id in spec.cells.keys() {
+        if let Some((p, _)) = id.split_once('.') {
+            expand.insert(p.to_string(), ());
+        }
+    }
+    let mut ids: Vec<String> = spec.cells.keys().cloned().collect();
+    for p in expand.keys() {
+        if !spec.cells.contains_key(p) {
+            ids.push(p.clone());
+        }
+    }
+    ids.sort();
+    for id in &ids {
+        let Some(tech) = catalog.technique(id) else { continue };
+        let tactics = &tech.tactics;
+        let cell = spec.cells.get(id);
+        for tactic in tactics {
+            let mut t = serde_json::Map::new();
+            t.insert("techniqueID".into(), json!(id));
+            t.insert("tactic".into(), json!(tactic));
+            if let Some(c) = cell {
+                if let Some(s) = c.score {
+                    t.insert("score".into(), num(s));
+                }
+                t.insert("color".into(), json!(c.color));
+                t.insert("comment".into(), json!(c.comment));
+                t.insert(
+                    "metadata".into(),
+                    Value::Array(c.metadata.iter().map(|(n, v)| json!({"name": n, "value": v})).collect()),
+                );
+            } else {
+                t.insert("color".into(), json!(""));
+                t.insert("comment".into(), json!(""));
+                t.insert("metadata".into(), json!([]));
+            }
+            t.insert("enabled".into(), json!(true));
+            t.insert("links".into(), json!([]));
+            t.insert("showSubtechniques".into(), json!(expand.contains_key(id)));
+            techniques.push(Value::Object(t));
+        }
+    }
+    let gradient = match &spec.gradient {
+        Some((colors, min, max)) => json!({"colors": colors, "minValue": num(*min), "maxValue": num(*max)}),
+        None => json!({"colors": ["#ffffff", "#ffffff"], "minValue": 0, "maxValue": 1}),
+    };
+    let mut metadata = vec![json!({"name": "model", "value": analysis.model.name})];
+    if let Some(v) = &analysis.model.version {
+        metadata.push(json!({"name": "model version", "value": v}));
+    }
+    metadata.push(json!({"name": "ATT&CK release", "value": format!("{} {}", analysis.attack.domain, analysis.attack.release)}));
+    metadata.push(json!({"name": "generator", "value": format!("threatc {}", env!("CARGO_PKG_VERSION"))}));
+    json!({
+        "name": spec.name,
+        "versions": {"attack": major(&analysis.attack.release), "navigator": NAVIGATOR_VERSION, "layer": LAYER_VERSION},
+        "domain": catalog.domain.stix_name(),
+        "description": spec.description,
+        "filters": {"platforms": filter_platforms(analysis, catalog)},
+        "sorting": 0,
+        "layout": {
+            "layout": "side",
+            "aggregateFunction": "average",
+            "showID": true,
+            "showName": true,
+            "showAggregateScores": false,
+            "countUnscored": false,
+            "expandedSubtechniques": "annotated"
+        },
+        "hideDisabled": false,
+        "techniques": techniques,
+        "gradient": gradient,
+        "legendItems": spec.legend.iter().map(|(l, c)| json!({"label": l, "color": c})).collect::<Vec<_>>(),
+        "showTacticRowBackground": false,
+        "tacticRowBackground": "#dddddd",
+        "selectTechniquesAcrossTactics": true,
+        "selectSubtechniquesWithParent": false,
+        "selectVisibleTechniques": false,
+        "metadata": metadata,
+        "links": [],
+    })
+}
+
+/// Every layer of a build: (file name under layers/, document).
+pub fn layers(analysis: &Analysis, catalog: &Catalog, resolved: &crate::resolve::Resolved) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    let title = &analysis.model.title;
+    // Per actor.
+    for a in &resolved.actors {
+        let mut cells = BTreeMap::new();
+        for (t, provs) in &a.techniques {
+            let labels: Vec<String> = provs.iter().map(|p| p.label()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+            cells.insert(
+                t.clone(),
+                Cell {
+                    score: Some(1.0),
+                    color: String::new(),
+                    comment: format!("from: {}", labels.join(", ")),
+                    metadata: vec![("actor".into(), a.id.clone())],
+                },
+            );
+        }
+        let spec = LayerSpec {
+            name: format!("{title}: {}", a.name),
+            description: match &a.kind {
+                crate::resolve::ActorKind::Group { group_id, .. } => format!(
+                    "Techniques of {} ({group_id}){}, weight {}",
+                    a.name,
+                    if a.software { " and its software" } else { "" },
+                    crate::emit::fmt_num(a.weight)
+                ),
+                crate::resolve::ActorKind::Custom => format!("Techniques of {} (local intelligence), weight {}", a.name, crate::emit::fmt_num(a.weight)),
+            },
+            cells,
+            gradient: Some((vec!["#ffffff", "#e8575a"], 0.0, 1.0)),
+            legend: vec![("used by the actor".into(), "#e8575a".into())],
+        };
+        out.push((format!("actor-{}.json", a.id), layer(analysis, catalog, &spec)));
+    }
+    // Threat heatmap.
+    let max_w = analysis.techniques.iter().map(|t| t.threat_weight).fold(0.0, f64::max).max(1.0);
+    let mut cells = BTreeMap::new();
+    for t in &analysis.techniques {
+        let actors: Vec<String> = t.actors.iter().map(|a| format!("{} ({})", a.id, crate::emit::fmt_num(a.weight))).collect();
+        cells.insert(
+            t.id.clone(),
+            Cell {
+                score: Some(t.threat_weight),
+                color: String::new(),
+                comment: format!("actors: {}{}", actors.join(", "), if t.in_scope { "" } else { "; out of scope" }),
+                metadata: vec![],
+            },
+        );
+    }
+    out.push((
+        "threat.json".into(),
+        layer(
+            analysis,
+            catalog,
+            &LayerSpec {
+                name: format!("{title}: threat"),
+                description: "All actors: score = summed actor weight per technique".into(),
+                cells,
+                gradient: Some((vec!["#ffffff", "#ffe766", "#ff6666"], 0.0, max_w)),
+                legend: vec![],
+            },
+        ),
+    ));
+    // Coverage.
+    let mut per_tech: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for r in analysis.rules.iter().filter(|r| r.counts) {
+        for t in &r.techniques {
+            per_tech.entry(t.clone()).or_default().push(r.id.clone());
+        }
+    }
+    let max_r = per_tech.values().map(Vec::len).max().unwrap_or(1).max(1) as f64;
+    let mut cells = BTreeMap::new();
+    for (t, rules) in &per_tech {
+        if catalog.technique(t).is_none() {
+            continue;
+        }
+        let shown: Vec<&str> = rules.iter().take(20).map(String::as_str).collect();
+        let more = rules.len().saturating_sub(shown.len());
+        cells.insert(
+            t.clone(),
+            Cell {
+                score: Some(rules.len() as f64),
+                color: String::new(),
+                comment: format!("rules: {}{}", shown.join(", "), if more > 0 { format!(" and {more} more") } else { String::new() }),
+                metadata: vec![],
+            },
+        );
+    }
+    out.push((
+        "coverage.json".into(),
+        layer(
+            analysis,
+            catalog,
+            &LayerSpec {
+                name: format!("{title}: coverage"),
+                description: format!(
+                    "Detection coverage: score = number of rules ({}) per technique",
+                    analysis.settings.count.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                ),
+                cells,
+                gradient: Some((vec!["#ffffff", "#66b1ff"], 0.0, max_r)),
+                legend: vec![],
+            },
+        ),
+    ));
+    // Gaps.
+    let mut cells = BTreeMap::new();
+    for g in &analysis.gaps {
+        let color = match g.tier {
+            Tier::P1 => P1_COLOR,
+            Tier::P2 => P2_COLOR,
+            Tier::P3 => P3_COLOR,
+        };
+        let actors: Vec<&str> = g.actors.iter().map(|a| a.id.as_str()).collect();
+        cells.insert(
+            g.technique.clone(),
+            Cell {
+                score: Some(g.score),
+                color: color.into(),
+                comment: format!(
+                    "{} rank {}, score {}; actors: {}{}",
+                    g.tier.as_str(),
+                    g.rank,
+                    crate::emit::fmt_num(g.score),
+                    actors.join(", "),
+                    g.due.map(|d| format!("; due {d}")).unwrap_or_default()
+                ),
+                metadata: vec![("tier".into(), g.tier.as_str().into())],
+            },
+        );
+    }
+    out.push((
+        "gaps.json".into(),
+        layer(
+            analysis,
+            catalog,
+            &LayerSpec {
+                name: format!("{title}: gaps"),
+                description: "Threat techniques in scope without coverage, coloured by priority tier".into(),
+                cells,
+                gradient: None,
+                legend: vec![
+                    ("P1".into(), P1_COLOR.into()),
+                    ("P2".into(), P2_COLOR.into()),
+                    ("P3".into(), P3_COLOR.into()),
+                ],
+            },
+        ),
+    ));
+    out
+}

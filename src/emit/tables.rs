@@ -1,0 +1,177 @@
+//! The gap table as CSV, JSON and Markdown.
+
+use crate::analysis::{Analysis, Gap};
+use serde_json::json;
+
+/// Escapes text for a Markdown table cell: pipes, HTML, line breaks.
+pub fn md_cell(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '|' => out.push_str("\\|"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\\' => out.push_str("\\\\"),
+            '`' => out.push_str("\\`"),
+            '*' | '_' | '[' | ']' => {
+                out.push('\\');
+                out.push(ch);
+            }
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn actors_text(g: &Gap) -> String {
+    g.actors
+        .iter()
+        .map(|a| format!("{} ({})", a.id, super::fmt_num(a.weight)))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn partial_text(g: &Gap) -> String {
+    g.partial
+        .iter()
+        .map(|r| format!("{} [{} on {}]", r.id, r.status.as_str(), r.via))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Column names of gaps.csv.
+pub const CSV_COLUMNS: &[&str] = &[
+    "rank",
+    "technique",
+    "name",
+    "tactics",
+    "actors",
+    "assets",
+    "score",
+    "actor_factor",
+    "criticality_factor",
+    "prevalence_factor",
+    "groups_using",
+    "kill_chain_factor",
+    "tier",
+    "due",
+    "partial_coverage",
+    "effort",
+    "approach",
+    "owner",
+];
+
+/// gaps.csv (RFC 4180, `\n` line ends).
+pub fn gaps_csv(a: &Analysis) -> String {
+    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
+    let _ = w.write_record(CSV_COLUMNS);
+    for g in &a.gaps {
+        let note = g.note.as_ref();
+        let row = [
+            g.rank.to_string(),
+            g.technique.clone(),
+            g.name.clone(),
+            g.tactics.join(";"),
+            actors_text(g),
+            g.assets.join(";"),
+            super::fmt_num(g.score),
+            super::fmt_num(g.factors.actors),
+            super::fmt_num(g.factors.criticality),
+            super::fmt_num(g.factors.prevalence),
+            g.factors.groups_using.to_string(),
+            super::fmt_num(g.factors.kill_chain),
+            g.tier.as_str().to_string(),
+            g.due.map(|d| d.to_string()).unwrap_or_default(),
+            partial_text(g),
+            note.and_then(|n| n.effort).map(|e| format!("{e:?}").to_lowercase()).unwrap_or_default(),
+            note.and_then(|n| n.approach.clone()).unwrap_or_default(),
+            note.and_then(|n| n.owner.clone()).unwrap_or_default(),
+        ];
+        // Cells starting with = + - @ are neutralised against spreadsheet formula injection.
+        let row: Vec<String> = row.into_iter().map(|c| csv_safe(&c)).collect();
+        let _ = w.write_record(&row);
+    }
+    w.into_inner().map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default()
+}
+
+/// Prefixes a cell that a spreadsheet would run as a formula.
+pub fn csv_safe(s: &str) -> String {
+    match s.chars().next() {
+        Some('=' | '+' | '@' | '\t' | '\r') => format!("'{s}"),
+        Some('-') if s.len() > 1 && !s[1..].starts_with(|c: char| c.is_ascii_digit()) => format!("'{s}"),
+        _ => s.to_string(),
+    }
+}
+
+/// gaps.json.
+pub fn gaps_json(a: &Analysis) -> String {
+    let doc = json!({
+        "model": a.model.name,
+        "attack": format!("{} {}", a.attack.domain, a.attack.release),
+        "gaps": a.gaps,
+    });
+    serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+}
+
+/// gaps.md.
+pub fn gaps_md(a: &Analysis) -> String {
+    let mut s = String::new();
+    s.push_str(&format!("# Detection gaps: {}\n\n", md_cell(&a.model.title)));
+    s.push_str(&format!(
+        "ATT&CK {} {} · {} gaps of {} in-scope techniques · coverage {} (weighted {})\n\n",
+        a.attack.domain,
+        a.attack.release,
+        a.summary.gaps,
+        a.summary.in_scope,
+        super::pct(a.summary.coverage),
+        super::pct(a.summary.weighted_coverage)
+    ));
+    if a.gaps.is_empty() {
+        s.push_str("No gaps: every in-scope technique is covered.\n");
+        return s;
+    }
+    s.push_str("| # | Technique | Name | Tactics | Actors | Assets | Score | Factors (actors · criticality · prevalence · kill chain) | Tier | Due | Partial coverage | Notes |\n");
+    s.push_str("|---:|---|---|---|---|---|---:|---|---|---|---|---|\n");
+    for g in &a.gaps {
+        let note = g
+            .note
+            .as_ref()
+            .map(|n| {
+                let mut parts = Vec::new();
+                if let Some(e) = n.effort {
+                    parts.push(format!("effort {}", format!("{e:?}").to_lowercase()));
+                }
+                if let Some(ap) = &n.approach {
+                    parts.push(ap.clone());
+                }
+                if let Some(o) = &n.owner {
+                    parts.push(format!("owner {o}"));
+                }
+                parts.join("; ")
+            })
+            .unwrap_or_default();
+        s.push_str(&format!(
+            "| {} | [{}](https://attack.mitre.org/techniques/{}/) | {} | {} | {} | {} | {} | {} · {} · {} ({} groups) · {} | {} | {} | {} | {} |\n",
+            g.rank,
+            g.technique,
+            g.technique.replace('.', "/"),
+            md_cell(&g.name),
+            md_cell(&g.tactics.join(", ")),
+            md_cell(&actors_text(g)),
+            md_cell(&g.assets.join(", ")),
+            super::fmt_num(g.score),
+            super::fmt_num(g.factors.actors),
+            super::fmt_num(g.factors.criticality),
+            super::fmt_num(g.factors.prevalence),
+            g.factors.groups_using,
+            super::fmt_num(g.factors.kill_chain),
+            g.tier.as_str(),
+            g.due.map(|d| d.to_string()).unwrap_or_default(),
+            md_cell(&partial_text(g)),
+            md_cell(&note),
+        ));
+    }
+    s
+}
