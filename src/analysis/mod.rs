@@ -22,9 +22,9 @@ pub const W_PREVALENCE: f64 = 0.20;
 /// Weight of kill-chain position.
 pub const W_KILL_CHAIN: f64 = 0.15;
 /// Score at or above which a gap is P1.
-pub const P1_MIN: f64 = 50.0;
+pub const P1_MIN: f64 = 60.0;
 /// Score at or above which a gap is P2.
-pub const P2_MIN: f64 = 30.0;
+pub const P2_MIN: f64 = 45.0;
 
 /// Rounds to 4 decimals so that outputs are stable across platforms.
 pub fn r4(x: f64) -> f64 {
@@ -71,9 +71,9 @@ pub fn criticality_value(c: Criticality) -> f64 {
 /// Priority tier.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub enum Tier {
-    /// Score ≥ 50.
+    /// Score ≥ 60.
     P1,
-    /// Score ≥ 30.
+    /// Score ≥ 45.
     P2,
     /// The rest.
     P3,

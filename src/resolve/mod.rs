@@ -863,16 +863,27 @@ fn resolve_actor(r: &mut Resolver<'_>, a: &Spanned<v1::Actor>) -> Option<Actor> 
     let (id, name, kind, software) = match (&av.group, &av.techniques) {
         (Some(g), None) => {
             let group = match r.catalog.find_group(&g.value) {
-                crate::catalog::GroupLookup::Found(grp) => grp,
-                crate::catalog::GroupLookup::Revoked { old, new } => {
+                Some(crate::catalog::GroupLookup::Active(grp)) => grp,
+                Some(crate::catalog::GroupLookup::Replaced { retired, by }) => {
                     r.diags.push(
-                        Diagnostic::error("revoked-group", format!("group `{}` was revoked; replaced by `{}`", g.value, new))
-                            .with_label(g.span, format!("{old} is revoked"))
-                            .with_help(format!("write `group: {new}`")),
+                        Diagnostic::error(
+                            "revoked-group",
+                            format!("group `{}` ({}) was revoked; replaced by `{}` ({})", g.value, retired.id, by.name, by.id),
+                        )
+                        .with_label(g.span, format!("{} is revoked in ATT&CK {}", retired.id, r.catalog.release))
+                        .with_help(format!("write `group: {}`", by.name)),
                     );
                     return None;
                 }
-                crate::catalog::GroupLookup::NotFound => {
+                Some(crate::catalog::GroupLookup::Retired(retired)) => {
+                    r.diags.push(
+                        Diagnostic::error("revoked-group", format!("group `{}` ({}) is deprecated in ATT&CK", g.value, retired.id))
+                            .with_label(g.span, "deprecated")
+                            .with_help("use a custom actor with `techniques:` to keep tracking it"),
+                    );
+                    return None;
+                }
+                None => {
                     let near: Vec<String> = r
                         .catalog
                         .nearest_groups(&g.value, 3)
