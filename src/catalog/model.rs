@@ -1,0 +1,477 @@
+//! The typed ATT&CK catalog: the only view of ATT&CK the rest of the project sees.
+//!
+//! Everything here is plain data, sorted deterministically (by ATT&CK id; a sub-technique sorts
+//! right after its parent because ids are fixed-width), so that the encoded form is
+//! byte-for-byte reproducible. STIX never leaks past `stix.rs`.
+
+use std::fmt;
+use std::ops::Deref;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use super::index::Index;
+
+/// An ATT&CK domain (one matrix family, one STIX bundle).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Domain {
+    /// Enterprise ATT&CK (`enterprise-attack`).
+    Enterprise,
+    /// Mobile ATT&CK (`mobile-attack`).
+    Mobile,
+    /// ATT&CK for ICS (`ics-attack`).
+    Ics,
+}
+
+impl Domain {
+    /// Every domain, in a fixed order.
+    pub fn all() -> [Domain; 3] {
+        [Domain::Enterprise, Domain::Mobile, Domain::Ics]
+    }
+
+    /// Short lowercase name: `enterprise`, `mobile` or `ics`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Domain::Enterprise => "enterprise",
+            Domain::Mobile => "mobile",
+            Domain::Ics => "ics",
+        }
+    }
+
+    /// The name STIX uses (`x_mitre_domains`, matrix external id): `enterprise-attack`, ….
+    pub fn stix_name(self) -> &'static str {
+        match self {
+            Domain::Enterprise => "enterprise-attack",
+            Domain::Mobile => "mobile-attack",
+            Domain::Ics => "ics-attack",
+        }
+    }
+
+    /// The kill-chain name used by this domain's techniques.
+    pub(crate) fn kill_chain_name(self) -> &'static str {
+        match self {
+            Domain::Enterprise => "mitre-attack",
+            Domain::Mobile => "mitre-mobile-attack",
+            Domain::Ics => "mitre-ics-attack",
+        }
+    }
+}
+
+impl fmt::Display for Domain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The error of parsing a [`Domain`] from a string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownDomain(pub String);
+
+impl fmt::Display for UnknownDomain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unknown ATT&CK domain `{}` (expected enterprise, mobile or ics)",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for UnknownDomain {}
+
+impl FromStr for Domain {
+    type Err = UnknownDomain;
+
+    /// Accepts `enterprise`, `enterprise-attack`, `mobile`, `mobile-attack`, `ics`, `ics-attack`,
+    /// case-insensitively.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let lower = s.trim().to_ascii_lowercase();
+        Domain::all()
+            .into_iter()
+            .find(|d| lower == d.as_str() || lower == d.stix_name())
+            .ok_or_else(|| UnknownDomain(s.to_string()))
+    }
+}
+
+/// The serialized content of a [`Catalog`]: every field, no lookup index.
+///
+/// A [`Catalog`] dereferences to this, so `catalog.techniques` reads naturally while the
+/// catalog's index can never go stale (there is no mutable access).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CatalogData {
+    /// The domain this catalog describes.
+    pub domain: Domain,
+    /// The ATT&CK release, e.g. `"18.1"`.
+    pub release: String,
+    /// The domain's tactics in matrix order (deprecated tactics, if any, last and flagged).
+    pub tactics: Vec<Tactic>,
+    /// All techniques and sub-techniques, revoked and deprecated ones included (flagged).
+    pub techniques: Vec<Technique>,
+    /// Active groups (intrusion sets); revoked and deprecated ones are in `retired_groups`.
+    pub groups: Vec<Group>,
+    /// Groups that are revoked (with their replacement) or deprecated.
+    pub retired_groups: Vec<RetiredGroup>,
+    /// Active software (malware and tools).
+    pub software: Vec<Software>,
+    /// Active campaigns.
+    pub campaigns: Vec<Campaign>,
+    /// Active mitigations (courses of action).
+    pub mitigations: Vec<Mitigation>,
+    /// Active detection strategies (ATT&CK v18 and later).
+    pub detection_strategies: Vec<DetectionStrategy>,
+    /// Active analytics (ATT&CK v18 and later).
+    pub analytics: Vec<Analytic>,
+    /// Active data components.
+    pub data_components: Vec<DataComponent>,
+    /// The domain's platform names (from active techniques), sorted. ICS's placeholder
+    /// platform `None` is left out.
+    pub platforms: Vec<String>,
+}
+
+/// An ATT&CK catalog for one domain and release, with lookup indexes.
+///
+/// Build one with [`Catalog::new`], the STIX reader or [`super::decode`]. Fields are read through
+/// `Deref<Target = CatalogData>`.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    data: CatalogData,
+    index: Index,
+}
+
+impl Catalog {
+    /// Wraps catalog data, building its lookup indexes.
+    pub fn new(data: CatalogData) -> Catalog {
+        let index = Index::build(&data);
+        Catalog { data, index }
+    }
+
+    /// Gives the data back, dropping the indexes.
+    pub fn into_data(self) -> CatalogData {
+        self.data
+    }
+
+    pub(crate) fn index(&self) -> &Index {
+        &self.index
+    }
+}
+
+impl Deref for Catalog {
+    type Target = CatalogData;
+
+    fn deref(&self) -> &CatalogData {
+        &self.data
+    }
+}
+
+impl Serialize for Catalog {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.data.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Catalog {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        CatalogData::deserialize(deserializer).map(Catalog::new)
+    }
+}
+
+/// A tactic: a column of the matrix.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tactic {
+    /// ATT&CK id, e.g. `TA0001`.
+    pub id: String,
+    /// Display name, e.g. `Initial Access`.
+    pub name: String,
+    /// Short name used by techniques' kill-chain phases, e.g. `initial-access`.
+    pub shortname: String,
+    /// Whether ATT&CK marks this tactic deprecated.
+    pub deprecated: bool,
+}
+
+/// A mitigation that applies to a technique.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MitigationRef {
+    /// Mitigation id, e.g. `M1036`.
+    pub id: String,
+    /// How it applies to this technique (the relationship text, shortened).
+    pub text: String,
+}
+
+/// A technique or sub-technique.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Technique {
+    /// ATT&CK id, e.g. `T1003` or `T1003.001`.
+    pub id: String,
+    /// Display name (a sub-technique's own name, without its parent's).
+    pub name: String,
+    /// Tactic short names, in matrix order.
+    pub tactics: Vec<String>,
+    /// Platforms, as ATT&CK spells them.
+    pub platforms: Vec<String>,
+    /// The parent technique id for a sub-technique.
+    pub parent: Option<String>,
+    /// Whether ATT&CK marks it deprecated.
+    pub deprecated: bool,
+    /// Whether ATT&CK revoked it.
+    pub revoked: bool,
+    /// For a revoked technique: the final non-revoked technique replacing it (chains followed).
+    pub revoked_by: Option<String>,
+    /// Detection strategies (`DET…` ids) that detect it.
+    pub detection_strategies: Vec<String>,
+    /// Mitigations that apply to it.
+    pub mitigations: Vec<MitigationRef>,
+}
+
+impl Technique {
+    /// Neither revoked nor deprecated.
+    pub fn is_active(&self) -> bool {
+        !self.revoked && !self.deprecated
+    }
+
+    /// Whether this is a sub-technique.
+    pub fn is_subtechnique(&self) -> bool {
+        self.parent.is_some()
+    }
+}
+
+/// Where the knowledge that an actor uses a technique comes from.
+///
+/// In human-readable formats (JSON) it is internally tagged (`{"kind": "direct", …}`); in the
+/// compact binary form, which cannot read internally tagged enums, it is externally tagged.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum UseSource {
+    /// The actor itself uses it (a `uses` relationship).
+    Direct {
+        /// The procedure example, cleaned and shortened.
+        procedure: String,
+    },
+    /// A campaign attributed to the group uses it.
+    Campaign {
+        /// Campaign id, e.g. `C0022`.
+        id: String,
+        /// The campaign's procedure example, cleaned and shortened.
+        procedure: String,
+    },
+    /// Software the actor uses implements it.
+    Software {
+        /// Software id, e.g. `S0154`.
+        id: String,
+    },
+}
+
+mod use_source_serde {
+    use super::UseSource;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize)]
+    #[serde(tag = "kind", rename_all = "lowercase")]
+    enum TaggedRef<'a> {
+        Direct { procedure: &'a str },
+        Campaign { id: &'a str, procedure: &'a str },
+        Software { id: &'a str },
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "lowercase")]
+    enum PlainRef<'a> {
+        Direct { procedure: &'a str },
+        Campaign { id: &'a str, procedure: &'a str },
+        Software { id: &'a str },
+    }
+
+    #[derive(Deserialize)]
+    #[serde(tag = "kind", rename_all = "lowercase")]
+    enum Tagged {
+        Direct { procedure: String },
+        Campaign { id: String, procedure: String },
+        Software { id: String },
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "lowercase")]
+    enum Plain {
+        Direct { procedure: String },
+        Campaign { id: String, procedure: String },
+        Software { id: String },
+    }
+
+    impl Serialize for UseSource {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            match (self, s.is_human_readable()) {
+                (UseSource::Direct { procedure }, true) => TaggedRef::Direct { procedure }.serialize(s),
+                (UseSource::Campaign { id, procedure }, true) => {
+                    TaggedRef::Campaign { id, procedure }.serialize(s)
+                }
+                (UseSource::Software { id }, true) => TaggedRef::Software { id }.serialize(s),
+                (UseSource::Direct { procedure }, false) => PlainRef::Direct { procedure }.serialize(s),
+                (UseSource::Campaign { id, procedure }, false) => {
+                    PlainRef::Campaign { id, procedure }.serialize(s)
+                }
+                (UseSource::Software { id }, false) => PlainRef::Software { id }.serialize(s),
+            }
+        }
+    }
+
+    impl<'de> Deserialize<'de> for UseSource {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            Ok(if d.is_human_readable() {
+                match Tagged::deserialize(d)? {
+                    Tagged::Direct { procedure } => UseSource::Direct { procedure },
+                    Tagged::Campaign { id, procedure } => UseSource::Campaign { id, procedure },
+                    Tagged::Software { id } => UseSource::Software { id },
+                }
+            } else {
+                match Plain::deserialize(d)? {
+                    Plain::Direct { procedure } => UseSource::Direct { procedure },
+                    Plain::Campaign { id, procedure } => UseSource::Campaign { id, procedure },
+                    Plain::Software { id } => UseSource::Software { id },
+                }
+            })
+        }
+    }
+}
+
+/// One technique used by an actor, with the evidence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TechniqueUse {
+    /// Technique id.
+    pub technique: String,
+    /// Evidence, sorted (direct first, then campaigns, then software, each by id).
+    pub sources: Vec<UseSource>,
+}
+
+/// An active threat group (intrusion set).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Group {
+    /// ATT&CK id, e.g. `G0046`.
+    pub id: String,
+    /// Display name, e.g. `FIN7`.
+    pub name: String,
+    /// Other names, the name itself excluded.
+    pub aliases: Vec<String>,
+    /// Short description (first paragraph, citations removed).
+    pub description: String,
+    /// Techniques used directly or by campaigns attributed to the group (MITRE's semantics).
+    pub techniques: Vec<TechniqueUse>,
+    /// Software (`S…` ids) used by the group or its campaigns.
+    pub software: Vec<String>,
+    /// Campaigns (`C…` ids) attributed to the group.
+    pub campaigns: Vec<String>,
+    /// Techniques of the software used by the group or its campaigns.
+    pub software_techniques: Vec<TechniqueUse>,
+    /// Always false in a built catalog (kept for readers of the serialized form).
+    pub deprecated: bool,
+    /// Always false in a built catalog (kept for readers of the serialized form).
+    pub revoked: bool,
+}
+
+/// A group that ATT&CK revoked or deprecated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetiredGroup {
+    /// Its old ATT&CK id.
+    pub id: String,
+    /// Its old name.
+    pub name: String,
+    /// For a revoked group: the active group replacing it (chains followed).
+    pub replaced_by: Option<String>,
+}
+
+/// A piece of active software (malware or tool).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Software {
+    /// ATT&CK id, e.g. `S0154`.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// `malware` or `tool`.
+    pub kind: String,
+    /// Other names, the name itself excluded.
+    pub aliases: Vec<String>,
+    /// Platforms it runs on.
+    pub platforms: Vec<String>,
+    /// Techniques it implements.
+    pub techniques: Vec<TechniqueUse>,
+}
+
+/// An active campaign.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Campaign {
+    /// ATT&CK id, e.g. `C0022`.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Short description.
+    pub description: String,
+    /// Groups (`G…` ids) it is attributed to.
+    pub groups: Vec<String>,
+    /// Techniques it used.
+    pub techniques: Vec<TechniqueUse>,
+    /// Software (`S…` ids) it used.
+    pub software: Vec<String>,
+    /// First seen (STIX timestamp), if known.
+    pub first_seen: Option<String>,
+    /// Last seen (STIX timestamp), if known.
+    pub last_seen: Option<String>,
+}
+
+/// An active mitigation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mitigation {
+    /// ATT&CK id, e.g. `M1036`.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Short description.
+    pub description: String,
+}
+
+/// A detection strategy (v18+): a set of analytics that detect some techniques.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DetectionStrategy {
+    /// ATT&CK id, e.g. `DET0103`.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Analytics (`AN…` ids), in the order ATT&CK lists them.
+    pub analytics: Vec<String>,
+    /// Techniques it detects.
+    pub techniques: Vec<String>,
+}
+
+/// One log source an analytic reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogSource {
+    /// Data component id, e.g. `DC0001` (empty if the bundle names an unknown component).
+    pub data_component: String,
+    /// Log name, e.g. `WinEventLog:Security`.
+    pub name: String,
+    /// Channel or event, e.g. `EventCode=5140`.
+    pub channel: String,
+}
+
+/// An analytic (v18+): one platform's concrete detection logic.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Analytic {
+    /// ATT&CK id, e.g. `AN0110`.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Platforms it applies to.
+    pub platforms: Vec<String>,
+    /// Short description.
+    pub description: String,
+    /// Log sources it reads.
+    pub log_sources: Vec<LogSource>,
+}
+
+/// An active data component: a kind of telemetry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataComponent {
+    /// ATT&CK id, e.g. `DC0001`.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Short description.
+    pub description: String,
+}

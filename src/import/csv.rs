@@ -1,0 +1,167 @@
+//! CSV tables: a header row with `id`, `name` and `techniques` columns (any case) and an
+//! optional `status` column; other columns are ignored. `techniques` holds ids separated
+//! by `;`, `,` or white space. A `status` of `deprecated` (any case) marks the rule deprecated.
+
+use std::path::Path;
+
+use super::{
+    file_stem, lower_first, one_line, FileOutcome, ImportProblem, ImportedRule, TechniqueCollector,
+};
+
+pub(crate) fn parse(path: &Path, text: &str) -> FileOutcome {
+    let mut out = FileOutcome::default();
+    let mut reader = ::csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+
+    let headers = match reader.headers() {
+        Ok(h) => h.clone(),
+        Err(e) => {
+            out.problems.push(csv_problem(path, &e));
+            return out;
+        }
+    };
+    let find = |name: &str| {
+        headers.iter().position(|h| {
+            h.trim()
+                .trim_start_matches('\u{feff}')
+                .eq_ignore_ascii_case(name)
+        })
+    };
+    let (id_col, name_col, tech_col, status_col) =
+        (find("id"), find("name"), find("techniques"), find("status"));
+    let missing: Vec<&str> = [("id", id_col), ("name", name_col), ("techniques", tech_col)]
+        .iter()
+        .filter(|(_, c)| c.is_none())
+        .map(|(n, _)| *n)
+        .collect();
+    let (Some(id_col), Some(name_col), Some(tech_col)) = (id_col, name_col, tech_col) else {
+        let found: Vec<String> = headers
+            .iter()
+            .map(|h| format!("`{}`", one_line(h)))
+            .collect();
+        out.problems.push(
+            ImportProblem::new(
+                path,
+                "import-missing-column",
+                format!(
+                    "csv header lacks the column{} `{}`",
+                    if missing.len() > 1 { "s" } else { "" },
+                    missing.join("`, `")
+                ),
+            )
+            .at(Some(1), Some(1))
+            .help(format!(
+                "the first row must name the columns `id`, `name` and `techniques` (found {})",
+                if found.is_empty() {
+                    "none".to_string()
+                } else {
+                    found.join(", ")
+                }
+            ))
+            .fatal(),
+        );
+        return out;
+    };
+
+    let stem = file_stem(path);
+    for record in reader.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                out.problems.push(csv_problem(path, &e));
+                return out;
+            }
+        };
+        let line = record.position().and_then(|p| u32::try_from(p.line()).ok());
+        if record.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        let field = |i: usize| record.get(i).map(str::trim).unwrap_or("");
+        let id = match field(id_col) {
+            "" => {
+                let stand_in = format!("{stem}:{}", line.unwrap_or(0));
+                out.problems.push(
+                    ImportProblem::new(
+                        path,
+                        "import-missing-field",
+                        format!("csv row has no `id`; using `{stand_in}`"),
+                    )
+                    .at(line, Some(1)),
+                );
+                stand_in
+            }
+            id => id.to_string(),
+        };
+        let title = match field(name_col) {
+            "" => id.clone(),
+            n => n.to_string(),
+        };
+        let mut techniques = TechniqueCollector::new(path, &id);
+        for raw in field(tech_col)
+            .split(|c: char| c == ';' || c == ',' || c.is_whitespace())
+            .filter(|s| !s.is_empty())
+        {
+            techniques.add(raw, line, None);
+        }
+        out.problems.append(&mut techniques.problems);
+        let status = status_col
+            .map(field)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string);
+        let deprecated = status
+            .as_deref()
+            .is_some_and(|s| s.eq_ignore_ascii_case("deprecated"));
+        out.rules.push(ImportedRule {
+            source: path.to_path_buf(),
+            line,
+            column: Some(1),
+            id,
+            title,
+            status,
+            techniques: techniques.refs,
+            deprecated,
+        });
+    }
+    out
+}
+
+fn csv_problem(path: &Path, e: &::csv::Error) -> ImportProblem {
+    let line = e.position().and_then(|p| u32::try_from(p.line()).ok());
+    ImportProblem::new(
+        path,
+        "import-parse-error",
+        format!("invalid CSV: {}", lower_first(&e.to_string())),
+    )
+    .at(line, None)
+    .fatal()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_rows() {
+        let text = "\u{feff}ID,Name,Techniques,Status,owner\nr1,One,\"T1059.001; t1003,T1110\",Deprecated,x\nr2,Two,,,\nr3,Three,T10,,\n";
+        let out = parse(Path::new("rules.csv"), text);
+        assert_eq!(out.rules.len(), 3);
+        let r1 = &out.rules[0];
+        assert!(r1.deprecated);
+        assert_eq!(r1.line, Some(2));
+        let ids: Vec<_> = r1.techniques.iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(ids, ["T1059.001", "T1003", "T1110"]);
+        assert!(out.rules[1].techniques.is_empty());
+        assert_eq!(out.problems.len(), 1);
+        assert_eq!(out.problems[0].code, "import-bad-technique-id");
+        assert_eq!(out.problems[0].line, Some(4));
+    }
+
+    #[test]
+    fn missing_column() {
+        let out = parse(Path::new("r.csv"), "id,title\n1,x\n");
+        assert_eq!(out.problems[0].code, "import-missing-column");
+        assert!(out.problems[0].message.contains("`name`, `techniques`"));
+    }
+}
