@@ -7,7 +7,7 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A gap an investment unlocks.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct InvestmentGap {
     /// Technique id.
     pub technique: String,
@@ -16,7 +16,7 @@ pub struct InvestmentGap {
 }
 
 /// A log source (with its data component) and the gaps its analytics address.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Investment {
     /// Rank (1 = most gap weight).
     pub rank: usize,

@@ -69,7 +69,7 @@ pub fn criticality_value(c: Criticality) -> f64 {
 }
 
 /// Priority tier.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 pub enum Tier {
     /// Score ≥ 60.
     P1,
@@ -98,7 +98,7 @@ impl Tier {
 }
 
 /// The model's identity, as reported.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ModelInfo {
     /// Slug.
     pub name: String,
@@ -115,7 +115,7 @@ pub struct ModelInfo {
 }
 
 /// The ATT&CK data used.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct AttackInfo {
     /// Domain.
     pub domain: String,
@@ -126,7 +126,7 @@ pub struct AttackInfo {
 }
 
 /// Settings used.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Settings {
     /// Rule statuses that count.
     pub count: Vec<RuleStatus>,
@@ -137,7 +137,7 @@ pub struct Settings {
 }
 
 /// Headline figures.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Summary {
     /// Distinct techniques of all actors.
     pub threat_techniques: usize,
@@ -168,7 +168,7 @@ pub struct Summary {
 }
 
 /// Coverage of one actor.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ActorCoverage {
     /// Actor id.
     pub id: String,
@@ -193,7 +193,7 @@ pub struct ActorCoverage {
 }
 
 /// Coverage of one tactic.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct TacticCoverage {
     /// TA id.
     pub id: String,
@@ -212,7 +212,7 @@ pub struct TacticCoverage {
 }
 
 /// Coverage of one asset.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct AssetCoverage {
     /// Asset id.
     pub id: String,
@@ -233,7 +233,7 @@ pub struct AssetCoverage {
 }
 
 /// A rule that touches a technique.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord, schemars::JsonSchema)]
 pub struct RuleRef {
     /// Rule id.
     pub id: String,
@@ -246,7 +246,7 @@ pub struct RuleRef {
 }
 
 /// An actor's use of a technique.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ActorUse {
     /// Actor id.
     pub id: String,
@@ -259,7 +259,7 @@ pub struct ActorUse {
 }
 
 /// One threat technique, with all that is known of it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct TechniqueRow {
     /// Technique id.
     pub id: String,
@@ -287,7 +287,7 @@ pub struct TechniqueRow {
 }
 
 /// The factors of a gap's priority score.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Factors {
     /// Summed weight of the actors using it / total actor weight (0–1).
     pub actors: f64,
@@ -302,7 +302,7 @@ pub struct Factors {
 }
 
 /// An uncovered in-scope technique.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Gap {
     /// Rank by score (1 = most urgent).
     pub rank: usize,
@@ -331,7 +331,7 @@ pub struct Gap {
 }
 
 /// A threat technique out of scope.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct OutOfScope {
     /// Technique id.
     pub technique: String,
@@ -344,7 +344,7 @@ pub struct OutOfScope {
 }
 
 /// Where a target stands.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct TargetStatus {
     /// Target id.
     pub id: String,
@@ -369,7 +369,7 @@ pub struct TargetStatus {
 }
 
 /// A rule as reported.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct RuleRow {
     /// Id.
     pub id: String,
@@ -388,7 +388,7 @@ pub struct RuleRow {
 }
 
 /// Everything a build knows.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Analysis {
     /// Model.
     pub model: ModelInfo,

@@ -35,7 +35,7 @@ pub fn run(ctx: &mut Ctx, args: &BuildArgs) -> i32 {
         Ok(c) => c,
         Err(ds) => {
             ctx.report(&ds.sorted(), args.format);
-            return exit::INVALID;
+            return super::failure_code(&ds);
         }
     };
     let outputs = match emit::build_outputs(&compiled, args.templates.as_deref()) {

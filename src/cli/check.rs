@@ -62,7 +62,7 @@ pub fn run(ctx: &mut Ctx, args: &CheckArgs) -> i32 {
         }
     }
     if failed {
-        exit::INVALID
+        super::failure_code(&all)
     } else {
         exit::OK
     }

@@ -1,8 +1,10 @@
 //! The command line: clap definitions and one module per subcommand. Only this layer
 //! prints.
 
+pub mod attack;
 mod build;
 mod check;
+mod import;
 
 use crate::diag::{self, Diagnostic, OutputFormat};
 use crate::source::SourceMap;
@@ -80,7 +82,11 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Check a model and write layers, gap tables, report.json and the plan.
     Build(build::BuildArgs),
-    /// Print the JSON Schema of model format v1.
+    /// Look things up in the ATT&CK catalog (groups, techniques, software, campaigns).
+    Attack(attack::AttackArgs),
+    /// Show what an import of rule files yields (rules, techniques, problems), without a model.
+    Import(import::ImportArgs),
+    /// Print a JSON Schema: the model format (default), report.json, or a Navigator layer.
     Schema(SchemaArgs),
 }
 
@@ -97,6 +103,10 @@ pub struct SchemaArgs {
 pub enum SchemaKind {
     /// The model format v1.
     Model,
+    /// report.json.
+    Report,
+    /// ATT&CK Navigator layer format 4.5.
+    Layer,
 }
 
 /// What a subcommand hands back to `main`.
@@ -141,6 +151,17 @@ impl Ctx {
     }
 }
 
+/// Exit code for failed diagnostics: I/O problems (an unreadable model or ATT&CK file)
+/// are usage errors (3); anything else means the model is invalid (2).
+pub fn failure_code(diags: &crate::diag::Diagnostics) -> i32 {
+    let errors: Vec<_> = diags.iter().filter(|d| d.is_error()).collect();
+    if !errors.is_empty() && errors.iter().all(|d| d.code == "io-error" || d.code == "attack-data") {
+        exit::USAGE
+    } else {
+        exit::INVALID
+    }
+}
+
 /// Writes to stdout, ignoring a closed pipe.
 pub fn print_out(s: &str) {
     let mut out = std::io::stdout().lock();
@@ -175,9 +196,13 @@ pub fn main() -> i32 {
     match cli.command {
         Command::Check(a) => check::run(&mut ctx, &a),
         Command::Build(a) => build::run(&mut ctx, &a),
+        Command::Attack(a) => attack::run(&mut ctx, &a),
+        Command::Import(a) => import::run(&mut ctx, &a),
         Command::Schema(a) => {
             match a.which {
                 SchemaKind::Model => print_out(&crate::model::v1::schema_json()),
+                SchemaKind::Report => print_out(&crate::emit::report_schema_json()),
+                SchemaKind::Layer => print_out(crate::emit::navigator::LAYER_SCHEMA),
             }
             exit::OK
         }

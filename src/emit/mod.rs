@@ -33,6 +33,33 @@ pub struct Output {
     pub bytes: Vec<u8>,
 }
 
+/// The whole of report.json, for its JSON Schema.
+#[derive(schemars::JsonSchema)]
+#[schemars(title = "threatc report, format 1")]
+#[allow(dead_code)]
+struct ReportDoc {
+    #[serde(flatten)]
+    analysis: Analysis,
+    /// Report format version (1).
+    report_format: u32,
+    /// The threatc that wrote it.
+    generator: String,
+    /// Files the build wrote, relative to the output folder.
+    files: Vec<String>,
+}
+
+/// The JSON Schema of report.json, as committed in `schemas/`.
+pub fn report_schema_json() -> String {
+    let mut settings = schemars::generate::SchemaSettings::draft2020_12();
+    settings.meta_schema = Some("https://json-schema.org/draft/2020-12/schema".into());
+    let schema = settings.into_generator().into_root_schema_for::<ReportDoc>();
+    let mut v = serde_json::to_value(&schema).unwrap_or_default();
+    if let serde_json::Value::Object(m) = &mut v {
+        m.insert("$id".into(), json!("https://threatc.dev/schemas/threatc-report-v1.schema.json"));
+    }
+    serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
+}
+
 /// report.json: the analysis, plus what was written.
 pub fn report_json(a: &Analysis, files: &[String]) -> String {
     let mut v = serde_json::to_value(a).unwrap_or_default();

@@ -6,6 +6,9 @@ use crate::catalog::Catalog;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
+/// The JSON Schema of layer format 4.5 (written by threatc; MITRE publishes none).
+pub const LAYER_SCHEMA: &str = include_str!("../../schemas/navigator-layer-4.5.schema.json");
+
 /// Navigator version the layers are written for.
 pub const NAVIGATOR_VERSION: &str = "5.1.0";
 /// Layer format version.

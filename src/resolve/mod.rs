@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 pub mod imports;
 
 /// Where an actor's technique came from.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Provenance {
     /// The group uses it directly (ATT&CK procedure text).
@@ -51,7 +51,7 @@ impl Provenance {
 }
 
 /// What kind of actor.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum ActorKind {
     /// An ATT&CK group.
@@ -68,7 +68,7 @@ pub enum ActorKind {
 }
 
 /// An actor with its technique set.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Actor {
     /// Model id.
     pub id: String,
@@ -89,7 +89,7 @@ pub struct Actor {
 }
 
 /// An asset.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Asset {
     /// Model id.
     pub id: String,
@@ -105,7 +105,7 @@ pub struct Asset {
 }
 
 /// Where a rule was written.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum RuleSource {
     /// In a model file.
@@ -127,7 +127,7 @@ pub enum RuleSource {
 }
 
 /// A detection rule.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Rule {
     /// Rule id.
     pub id: String,
@@ -144,7 +144,7 @@ pub struct Rule {
 }
 
 /// A coverage target.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Target {
     /// Id.
     pub id: String,
@@ -163,7 +163,7 @@ pub struct Target {
 }
 
 /// Model metadata.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Meta {
     /// Slug.
     pub name: String,
@@ -182,7 +182,7 @@ pub struct Meta {
 }
 
 /// Coverage-counting settings.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct CoverageSettings {
     /// Statuses that count.
     pub count: BTreeSet<RuleStatus>,
@@ -191,7 +191,7 @@ pub struct CoverageSettings {
 }
 
 /// Plan settings.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PlanSettings {
     /// Days to the due date for P1, P2, P3.
     pub due_days: [u32; 3],
@@ -200,7 +200,7 @@ pub struct PlanSettings {
 }
 
 /// What one import entry yielded.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ImportSummary {
     /// Format.
     pub format: String,
@@ -217,7 +217,7 @@ pub struct ImportSummary {
 }
 
 /// A resolved model.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Resolved {
     /// Metadata.
     pub meta: Meta,
@@ -858,6 +858,7 @@ pub fn find_actor(actors: &[Actor], reference: &str) -> Option<String> {
 
 fn resolve_actor(r: &mut Resolver<'_>, a: &Spanned<v1::Actor>) -> Option<Actor> {
     let av = &a.value;
+    let errors_before = r.diags.error_count();
     let weight = av.weight.as_ref().map(|w| w.value).unwrap_or(1.0);
     let mut techniques: BTreeMap<String, Vec<Provenance>> = BTreeMap::new();
     let (id, name, kind, software) = match (&av.group, &av.techniques) {
@@ -1010,7 +1011,7 @@ fn resolve_actor(r: &mut Resolver<'_>, a: &Spanned<v1::Actor>) -> Option<Actor> 
         provs.sort();
         provs.dedup();
     }
-    if techniques.is_empty() {
+    if techniques.is_empty() && r.diags.error_count() == errors_before {
         r.diags.push(
             Diagnostic::warning("empty-actor", format!("actor `{id}` has no techniques"))
                 .with_label(a.span, "")

@@ -1,0 +1,99 @@
+//! `threatc import FORMAT PATH`: what an import yields, without a model.
+
+use super::{exit, print_out, Ctx};
+use crate::import::{self, Format, ImportOptions};
+use serde_json::json;
+use std::path::PathBuf;
+
+/// `threatc import FORMAT PATH`
+#[derive(clap::Args, Debug)]
+pub struct ImportArgs {
+    /// sigma, splunk, elastic, navigator or csv.
+    pub format: String,
+    /// A file, folder or glob.
+    pub path: String,
+    /// Globs to leave out.
+    #[arg(long)]
+    pub exclude: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format_out: super::attack::QueryFormat,
+    /// Print every technique's rule count.
+    #[arg(long)]
+    pub techniques: bool,
+}
+
+/// Runs `import`.
+pub fn run(ctx: &mut Ctx, args: &ImportArgs) -> i32 {
+    let format: Format = match args.format.parse() {
+        Ok(f) => f,
+        Err(_) => {
+            super::eprint_line(&format!("error: unknown import format `{}` (sigma, splunk, elastic, navigator, csv)", args.format));
+            return exit::USAGE;
+        }
+    };
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let opts = ImportOptions {
+        base_dir: cwd.clone(),
+        root: crate::model::load::find_repo_root(&cwd),
+        allow_outside_root: true,
+        exclude: args.exclude.clone(),
+    };
+    let _ = &ctx.sources;
+    let res = import::import(format, &args.path, &opts);
+    let summary = import::summarize(&res);
+    match args.format_out {
+        super::attack::QueryFormat::Json => {
+            let problems: Vec<_> = res
+                .problems
+                .iter()
+                .map(|p| json!({"file": p.path.display().to_string(), "line": p.line, "column": p.column, "code": p.code, "message": p.message}))
+                .collect();
+            print_out(
+                &(serde_json::to_string_pretty(&json!({
+                    "format": format.as_str(),
+                    "files": summary.files,
+                    "rules": summary.rules,
+                    "deprecated": summary.deprecated,
+                    "no_technique": summary.no_technique,
+                    "techniques": summary.techniques,
+                    "problems": problems,
+                }))
+                .unwrap_or_default()
+                    + "\n"),
+            );
+        }
+        super::attack::QueryFormat::Text => {
+            let mut s = format!(
+                "{} {}: {} files, {} rules ({} deprecated, {} without a technique), {} techniques, {} problems\n",
+                format.as_str(),
+                args.path,
+                summary.files,
+                summary.rules,
+                summary.deprecated,
+                summary.no_technique,
+                summary.techniques.len(),
+                res.problems.len()
+            );
+            let mut top: Vec<(&String, &usize)> = summary.techniques.iter().collect();
+            top.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+            let shown = if args.techniques { top.len() } else { top.len().min(10) };
+            if shown > 0 {
+                s.push_str(if args.techniques { "techniques:\n" } else { "top techniques:\n" });
+            }
+            for (t, n) in top.iter().take(shown) {
+                s.push_str(&format!("  {t:<10} {n}\n"));
+            }
+            for p in &res.problems {
+                let loc = match (p.line, p.column) {
+                    (Some(l), Some(c)) => format!(":{l}:{c}"),
+                    (Some(l), None) => format!(":{l}"),
+                    _ => String::new(),
+                };
+                s.push_str(&format!("{}{}: {}[{}]: {}\n", p.path.display(), loc, if p.fatal_for_file { "error" } else { "warning" }, p.code, p.message));
+            }
+            print_out(&s);
+        }
+    }
+    exit::OK
+}
