@@ -97,7 +97,11 @@ pub fn build_embedded(attack_dir: &Path, out_dir: &Path) -> Result<Vec<PathBuf>,
             let catalog = stix::load_bundle_file(&input, Some(EMBEDDED_RELEASE))?;
             if catalog.domain != domain {
                 return Err(CatalogError::UnknownDomain {
-                    found: Some(format!("{} in {}", catalog.domain.stix_name(), input.display())),
+                    found: Some(format!(
+                        "{} in {}",
+                        catalog.domain.stix_name(),
+                        input.display()
+                    )),
                 });
             }
             let out = out_dir.join(embedded_file_name(domain, EMBEDDED_RELEASE));

@@ -60,7 +60,7 @@ impl Domain {
 
 impl fmt::Display for Domain {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -299,12 +299,16 @@ mod use_source_serde {
     impl Serialize for UseSource {
         fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             match (self, s.is_human_readable()) {
-                (UseSource::Direct { procedure }, true) => TaggedRef::Direct { procedure }.serialize(s),
+                (UseSource::Direct { procedure }, true) => {
+                    TaggedRef::Direct { procedure }.serialize(s)
+                }
                 (UseSource::Campaign { id, procedure }, true) => {
                     TaggedRef::Campaign { id, procedure }.serialize(s)
                 }
                 (UseSource::Software { id }, true) => TaggedRef::Software { id }.serialize(s),
-                (UseSource::Direct { procedure }, false) => PlainRef::Direct { procedure }.serialize(s),
+                (UseSource::Direct { procedure }, false) => {
+                    PlainRef::Direct { procedure }.serialize(s)
+                }
                 (UseSource::Campaign { id, procedure }, false) => {
                     PlainRef::Campaign { id, procedure }.serialize(s)
                 }

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use super::index::{id_key, name_key};
 use super::model::*;
 
 /// The outcome of looking a group up by name, alias or id, retired groups included.
@@ -24,10 +25,12 @@ pub enum GroupLookup<'a> {
 /// Below this similarity (0–1) a name is not offered as a suggestion.
 const SUGGESTION_THRESHOLD: f64 = 0.7;
 
-fn get<'a, T>(items: &'a [T], index: &HashMap<String, usize>, key: &str) -> Option<&'a T> {
-    index
-        .get(&key.trim().to_lowercase())
-        .and_then(|&i| items.get(i))
+fn get<'a, T>(items: &'a [T], index: &HashMap<String, usize>, id: &str) -> Option<&'a T> {
+    index.get(&id_key(id)).and_then(|&i| items.get(i))
+}
+
+fn get_by_name<'a, T>(items: &'a [T], index: &HashMap<String, usize>, name: &str) -> Option<&'a T> {
+    index.get(&name_key(name)).and_then(|&i| items.get(i))
 }
 
 fn similarity(a: &str, b: &str) -> f64 {
@@ -49,11 +52,13 @@ impl Catalog {
     pub fn find_group(&self, query: &str) -> Option<GroupLookup<'_>> {
         if let Some(g) = self
             .group(query)
-            .or_else(|| get(&self.groups, &self.index().group_names, query))
+            .or_else(|| get_by_name(&self.groups, &self.index().group_names, query))
         {
             return Some(GroupLookup::Active(g));
         }
-        let retired = get(&self.retired_groups, &self.index().retired_groups, query)?;
+        let index = &self.index().retired_groups;
+        let retired = get(&self.retired_groups, index, query)
+            .or_else(|| get_by_name(&self.retired_groups, index, query))?;
         Some(
             match retired.replaced_by.as_deref().and_then(|id| self.group(id)) {
                 Some(by) => GroupLookup::Replaced { retired, by },
@@ -182,7 +187,7 @@ impl Catalog {
     pub fn subtechniques(&self, parent_id: &str) -> Vec<&Technique> {
         self.index()
             .subtechniques
-            .get(&parent_id.trim().to_lowercase())
+            .get(&id_key(parent_id))
             .map(|ix| ix.iter().filter_map(|&i| self.techniques.get(i)).collect())
             .unwrap_or_default()
     }
@@ -199,15 +204,17 @@ impl Catalog {
 
     /// How many active groups use the technique (directly or through attributed campaigns).
     pub fn group_prevalence(&self, technique_id: &str) -> usize {
-        self.index()
-            .prevalence
-            .get(&technique_id.trim().to_lowercase())
+        let index = self.index();
+        index
+            .techniques
+            .get(&id_key(technique_id))
+            .and_then(|&i| index.prevalence.get(i))
             .copied()
             .unwrap_or(0)
     }
 
     /// The canonical spelling of a platform of this domain, matched case-insensitively.
     pub fn is_platform(&self, name: &str) -> Option<&str> {
-        get(&self.platforms, &self.index().platforms, name).map(String::as_str)
+        get_by_name(&self.platforms, &self.index().platforms, name).map(String::as_str)
     }
 }

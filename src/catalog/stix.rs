@@ -333,7 +333,10 @@ impl<'a> Builder<'a> {
             }
         }
         let mut votes: BTreeMap<Domain, usize> = BTreeMap::new();
-        for o in self.of_type("attack-pattern").chain(self.of_type("x-mitre-tactic")) {
+        for o in self
+            .of_type("attack-pattern")
+            .chain(self.of_type("x-mitre-tactic"))
+        {
             for d in &o.x_mitre_domains {
                 match d.parse::<Domain>() {
                     Ok(d) => *votes.entry(d).or_default() += 1,
@@ -476,7 +479,10 @@ impl<'a> Builder<'a> {
                         .as_deref()
                         .map(text::procedure)
                         .unwrap_or_default();
-                    mitigations.entry(dst).or_default().insert((source_id, note));
+                    mitigations
+                        .entry(dst)
+                        .or_default()
+                        .insert((source_id, note));
                 }
                 _ => {}
             }
@@ -556,7 +562,12 @@ impl<'a> Builder<'a> {
         // Campaign STIX ids attributed to each group STIX id (active campaigns only).
         let mut campaigns_of: HashMap<&str, Vec<&RawObject>> = HashMap::new();
         for campaign in self.of_type("campaign").filter(|c| c.is_active()) {
-            for group in self.attributed_to.get(campaign.id.as_str()).into_iter().flatten() {
+            for group in self
+                .attributed_to
+                .get(campaign.id.as_str())
+                .into_iter()
+                .flatten()
+            {
                 campaigns_of
                     .entry(group.id.as_str())
                     .or_default()
@@ -580,7 +591,8 @@ impl<'a> Builder<'a> {
                 });
                 continue;
             }
-            let campaigns: &[&RawObject] = campaigns_of.get(o.id.as_str()).map_or(&[], Vec::as_slice);
+            let campaigns: &[&RawObject] =
+                campaigns_of.get(o.id.as_str()).map_or(&[], Vec::as_slice);
             let mut techniques = BTreeMap::new();
             self.direct_uses(&o.id, &mut techniques);
             let mut software: BTreeMap<&str, &RawObject> = self
@@ -795,7 +807,10 @@ mod tests {
     fn release_from_names() {
         let r = |s: &str| release_from_file_name(Path::new(s));
         assert_eq!(r("enterprise-attack-18.1.json").as_deref(), Some("18.1"));
-        assert_eq!(r("/x/enterprise-attack-v19.0.json").as_deref(), Some("19.0"));
+        assert_eq!(
+            r("/x/enterprise-attack-v19.0.json").as_deref(),
+            Some("19.0")
+        );
         assert_eq!(r("ics-attack-17.json").as_deref(), Some("17"));
         assert_eq!(r("enterprise-attack.json"), None);
         assert_eq!(r("enterprise-attack-.json"), None);
@@ -804,7 +819,12 @@ mod tests {
 
     #[test]
     fn not_a_bundle() {
-        for input in [&b"[1,2]"[..], b"{\"type\":\"x\"}", b"{\"type\":\"bundle\"}", b"42"] {
+        for input in [
+            &b"[1,2]"[..],
+            b"{\"type\":\"x\"}",
+            b"{\"type\":\"bundle\"}",
+            b"42",
+        ] {
             let err = read_bundle(input, Some("1")).err();
             assert!(
                 matches!(err, Some(CatalogError::NotABundle { .. })),
@@ -812,8 +832,14 @@ mod tests {
             );
         }
         let err = read_bundle(b"{\"type\":", Some("1")).err();
-        assert!(matches!(err, Some(CatalogError::NotJson { line: 1, .. })), "{err:?}");
+        assert!(
+            matches!(err, Some(CatalogError::NotJson { line: 1, .. })),
+            "{err:?}"
+        );
         let err = read_bundle(b"{\"type\":\"bundle\",\"objects\":[]}", Some("1")).err();
-        assert!(matches!(err, Some(CatalogError::NoAttackObjects)), "{err:?}");
+        assert!(
+            matches!(err, Some(CatalogError::NoAttackObjects)),
+            "{err:?}"
+        );
     }
 }

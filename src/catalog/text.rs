@@ -30,29 +30,29 @@ pub fn strip_markup(raw: &str) -> String {
         out.push_str(before);
         if from.starts_with("(Citation:") {
             match closing(from, '(', ')') {
-                Some(end) => rest = &from[end..],
+                Some(end) => rest = from.get(end..).unwrap_or_default(),
                 None => {
                     // Unclosed citation: drop the remainder rather than leak half of it.
                     rest = "";
                 }
             }
-        } else if from.starts_with('[') {
+        } else if let Some(inner) = from.strip_prefix('[') {
             if let Some(text_end) = closing(from, '[', ']') {
-                let text = &from[1..text_end - 1];
-                let after = &from[text_end..];
+                let text = inner.get(..text_end.saturating_sub(2)).unwrap_or_default();
+                let after = from.get(text_end..).unwrap_or_default();
                 if after.starts_with('(') {
                     if let Some(url_end) = closing(after, '(', ')') {
                         out.push_str(text);
-                        rest = &after[url_end..];
+                        rest = after.get(url_end..).unwrap_or_default();
                         continue;
                     }
                 }
             }
             out.push('[');
-            rest = &from[1..];
+            rest = inner;
         } else {
             out.push('(');
-            rest = &from[1..];
+            rest = from.strip_prefix('(').unwrap_or_default();
         }
     }
     out.push_str(rest);
@@ -112,10 +112,7 @@ mod tests {
     #[test]
     fn strips_citations_and_links() {
         let raw = "[FIN7](https://attack.mitre.org/groups/G0046) used [Carbanak](https://x/y_(z)) to steal.(Citation: A (2020))(Citation: B)  Next.";
-        assert_eq!(
-            procedure(raw),
-            "FIN7 used Carbanak to steal. Next."
-        );
+        assert_eq!(procedure(raw), "FIN7 used Carbanak to steal. Next.");
     }
 
     #[test]

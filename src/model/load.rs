@@ -77,6 +77,28 @@ pub fn display_path(p: &Path) -> String {
     }
 }
 
+/// `path` relative to `base` with `/` separators (`../x` when outside), for outputs that
+/// must not depend on where threatc was run from.
+pub fn relative_to(path: &Path, base: &Path) -> String {
+    let path = normalize(path);
+    let base = normalize(base);
+    let pc: Vec<Component> = path.components().collect();
+    let bc: Vec<Component> = base.components().collect();
+    let common = pc.iter().zip(&bc).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = Vec::new();
+    for _ in common..bc.len() {
+        parts.push("..".into());
+    }
+    for c in pc.iter().skip(common) {
+        parts.push(c.as_os_str().to_string_lossy().into_owned());
+    }
+    if parts.is_empty() {
+        ".".into()
+    } else {
+        parts.join("/")
+    }
+}
+
 /// Reads a text file into the source map, checking size and encoding.
 pub fn read_source(
     path: &Path,

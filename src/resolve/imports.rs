@@ -78,6 +78,7 @@ pub fn run(
     let mut diags = Diagnostics::new();
     let entries = std::mem::take(&mut resolved.import_entries);
     let root = loaded.root_dir.clone();
+    let model_dir = loaded.files.first().map(|f| f.dir.clone()).unwrap_or_default();
     let mut imported: Vec<Rule> = Vec::new();
     for (dir, entry) in &entries {
         let e = &entry.value;
@@ -176,7 +177,7 @@ pub fn run(
                 assets: Vec::new(),
                 source: RuleSource::Imported {
                     format: format.as_str().to_string(),
-                    file: display_path(&abs),
+                    file: crate::model::load::relative_to(&abs, &model_dir),
                     line: r.line,
                 },
             });

@@ -646,9 +646,10 @@ pub fn resolve(
             }
             scope.sort();
             scope.dedup();
-            let (file, line) = sources
-                .locate(id.span)
-                .map(|(f, l, _)| (f.to_string(), l))
+            let line = sources.locate(id.span).map(|(_, l, _)| l).unwrap_or_default();
+            let file = sources
+                .get(id.span.file)
+                .map(|s| crate::model::load::relative_to(&s.path, &root.dir))
                 .unwrap_or_default();
             rules.push(Rule {
                 id: id.value.clone(),
