@@ -282,9 +282,15 @@ pub struct TechniqueRow {
     /// Counting rules that cover it.
     pub rules: Vec<RuleRef>,
     /// Rules on a parent, sibling or sub-technique that do not cover it under the
-    /// model's mode, or rules whose status does not count (partial coverage).
+    /// model's mode, or rules whose status does not count (partial coverage); at most
+    /// [`PARTIAL_SHOWN`], the first by id.
     pub partial: Vec<RuleRef>,
+    /// How many such rules there are in all.
+    pub partial_total: usize,
 }
+
+/// How many partial-coverage rules a technique row or gap lists.
+pub const PARTIAL_SHOWN: usize = 10;
 
 /// The factors of a gap's priority score.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -324,8 +330,11 @@ pub struct Gap {
     pub tier: Tier,
     /// Due date (assessed + tier days), when the model has an assessed date.
     pub due: Option<Date>,
-    /// Partial coverage: rules on a parent/sibling/sub-technique or not counting.
+    /// Partial coverage: rules on a parent/sibling/sub-technique or not counting (at most
+    /// [`PARTIAL_SHOWN`]).
     pub partial: Vec<RuleRef>,
+    /// How many such rules there are in all.
+    pub partial_total: usize,
     /// The team's note.
     pub note: Option<crate::model::v1::TechniqueNote>,
 }
@@ -531,9 +540,12 @@ pub fn analyse(model: &Resolved, catalog: &Catalog) -> Analysis {
         }
         rules.sort();
         rules.dedup_by(|a, b| a.id == b.id);
-        partial.retain(|p| !rules.iter().any(|r| r.id == p.id));
+        let covering: std::collections::HashSet<&str> = rules.iter().map(|r| r.id.as_str()).collect();
+        partial.retain(|p| !covering.contains(p.id.as_str()));
         partial.sort();
         partial.dedup_by(|a, b| a.id == b.id);
+        let partial_total = partial.len();
+        partial.truncate(PARTIAL_SHOWN);
         let mut actors = actors.clone();
         actors.sort_by(|a, b| a.id.cmp(&b.id));
         rows.push(TechniqueRow {
@@ -548,6 +560,7 @@ pub fn analyse(model: &Resolved, catalog: &Catalog) -> Analysis {
             covered: !rules.is_empty(),
             rules,
             partial,
+            partial_total,
         });
     }
 
@@ -601,6 +614,7 @@ pub fn analyse(model: &Resolved, catalog: &Catalog) -> Analysis {
                 tier,
                 due,
                 partial: r.partial.clone(),
+                partial_total: r.partial_total,
                 note: model.plan.notes.get(&r.id).cloned(),
             }
         })
@@ -672,6 +686,7 @@ pub fn analyse(model: &Resolved, catalog: &Catalog) -> Analysis {
         .collect();
 
     // Per asset: covered by a counting rule that applies to this asset.
+    let rule_by_id: HashMap<&str, &Rule> = model.rules.iter().map(|r| (r.id.as_str(), r)).collect();
     let assets: Vec<AssetCoverage> = model
         .assets
         .iter()
@@ -679,10 +694,8 @@ pub fn analyse(model: &Resolved, catalog: &Catalog) -> Analysis {
             let under: Vec<&TechniqueRow> = rows.iter().filter(|r| r.assets.contains(&a.id)).collect();
             let covered_here = |r: &TechniqueRow| {
                 r.rules.iter().any(|rr| {
-                    model
-                        .rules
-                        .iter()
-                        .find(|x| x.id == rr.id)
+                    rule_by_id
+                        .get(rr.id.as_str())
                         .is_some_and(|x| x.assets.is_empty() || x.assets.contains(&a.id))
                 })
             };

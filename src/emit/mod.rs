@@ -60,26 +60,39 @@ pub fn report_schema_json() -> String {
     serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
 }
 
-/// report.json: the analysis, plus what was written.
+/// report.json: the analysis, plus what was written. Serialized straight to text (no
+/// intermediate JSON tree: large inventories make that tree costly).
 pub fn report_json(a: &Analysis, files: &[String]) -> String {
-    let mut v = serde_json::to_value(a).unwrap_or_default();
-    if let serde_json::Value::Object(m) = &mut v {
-        m.insert("report_format".into(), json!(1));
-        m.insert("generator".into(), json!(format!("threatc {}", env!("CARGO_PKG_VERSION"))));
-        m.insert("files".into(), json!(files));
+    #[derive(serde::Serialize)]
+    struct Out<'a> {
+        report_format: u32,
+        generator: String,
+        #[serde(flatten)]
+        analysis: &'a Analysis,
+        files: &'a [String],
     }
-    serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
+    let out = Out {
+        report_format: 1,
+        generator: format!("threatc {}", env!("CARGO_PKG_VERSION")),
+        analysis: a,
+        files,
+    };
+    serde_json::to_string_pretty(&out).unwrap_or_default() + "\n"
 }
 
 /// Writes outputs atomically: each to a temporary file in its folder, then all renamed
 /// into place. Files listed by the previous report.json that this build does not write
 /// are removed, so stale actor layers do not linger.
 pub fn write_all(out_dir: &Path, outputs: &[Output]) -> Result<(), String> {
+    #[derive(serde::Deserialize)]
+    struct Previous {
+        #[serde(default)]
+        files: Vec<String>,
+    }
     let previous: Vec<String> = std::fs::read_to_string(out_dir.join("report.json"))
         .ok()
-        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-        .and_then(|v| v.get("files").cloned())
-        .and_then(|f| serde_json::from_value::<Vec<String>>(f).ok())
+        .and_then(|t| serde_json::from_str::<Previous>(&t).ok())
+        .map(|p| p.files)
         .unwrap_or_default();
     std::fs::create_dir_all(out_dir).map_err(|e| format!("cannot create `{}`: {e}", out_dir.display()))?;
     let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();

@@ -1,3 +1,0 @@
-fn main() {
-    print!("{}", threatc::model::v1::schema_json());
-}
