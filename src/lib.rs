@@ -101,8 +101,16 @@ pub fn load_catalog(
     }
 }
 
+/// Prints a stage's duration to stderr when `THREATC_TIMINGS` is set (for benchmarks).
+pub fn timing(stage: &str, since: std::time::Instant) {
+    if std::env::var_os("THREATC_TIMINGS").is_some() {
+        eprintln!("timing: {stage:<10} {:>8.2} ms", since.elapsed().as_secs_f64() * 1000.0);
+    }
+}
+
 /// Runs the pipeline on one model up to the analysis.
 pub fn compile(path: &Path, opts: &CompileOptions, sources: &mut SourceMap) -> Result<Compiled, Diagnostics> {
+    let t = std::time::Instant::now();
     let loaded = model::load::load(
         path,
         sources,
@@ -120,12 +128,18 @@ pub fn compile(path: &Path, opts: &CompileOptions, sources: &mut SourceMap) -> R
     let data_path = attack
         .and_then(|a| a.data.as_ref())
         .map(|d| (root.dir.join(&d.value), d.span));
+    timing("load", t);
+    let t = std::time::Instant::now();
     let catalog = load_catalog(domain, opts, data_path.as_ref().map(|(p, s)| (p.as_path(), *s)))?;
+    timing("catalog", t);
+    let t = std::time::Instant::now();
     let ropts = resolve::ResolveOptions {
         allow_outside_root: opts.allow_outside_root,
         quiet_version: false,
     };
     let (mut resolved, mut warnings) = resolve::resolve(&loaded, &catalog, sources, &ropts)?;
+    timing("resolve", t);
+    let t = std::time::Instant::now();
     let import_diags = resolve::imports::run(&loaded, &catalog, sources, &ropts, &mut resolved);
     let mut import_errors = Diagnostics::new();
     for d in import_diags {
@@ -139,7 +153,10 @@ pub fn compile(path: &Path, opts: &CompileOptions, sources: &mut SourceMap) -> R
         import_errors.extend(warnings);
         return Err(import_errors);
     }
+    timing("import", t);
+    let t = std::time::Instant::now();
     let analysis = analysis::analyse(&resolved, &catalog);
+    timing("analyse", t);
     Ok(Compiled {
         catalog,
         resolved,

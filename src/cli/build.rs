@@ -38,6 +38,7 @@ pub fn run(ctx: &mut Ctx, args: &BuildArgs) -> i32 {
             return super::failure_code(&ds);
         }
     };
+    let t = std::time::Instant::now();
     let outputs = match emit::build_outputs(&compiled, args.templates.as_deref()) {
         Ok(o) => o,
         Err(d) => {
@@ -47,7 +48,11 @@ pub fn run(ctx: &mut Ctx, args: &BuildArgs) -> i32 {
             return exit::INVALID;
         }
     };
-    if let Err(e) = emit::write_all(&args.out, &outputs) {
+    crate::timing("emit", t);
+    let t = std::time::Instant::now();
+    let written = emit::write_all(&args.out, &outputs);
+    crate::timing("write", t);
+    if let Err(e) = written {
         let mut all = compiled.warnings.clone();
         all.push(
             Diagnostic::error("output-error", e)

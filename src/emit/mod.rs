@@ -150,18 +150,35 @@ pub fn build_outputs(
 ) -> Result<Vec<Output>, crate::diag::Diagnostic> {
     let a = &c.analysis;
     let mut outputs = Vec::new();
+    let t = std::time::Instant::now();
     let layers = navigator::layers(a, &c.catalog, &c.resolved);
-    let all: Vec<serde_json::Value> = layers.iter().map(|(_, v)| v.clone()).collect();
-    for (name, v) in &layers {
+    crate::timing("  layers", t);
+    let t = std::time::Instant::now();
+    // Layers are independent: render them on all cores; all.json reuses the texts.
+    use rayon::prelude::*;
+    let texts: Vec<(String, String)> = layers
+        .par_iter()
+        .map(|(name, v)| (name.clone(), serde_json::to_string_pretty(v).unwrap_or_default()))
+        .collect();
+    let mut all = String::with_capacity(texts.iter().map(|(_, t)| t.len() + 8).sum::<usize>() + 4);
+    all.push('[');
+    for (i, (_, text)) in texts.iter().enumerate() {
+        all.push_str(if i == 0 { "\n  " } else { ",\n  " });
+        all.push_str(&text.replace('\n', "\n  "));
+    }
+    all.push_str("\n]\n");
+    for (name, text) in texts {
         outputs.push(Output {
             path: format!("layers/{name}"),
-            bytes: json_bytes(v),
+            bytes: (text + "\n").into_bytes(),
         });
     }
     outputs.push(Output {
         path: "layers/all.json".into(),
-        bytes: json_bytes(&serde_json::Value::Array(all)),
+        bytes: all.into_bytes(),
     });
+    crate::timing("  layerjson", t);
+    let t = std::time::Instant::now();
     outputs.push(Output {
         path: "gaps.csv".into(),
         bytes: tables::gaps_csv(a).into_bytes(),
@@ -174,6 +191,8 @@ pub fn build_outputs(
         path: "gaps.md".into(),
         bytes: tables::gaps_md(a).into_bytes(),
     });
+    crate::timing("  gaps", t);
+    let t = std::time::Instant::now();
     let _ = templates;
     let mut files: Vec<String> = outputs.iter().map(|o| o.path.clone()).collect();
     files.push("report.json".into());
@@ -182,6 +201,7 @@ pub fn build_outputs(
         path: "report.json".into(),
         bytes: report_json(a, &files).into_bytes(),
     });
+    crate::timing("  report", t);
     outputs.sort_by(|x, y| x.path.cmp(&y.path));
     Ok(outputs)
 }

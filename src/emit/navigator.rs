@@ -166,8 +166,9 @@ pub fn layer(analysis: &Analysis, catalog: &Catalog, spec: &LayerSpec<'_>) -> Va
 pub fn layers(analysis: &Analysis, catalog: &Catalog, resolved: &crate::resolve::Resolved) -> Vec<(String, Value)> {
     let mut out = Vec::new();
     let title = &analysis.model.title;
-    // Per actor.
-    for a in &resolved.actors {
+    // Per actor (in parallel: a model may name every group of the domain).
+    use rayon::prelude::*;
+    let actor_layers: Vec<(String, Value)> = resolved.actors.par_iter().map(|a| {
         let mut cells = BTreeMap::new();
         for (t, provs) in &a.techniques {
             let labels: Vec<String> = provs.iter().map(|p| p.label()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
@@ -196,8 +197,9 @@ pub fn layers(analysis: &Analysis, catalog: &Catalog, resolved: &crate::resolve:
             gradient: Some((vec!["#ffffff", "#e8575a"], 0.0, 1.0)),
             legend: vec![("used by the actor".into(), "#e8575a".into())],
         };
-        out.push((format!("actor-{}.json", a.id), layer(analysis, catalog, &spec)));
-    }
+        (format!("actor-{}.json", a.id), layer(analysis, catalog, &spec))
+    }).collect();
+    out.extend(actor_layers);
     // Threat heatmap.
     let max_w = analysis.techniques.iter().map(|t| t.threat_weight).fold(0.0, f64::max).max(1.0);
     let mut cells = BTreeMap::new();
