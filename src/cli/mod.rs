@@ -3,6 +3,7 @@
 
 mod build;
 mod check;
+mod diff;
 
 use crate::diag::{self, Diagnostic, OutputFormat};
 use crate::source::SourceMap;
@@ -80,6 +81,8 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Check a model and write layers, gap tables, report.json and the plan.
     Build(build::BuildArgs),
+    /// Compare coverage between two builds (or a model and its git history) for a pull request.
+    Diff(diff::DiffArgs),
     /// Print the JSON Schema of model format v1.
     Schema(SchemaArgs),
 }
@@ -175,6 +178,7 @@ pub fn main() -> i32 {
     match cli.command {
         Command::Check(a) => check::run(&mut ctx, &a),
         Command::Build(a) => build::run(&mut ctx, &a),
+        Command::Diff(a) => diff::run(&mut ctx, &a),
         Command::Schema(a) => {
             match a.which {
                 SchemaKind::Model => print_out(&crate::model::v1::schema_json()),
