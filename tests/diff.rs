@@ -674,3 +674,184 @@ fn check_github_lines() {
         assert!(line >= 1);
     }
 }
+
+// ---- the CI workflow of docs/ci.md -------------------------------------------------
+
+/// Evaluates the small subset of GitHub expressions the workflow's `if:` uses.
+fn condition(expr: &str, outputs: &std::collections::BTreeMap<String, (bool, String)>) -> bool {
+    expr.split("&&").map(str::trim).all(|term| {
+        if term == "always()" || term == "github.event_name == 'pull_request'" {
+            return true;
+        }
+        let (lhs, op, rhs) = if let Some((l, r)) = term.split_once(" == ") {
+            (l, true, r)
+        } else if let Some((l, r)) = term.split_once(" != ") {
+            (l, false, r)
+        } else {
+            panic!("unsupported condition `{term}`")
+        };
+        let rhs = rhs.trim_matches('\'');
+        let parts: Vec<&str> = lhs.split('.').collect();
+        let (ok, out) = outputs
+            .get(parts[1])
+            .cloned()
+            .unwrap_or((false, String::new()));
+        let value = match &parts[2..] {
+            ["outcome"] => (if ok { "success" } else { "failure" }).to_string(),
+            ["outputs", key] => out
+                .lines()
+                .find_map(|l| l.strip_prefix(&format!("{key}=")))
+                .unwrap_or("")
+                .to_string(),
+            _ => panic!("unsupported condition `{term}`"),
+        };
+        (value == rhs) == op
+    })
+}
+
+#[test]
+fn ci_workflow_runs_against_a_pull_request_repository() {
+    let text = std::fs::read_to_string(repo_root().join("docs/threatc-workflow.yml")).unwrap();
+    assert_eq!(
+        text,
+        std::fs::read_to_string(repo_root().join(".github/workflows/threatc.yml")).unwrap(),
+        "docs/threatc-workflow.yml is the committed workflow"
+    );
+    let wf: Value = serde_saphyr::from_str(&text).unwrap();
+    assert!(wf["on"].get("pull_request").is_some());
+    assert_eq!(wf["permissions"]["pull-requests"], "write");
+    assert_eq!(wf["permissions"]["security-events"], "write");
+    let model = wf["env"]["MODEL"].as_str().unwrap().to_string();
+    let steps = wf["jobs"]["threatc"]["steps"].as_array().unwrap();
+    let uses: Vec<&str> = steps.iter().filter_map(|s| s["uses"].as_str()).collect();
+    assert!(uses.iter().any(|u| u.starts_with("actions/checkout@")));
+    assert_eq!(steps[0]["with"]["fetch-depth"], 0);
+    assert!(uses
+        .iter()
+        .any(|u| u.starts_with("github/codeql-action/upload-sarif@")));
+    assert!(uses
+        .iter()
+        .any(|u| u.starts_with("actions/upload-artifact@")));
+    let script = steps
+        .iter()
+        .find(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("actions/github-script@"))
+        })
+        .unwrap()["with"]["script"]
+        .as_str()
+        .unwrap();
+    assert!(
+        script.contains("<!-- threatc-diff -->")
+            && script.contains("updateComment")
+            && script.contains("diff/coverage-diff.md")
+    );
+    assert!(text.contains("threatc diff --git \"origin/${{ github.base_ref }}\" \"$MODEL\" --out diff --fail-on-regression"));
+
+    // A repository like the user's: the model committed on main (origin/main), changed
+    // in the pull request (version B lowers coverage).
+    let (tmp, fin) = fixture();
+    let repo = tmp.path().join("repo");
+    copy_dir(&fin, &repo.join("models/financial"));
+    git(&repo, &["init", "-q", "-b", "main"]);
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "-q", "-m", "base"]);
+    git(&repo, &["update-ref", "refs/remotes/origin/main", "HEAD"]);
+    let m = repo.join(&model);
+    std::fs::write(&m, version_b(&std::fs::read_to_string(&m).unwrap())).unwrap();
+    let runner_temp = tmp.path().join("runner");
+    std::fs::create_dir_all(&runner_temp).unwrap();
+    let bin_dir = Path::new(BIN).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+
+    let mut outputs = std::collections::BTreeMap::new();
+    let mut ran = Vec::new();
+    for (i, step) in steps.iter().enumerate() {
+        let Some(run_text) = step["run"].as_str() else {
+            continue;
+        };
+        if run_text.contains("cargo install") {
+            continue; // the test's own build stands in for it
+        }
+        if let Some(cond) = step["if"].as_str() {
+            if !condition(cond, &outputs) {
+                continue;
+            }
+        }
+        let id = step["id"]
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or(format!("step{i}"));
+        let out_file = runner_temp.join(format!("output-{i}"));
+        std::fs::write(&out_file, "").unwrap();
+        let script = run_text.replace("${{ github.base_ref }}", "main");
+        let o = Command::new("bash")
+            .args(["--noprofile", "--norc", "-eo", "pipefail", "-c", &script])
+            .current_dir(&repo)
+            .env("PATH", &path)
+            .env("MODEL", &model)
+            .env("RUNNER_TEMP", &runner_temp)
+            .env("GITHUB_OUTPUT", &out_file)
+            .env("GITHUB_STEP_SUMMARY", runner_temp.join("summary.md"))
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        let name = step["name"].as_str().unwrap_or("").to_string();
+        outputs.insert(
+            id,
+            (
+                o.status.success(),
+                std::fs::read_to_string(&out_file).unwrap(),
+            ),
+        );
+        ran.push((
+            name,
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        ));
+    }
+    let status = |n: &str| {
+        ran.iter()
+            .find(|r| r.0 == n)
+            .unwrap_or_else(|| panic!("step `{n}` did not run: {ran:#?}"))
+            .1
+    };
+    assert_eq!(
+        status("Check the model (SARIF for code scanning)"),
+        Some(0),
+        "{ran:#?}"
+    );
+    assert!(ran.iter().all(|r| r.0 != "Fail on an invalid model"));
+    assert_eq!(status("Build the head"), Some(0), "{ran:#?}");
+    assert_eq!(status("Build the base"), Some(0), "{ran:#?}");
+    assert_eq!(status("Coverage diff"), Some(0), "{ran:#?}");
+    assert_eq!(
+        status("Fail on a coverage regression"),
+        Some(1),
+        "the regression fails the job"
+    );
+    assert_eq!(outputs["diff"].1.trim(), "code=1");
+    let sarif: Value =
+        serde_json::from_str(&std::fs::read_to_string(repo.join("threatc.sarif")).unwrap())
+            .unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    assert!(repo.join("out/head/report.json").exists());
+    assert!(repo.join("out/base/report.json").exists());
+    assert!(repo.join("diff/diff-layer.json").exists());
+    let md = std::fs::read_to_string(repo.join("diff/coverage-diff.md")).unwrap();
+    assert!(md.starts_with("<!-- threatc-diff -->"));
+    assert_eq!(
+        std::fs::read_to_string(runner_temp.join("summary.md")).unwrap(),
+        md
+    );
+    assert_eq!(
+        git(&repo, &["worktree", "list"]).lines().count(),
+        1,
+        "the base worktree is removed"
+    );
+}

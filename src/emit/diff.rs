@@ -798,7 +798,8 @@ pub fn markdown(d: &CoverageDiff) -> String {
     if d.is_regression() {
         out.push_str("> [!WARNING]\n> **Coverage regression**\n");
         for r in &d.regressions {
-            out.push_str(&format!("> - {}\n", md_cell(r)));
+            // The texts quote ids (slugs) in backticks: keep those code spans.
+            out.push_str(&format!("> - {}\n", md_cell(r).replace("\\`", "`")));
         }
         out.push('\n');
     }
