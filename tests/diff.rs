@@ -855,3 +855,48 @@ fn ci_workflow_runs_against_a_pull_request_repository() {
         "the base worktree is removed"
     );
 }
+
+#[test]
+fn attack_release_changes_are_listed_apart() {
+    let (tmp, dir) = fixture();
+    let a = build(&dir, &dir.join("model.yaml"), &tmp.path().join("out-a"));
+    // The head as if built against another release: one covered technique gone (revoked),
+    // one renamed, one new (and uncovered).
+    let mut b = a.clone();
+    b["attack"]["release"] = Value::from("19.0");
+    let rows = b["techniques"].as_array_mut().unwrap();
+    let gone = rows.iter().position(|t| t["id"] == "T1041").unwrap();
+    rows.remove(gone);
+    let renamed = rows.iter_mut().find(|t| t["id"] == "T1059.001").unwrap();
+    renamed["name"] = Value::from("Command and Scripting Interpreter: PowerShell (renamed)");
+    let mut new = rows
+        .iter()
+        .find(|t| t["id"] == "T1059.003")
+        .unwrap()
+        .clone();
+    new["id"] = Value::from("T1999");
+    rows.push(new);
+    let pa = tmp.path().join("a.json");
+    let pb = tmp.path().join("b.json");
+    std::fs::write(&pa, serde_json::to_string(&a).unwrap()).unwrap();
+    std::fs::write(&pb, serde_json::to_string(&b).unwrap()).unwrap();
+    let (d, _) = diff_json(&dir, &[pa.to_str().unwrap(), pb.to_str().unwrap()]);
+    let rc = &d["release"];
+    assert_eq!(rc["before"], "18.1");
+    assert_eq!(rc["after"], "19.0");
+    assert_eq!(
+        rc["gone"],
+        serde_json::json!([["T1041", "Exfiltration Over C2 Channel", true]])
+    );
+    assert_eq!(rc["renamed"].as_array().unwrap().len(), 1);
+    assert_eq!(rc["renamed"][0][0], "T1059.001");
+    assert_eq!(rc["new"][0][0], "T1999");
+    // None of them is a coverage change.
+    assert!(d["newly_uncovered"].as_array().unwrap().is_empty());
+    assert!(d["newly_covered"].as_array().unwrap().is_empty());
+    assert!(d["gaps_opened"].as_array().unwrap().is_empty());
+    let md = run(&dir, &["diff", pa.to_str().unwrap(), pb.to_str().unwrap()]).stdout;
+    let md = String::from_utf8(md).unwrap();
+    assert!(md.contains("### ATT&amp;CK release 18.1 → 19.0"));
+    assert!(md.contains("| T1041 | gone (revoked, deprecated or moved), was covered |"));
+}
