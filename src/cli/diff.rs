@@ -14,7 +14,10 @@ With --git REV, BASE is MODEL (and every file it includes) as committed at REV, 
 with `git archive` into a temporary folder: the work tree is not touched.
 
 --fail-on-regression exits with code 1 when overall or weighted coverage drops, any
-actor's or target's coverage drops, or a target goes from met to unmet.")]
+actor's or target's coverage drops, or a target goes from met to unmet.
+
+Exit codes: 0 done (no regression, or not asked), 1 regression with --fail-on-regression,
+2 a model is invalid, 3 usage, git or I/O error.")]
 pub struct DiffArgs {
     /// The base (model or report.json), or with --git the model in the work tree.
     #[arg(value_name = "BASE")]
