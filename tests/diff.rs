@@ -906,3 +906,52 @@ fn attack_release_changes_are_listed_apart() {
     assert!(md.contains("### ATT&amp;CK release 18.1 → 19.0"));
     assert!(md.contains("| T1041 | gone (revoked, deprecated or moved), was covered |"));
 }
+
+#[test]
+fn broken_target_comes_first_and_is_a_regression() {
+    let (tmp, dir) = fixture();
+    let a = build(&dir, &dir.join("model.yaml"), &tmp.path().join("out-a"));
+    // Base: the second target met; head: the same report with it unmet.
+    let mut base = a.clone();
+    let t = &mut base["targets"][1];
+    t["met"] = Value::from(true);
+    t["current"] = Value::from(0.6);
+    let pa = tmp.path().join("a.json");
+    let pb = tmp.path().join("out-a/report.json");
+    std::fs::write(&pa, serde_json::to_string(&base).unwrap()).unwrap();
+    let (d, code) = diff_json(
+        &dir,
+        &[
+            pa.to_str().unwrap(),
+            pb.to_str().unwrap(),
+            "--fail-on-regression",
+        ],
+    );
+    assert_eq!(code, 1);
+    let id = a["targets"][1]["id"].as_str().unwrap();
+    assert_eq!(
+        d["targets"][0]["id"], id,
+        "the broken target is listed first"
+    );
+    assert_eq!(d["targets"][0]["broke"], true);
+    assert_eq!(d["targets"][1]["broke"], false);
+    assert!(d["regressions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r.as_str().unwrap().contains("went from met to unmet")));
+    let md =
+        String::from_utf8(run(&dir, &["diff", pa.to_str().unwrap(), pb.to_str().unwrap()]).stdout)
+            .unwrap();
+    let first_row = md
+        .lines()
+        .find(|l| {
+            l.starts_with("| ") && l.contains(" → ") && l.contains('%') && !l.contains("Coverage")
+        })
+        .unwrap();
+    assert!(
+        first_row.starts_with(&format!("| ⚠️ {id} |")),
+        "{first_row}"
+    );
+    assert!(first_row.ends_with("met → **unmet** |"), "{first_row}");
+}
