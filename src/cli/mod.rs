@@ -5,6 +5,7 @@ pub mod attack;
 mod build;
 mod check;
 mod import;
+mod diff;
 
 use crate::diag::{self, Diagnostic, OutputFormat};
 use crate::source::SourceMap;
@@ -86,6 +87,8 @@ pub enum Command {
     Attack(attack::AttackArgs),
     /// Show what an import of rule files yields (rules, techniques, problems), without a model.
     Import(import::ImportArgs),
+    /// Compare coverage between two builds (or a model and its git history) for a pull request.
+    Diff(diff::DiffArgs),
     /// Print a JSON Schema: the model format (default), report.json, or a Navigator layer.
     Schema(SchemaArgs),
 }
@@ -198,6 +201,7 @@ pub fn main() -> i32 {
         Command::Build(a) => build::run(&mut ctx, &a),
         Command::Attack(a) => attack::run(&mut ctx, &a),
         Command::Import(a) => import::run(&mut ctx, &a),
+        Command::Diff(a) => diff::run(&mut ctx, &a),
         Command::Schema(a) => {
             match a.which {
                 SchemaKind::Model => print_out(&crate::model::v1::schema_json()),

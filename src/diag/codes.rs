@@ -89,6 +89,9 @@ pub static CODES: &[CodeInfo] = &[
     c("output-error", E, "an output could not be written; earlier outputs are left as they were"),
     c("template-error", E, "a report template failed to render"),
     c("target-unmet", W, "a coverage target is not met"),
+    // diff
+    c("diff-input", E, "a `threatc diff` input is neither a model nor a threatc report.json, or the arguments do not name two sides"),
+    c("diff-git", E, "`threatc diff --git` could not read the base: not a git repository, unknown revision, or the model is missing at that revision"),
     // migrate
     c("migrate-deprecated", W, "a deprecated technique has no replacement and was left in place"),
     c("migrate-revoked", N, "a revoked technique id was replaced by its successor"),

@@ -1,6 +1,7 @@
 //! Emitters: everything a build writes, rendered in memory first, then written
 //! atomically so that a failed build leaves the previous outputs as they were.
 
+pub mod diff;
 pub mod navigator;
 pub mod tables;
 
