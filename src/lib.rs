@@ -7,6 +7,9 @@
 //! [`compile`] runs the pipeline up to the analysis; [`emit::build_outputs`] renders
 //! every output in memory and [`emit::write_all`] writes them atomically.
 
+// No panics on user data: unwrap, expect and slice indexing are denied outside tests.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing))]
+
 pub mod analysis;
 pub mod catalog;
 pub mod cli;

@@ -38,8 +38,10 @@ pub struct Investment {
 
 /// Ranks log sources by the gap score their analytics (for in-scope platforms) touch.
 pub fn compute(catalog: &Catalog, gaps: &[Gap], platforms: &BTreeSet<&str>, has_assets: bool) -> Vec<Investment> {
-    // (log name, data component) → (channels, gaps)
-    let mut acc: BTreeMap<(String, String), (BTreeSet<String>, BTreeMap<String, f64>)> = BTreeMap::new();
+    // (log name, data component) → (channels, gap technique → score)
+    type Channels = BTreeSet<String>;
+    type Scores = BTreeMap<String, f64>;
+    let mut acc: BTreeMap<(String, String), (Channels, Scores)> = BTreeMap::new();
     for g in gaps {
         let Some(t) = catalog.technique(&g.technique) else { continue };
         for det in &t.detection_strategies {

@@ -595,7 +595,8 @@ pub fn analyse(model: &Resolved, catalog: &Catalog) -> Analysis {
             } else {
                 Tier::P3
             };
-            let due = assessed.map(|d| d.add_days(i64::from(model.plan.due_days[tier.index()])));
+            let days = model.plan.due_days.get(tier.index()).copied().unwrap_or(90);
+            let due = assessed.map(|d| d.add_days(i64::from(days)));
             Gap {
                 rank: 0,
                 technique: r.id.clone(),

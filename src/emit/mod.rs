@@ -139,10 +139,6 @@ pub fn write_all(out_dir: &Path, outputs: &[Output]) -> Result<(), String> {
     Ok(())
 }
 
-fn json_bytes(v: &serde_json::Value) -> Vec<u8> {
-    (serde_json::to_string_pretty(v).unwrap_or_default() + "\n").into_bytes()
-}
-
 /// Renders every output of a build in memory. Fails (with a diagnostic) before
 /// anything is written.
 pub fn build_outputs(

@@ -100,7 +100,7 @@ pub fn gaps_csv(a: &Analysis) -> String {
 pub fn csv_safe(s: &str) -> String {
     match s.chars().next() {
         Some('=' | '+' | '@' | '\t' | '\r') => format!("'{s}"),
-        Some('-') if s.len() > 1 && !s[1..].starts_with(|c: char| c.is_ascii_digit()) => format!("'{s}"),
+        Some('-') if s.get(1..).is_some_and(|r| !r.is_empty() && !r.starts_with(|c: char| c.is_ascii_digit())) => format!("'{s}"),
         _ => s.to_string(),
     }
 }

@@ -60,12 +60,15 @@ fn span_in(sources: &mut SourceMap, path: &Path, line: Option<u32>, column: Opti
         Some(l) if l > 0 => {
             let start = f.offset_of(l as usize, column.unwrap_or(1) as usize);
             let rest = f.text.get(start..).unwrap_or("");
-            let len = rest.find(|c: char| c == '\n' || c == ',' || c == ']' || c == '"').unwrap_or(rest.len());
-            Some(Span::new(id, start, len.max(1).min(rest.len().max(0))))
+            let len = rest.find(['\n', ',', ']', '"']).unwrap_or(rest.len());
+            Some(Span::new(id, start, len.max(1).min(rest.len())))
         }
         _ => Some(Span::new(id, 0, 0)),
     }
 }
+
+/// Where an id was first seen: file, line, column.
+type At = (std::path::PathBuf, Option<u32>, Option<u32>);
 
 /// Runs every import entry of the model; adds the rules to `resolved`.
 pub fn run(
@@ -114,8 +117,8 @@ pub fn run(
             diags.push(d);
         }
         // Technique ids: unknown, revoked, deprecated, once per id.
-        let mut unknown: BTreeMap<String, (usize, Option<(std::path::PathBuf, Option<u32>, Option<u32>)>)> = BTreeMap::new();
-        let mut revoked: BTreeMap<String, (usize, Option<String>, Option<(std::path::PathBuf, Option<u32>, Option<u32>)>)> = BTreeMap::new();
+        let mut unknown: BTreeMap<String, (usize, Option<At>)> = BTreeMap::new();
+        let mut revoked: BTreeMap<String, (usize, Option<String>, Option<At>)> = BTreeMap::new();
         let mut deprecated: BTreeMap<String, usize> = BTreeMap::new();
         let mut unmapped: BTreeMap<String, usize> = BTreeMap::new();
         let mut deprecated_rules = 0usize;
