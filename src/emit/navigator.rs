@@ -162,10 +162,19 @@ pub fn layer(analysis: &Analysis, catalog: &Catalog, spec: &LayerSpec<'_>) -> Va
     })
 }
 
+/// A layer name that MITRE's Excel exporter accepts as a sheet title: model slug and
+/// what the layer shows, at most 31 characters, no `: \\ / ? * [ ]`.
+pub fn layer_name(model: &str, what: &str) -> String {
+    let raw = format!("{model} - {what}");
+    raw.chars()
+        .map(|c| if matches!(c, ':' | '\\' | '/' | '?' | '*' | '[' | ']') { '-' } else { c })
+        .take(31)
+        .collect()
+}
+
 /// Every layer of a build: (file name under layers/, document).
 pub fn layers(analysis: &Analysis, catalog: &Catalog, resolved: &crate::resolve::Resolved) -> Vec<(String, Value)> {
     let mut out = Vec::new();
-    let title = &analysis.model.title;
     // Per actor (in parallel: a model may name every group of the domain).
     use rayon::prelude::*;
     let actor_layers: Vec<(String, Value)> = resolved.actors.par_iter().map(|a| {
@@ -183,7 +192,7 @@ pub fn layers(analysis: &Analysis, catalog: &Catalog, resolved: &crate::resolve:
             );
         }
         let spec = LayerSpec {
-            name: format!("{title}: {}", a.name),
+            name: layer_name(&analysis.model.name, &a.id),
             description: match &a.kind {
                 crate::resolve::ActorKind::Group { group_id, .. } => format!(
                     "Techniques of {} ({group_id}){}, weight {}",
@@ -221,7 +230,7 @@ pub fn layers(analysis: &Analysis, catalog: &Catalog, resolved: &crate::resolve:
             analysis,
             catalog,
             &LayerSpec {
-                name: format!("{title}: threat"),
+                name: layer_name(&analysis.model.name, "threat"),
                 description: "All actors: score = summed actor weight per technique".into(),
                 cells,
                 gradient: Some((vec!["#ffffff", "#ffe766", "#ff6666"], 0.0, max_w)),
@@ -260,7 +269,7 @@ pub fn layers(analysis: &Analysis, catalog: &Catalog, resolved: &crate::resolve:
             analysis,
             catalog,
             &LayerSpec {
-                name: format!("{title}: coverage"),
+                name: layer_name(&analysis.model.name, "coverage"),
                 description: format!(
                     "Detection coverage: score = number of rules ({}) per technique",
                     analysis.settings.count.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
@@ -303,7 +312,7 @@ pub fn layers(analysis: &Analysis, catalog: &Catalog, resolved: &crate::resolve:
             analysis,
             catalog,
             &LayerSpec {
-                name: format!("{title}: gaps"),
+                name: layer_name(&analysis.model.name, "gaps"),
                 description: "Threat techniques in scope without coverage, coloured by priority tier".into(),
                 cells,
                 gradient: None,

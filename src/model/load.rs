@@ -8,7 +8,7 @@ use crate::source::{FileId, SourceMap, Span, Spanned};
 use std::path::{Component, Path, PathBuf};
 
 /// Largest model file read (bytes).
-pub const MAX_MODEL_BYTES: u64 = 64 * 1024 * 1024;
+pub const MAX_MODEL_BYTES: u64 = 16 * 1024 * 1024;
 
 /// One parsed model file.
 #[derive(Debug, Clone)]
@@ -106,37 +106,55 @@ pub fn read_source(
     sources: &mut SourceMap,
     at: Option<Span>,
 ) -> Result<FileId, Diagnostic> {
-    let with_at = |d: Diagnostic| match at {
-        Some(s) => d.with_label(s, "included here"),
-        None => d,
+    // A file that cannot be read still gets its name (and line 1) in the diagnostic,
+    // plus the `include:` that named it.
+    let located = |sources: &mut SourceMap, d: Diagnostic| {
+        let id = sources.add(name.clone(), path, "");
+        let d = d.with_label(Span::new(id, 0, 0), "");
+        match at {
+            Some(s) => d.with_label(s, "included here"),
+            None => d,
+        }
     };
-    let meta = std::fs::metadata(path).map_err(|e| {
-        with_at(Diagnostic::error(
-            "io-error",
-            format!("cannot read `{name}`: {}", io_text(&e)),
-        ))
-    })?;
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) => {
+            let d = Diagnostic::error("io-error", format!("cannot read `{name}`: {}", io_text(&e)));
+            return Err(match at {
+                Some(s) => d.with_label(s, "included here"),
+                None => located(sources, d),
+            });
+        }
+    };
     if meta.is_dir() {
-        return Err(with_at(Diagnostic::error(
-            "io-error",
-            format!("`{name}` is a folder, not a model file"),
-        )));
+        return Err(located(
+            sources,
+            Diagnostic::error("io-error", format!("`{name}` is a folder, not a model file")),
+        ));
     }
     if meta.len() > MAX_MODEL_BYTES {
-        return Err(with_at(
+        return Err(located(
+            sources,
             Diagnostic::error(
                 "yaml-limit",
-                format!("`{name}` is {} MiB; model files are limited to {} MiB", meta.len() >> 20, MAX_MODEL_BYTES >> 20),
+                format!(
+                    "`{name}` is {} MiB; model files are limited to {} MiB",
+                    meta.len() >> 20,
+                    MAX_MODEL_BYTES >> 20
+                ),
             )
             .with_help("split the model with `include:`, or keep large inventories in rule files and import them"),
         ));
     }
-    let bytes = std::fs::read(path).map_err(|e| {
-        with_at(Diagnostic::error(
-            "io-error",
-            format!("cannot read `{name}`: {}", io_text(&e)),
-        ))
-    })?;
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            return Err(located(
+                sources,
+                Diagnostic::error("io-error", format!("cannot read `{name}`: {}", io_text(&e))),
+            ))
+        }
+    };
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {

@@ -285,10 +285,13 @@ pub fn options() -> serde_saphyr::Options {
     budget.max_depth = 64;
     budget.max_aliases = 10_000;
     budget.max_anchors = 10_000;
-    serde_saphyr::options! {
+    budget.max_recorded_anchor_events = 100_000;
+    let mut options = serde_saphyr::options! {
         budget: Some(budget),
         strict_booleans: true,
-    }
+    };
+    options.alias_limits.max_total_replayed_events = 100_000;
+    options
 }
 
 /// Parses one YAML document into a spanned tree.
@@ -333,15 +336,27 @@ fn shift(node: &mut Node, by: u32) {
 
 fn yaml_error(file: FileId, src: &SourceFile, e: &serde_saphyr::Error, bom: usize) -> Diagnostic {
     let full = e.to_string();
-    let mut message = full
-        .lines()
-        .next()
-        .unwrap_or("invalid YAML")
-        .trim()
-        .to_string();
-    // serde-saphyr appends " at line L, column C"; the label says where.
+    let mut message = full.lines().next().unwrap_or("invalid YAML").trim().to_string();
+    // serde-saphyr writes "error: line L column C: …" or "… at line L, column C"; the
+    // label says where.
+    if let Some(rest) = message.strip_prefix("error: ") {
+        message = rest.to_string();
+    }
+    if message.starts_with("line ") {
+        if let Some(i) = message.find(": ") {
+            message = message.get(i + 2..).unwrap_or("").to_string();
+        }
+    }
     if let Some(i) = message.find(" at line ") {
         message.truncate(i);
+    }
+    if let Some(i) = message.find(", set DuplicateKeyPolicy") {
+        message.truncate(i);
+    }
+    if message.contains("budget breached") {
+        let what = message.split("budget breached:").nth(1).unwrap_or("").trim();
+        let what = what.split([' ', '{']).next().unwrap_or("").to_string();
+        message = format!("the YAML exceeds a safety limit ({what})");
     }
     let lower = message.to_lowercase();
     let code = if lower.contains("duplicate") {
