@@ -285,3 +285,37 @@ fn actor_layers_equal_catalog_group_semantics_for_every_enterprise_group() {
         assert_eq!(got, want, "{} ({})", g.name, g.id);
     }
 }
+
+#[test]
+fn listing_files_in_another_order_gives_the_same_bytes() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("models/financial"), a.path());
+    copy_dir(&root().join("models/financial"), b.path());
+    // Both import the Sigma rules as two entries; b lists the entries and the included
+    // fragments in the other order (same line count, so rule line numbers agree).
+    let import = "  - import: sigma\n    path: detections/sigma\n    status: {stable: production, test: production, experimental: testing}\n";
+    let first = "  - import: sigma\n    path: detections/sigma/proc_*.yml\n    status: {stable: production, test: production, experimental: testing}\n";
+    let second = "  - import: sigma\n    path: detections/sigma/win_*.yml\n    status: {stable: production, test: production, experimental: testing}\n";
+    for (dir, swapped) in [(a.path(), false), (b.path(), true)] {
+        let m = dir.join("model.yaml");
+        let mut text = std::fs::read_to_string(&m).unwrap();
+        assert!(text.contains(import));
+        let both = if swapped { format!("{second}{first}") } else { format!("{first}{second}") };
+        text = text.replace(import, &both);
+        if swapped {
+            text = text.replace("  - rules/endpoint.yaml\n  - rules/identity.yaml\n", "  - rules/identity.yaml\n  - rules/endpoint.yaml\n");
+        }
+        std::fs::write(&m, text).unwrap();
+    }
+    for d in [a.path(), b.path()] {
+        let o = threatc(&["build", "model.yaml", "--out", "out"], d);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    }
+    let sa = snapshot(&a.path().join("out"));
+    let sb = snapshot(&b.path().join("out"));
+    for ((n1, c1), (n2, c2)) in sa.iter().zip(&sb) {
+        assert_eq!(n1, n2);
+        assert!(c1 == c2, "{n1} differs when files are listed in another order");
+    }
+}

@@ -57,13 +57,17 @@ fn major(release: &str) -> String {
 /// Platforms for the layer filter: the assets' platforms, or all the domain's.
 fn filter_platforms(analysis: &Analysis, catalog: &Catalog) -> Vec<String> {
     let mut p: Vec<String> = analysis.assets.iter().flat_map(|a| a.platforms.iter().cloned()).collect();
+    if p.is_empty() {
+        return catalog.platforms.clone();
+    }
+    // Reconnaissance and resource development happen outside the estate (platform PRE):
+    // keep them visible, or Navigator and MITRE's exporters hide those columns.
+    if catalog.platforms.iter().any(|x| x == "PRE") {
+        p.push("PRE".into());
+    }
     p.sort();
     p.dedup();
-    if p.is_empty() {
-        catalog.platforms.clone()
-    } else {
-        p
-    }
+    p
 }
 
 /// Formats a score without trailing zeros (3, 2.5).

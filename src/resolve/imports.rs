@@ -270,7 +270,9 @@ pub fn run(
             deprecated: deprecated_rules,
         });
     }
-    imported.sort_by(|a, b| a.source.cmp(&b.source).then(a.id.cmp(&b.id)));
     resolved.rules.extend(imported);
+    // Outputs must not depend on the order files are listed or included in.
+    resolved.rules.sort_by(|a, b| a.id.cmp(&b.id).then(a.source.cmp(&b.source)));
+    resolved.imports.sort_by(|a, b| a.format.cmp(&b.format).then(a.path.cmp(&b.path)));
     diags
 }
