@@ -139,6 +139,7 @@ pub fn compile(path: &Path, opts: &CompileOptions, sources: &mut SourceMap) -> R
     let ropts = resolve::ResolveOptions {
         allow_outside_root: opts.allow_outside_root,
         quiet_version: false,
+        deny_import_errors: opts.deny_import_errors,
     };
     let (mut resolved, mut warnings) = resolve::resolve(&loaded, &catalog, sources, &ropts)?;
     timing("resolve", t);
@@ -146,7 +147,7 @@ pub fn compile(path: &Path, opts: &CompileOptions, sources: &mut SourceMap) -> R
     let import_diags = resolve::imports::run(&loaded, &catalog, sources, &ropts, &mut resolved);
     let mut import_errors = Diagnostics::new();
     for d in import_diags {
-        if d.is_error() || (opts.deny_import_errors && d.code.starts_with("import-") && d.severity == diag::Severity::Warning && d.code == "import-parse-error") {
+        if d.is_error() {
             import_errors.push(d);
         } else {
             warnings.push(d);

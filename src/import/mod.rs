@@ -16,6 +16,9 @@
 //! | `import-read-error` | the file could not be read | yes |
 //! | `import-not-utf8` | the file is not UTF-8 text | yes |
 //! | `import-file-too-large` | the file is over 10 MiB | yes |
+//! | `import-empty-file` | the file holds nothing (or only white space) | - |
+//! | `import-no-rule` | the file parsed but holds no rule | - |
+//! | `import-bad-glob` | an import path or exclude pattern is not a valid glob | yes |
 //! | `import-parse-error` | the file is not valid YAML / TOML / JSON / CSV | yes |
 //! | `import-missing-field` | a rule lacks its id or title; a stand-in is used | no |
 //! | `import-missing-column` | a CSV header lacks a required column | yes |
@@ -358,6 +361,16 @@ fn read_and_parse(format: Format, file: &paths::FoundFile) -> FileOutcome {
         }
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    if text.trim().is_empty() {
+        return FileOutcome {
+            problems: vec![
+                ImportProblem::new(path, "import-empty-file", "file is empty")
+                    .at(Some(1), Some(1))
+                    .help("delete the file or exclude it"),
+            ],
+            ..FileOutcome::default()
+        };
+    }
     match format {
         Format::Sigma => sigma::parse(path, text),
         Format::Splunk => splunk::parse(path, text),
@@ -461,6 +474,17 @@ impl<'a> TechniqueCollector<'a> {
     }
 
     pub fn add(&mut self, raw: &str, line: Option<u32>, column: Option<u32>) {
+        self.add_written(raw, raw, line, column);
+    }
+
+    /// Like [`Self::add`], quoting `written` (e.g. the whole Sigma tag) in a problem.
+    pub fn add_written(
+        &mut self,
+        raw: &str,
+        written: &str,
+        line: Option<u32>,
+        column: Option<u32>,
+    ) {
         match normalize_technique_id(raw) {
             Some(id) => {
                 if self.seen.insert(id.clone()) {
@@ -474,7 +498,7 @@ impl<'a> TechniqueCollector<'a> {
                     format!(
                         "rule `{}` names `{}`, which is not an ATT&CK technique id",
                         self.rule_id,
-                        one_line(raw.trim())
+                        one_line(written.trim())
                     ),
                 )
                 .at(line, column)

@@ -87,6 +87,18 @@ pub(crate) fn discover(format: Format, spec: &str, opts: &ImportOptions) -> Disc
         return walker.out;
     }
 
+    // Refuse an escaping spec before touching the file system, so that a path outside
+    // the root is reported as such even when nothing exists there.
+    if !opts.allow_outside_root {
+        let base = std::fs::canonicalize(&opts.base_dir).unwrap_or_else(|_| opts.base_dir.clone());
+        let (prefix, _) = split_glob(&spec_path);
+        let lexical = normalize_lexically(&base.join(&prefix));
+        if !lexical.starts_with(&walker.root) {
+            walker.inside_root(&lexical, &spec_path);
+            return walker.out;
+        }
+    }
+
     if is_glob(spec_trimmed) {
         let (prefix, _) = split_glob(&spec_path);
         let pattern = to_slash(&spec_path);
@@ -358,6 +370,21 @@ fn clean(p: &Path) -> PathBuf {
     p.components()
         .filter(|c| !matches!(c, Component::CurDir))
         .collect()
+}
+
+/// Resolve `.` and `..` without consulting the file system.
+fn normalize_lexically(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 fn to_slash(p: &Path) -> String {

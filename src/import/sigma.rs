@@ -13,7 +13,7 @@
 use std::path::Path;
 
 use serde::Deserialize;
-use serde_saphyr::{DuplicateKeyPolicy, Spanned};
+use serde_saphyr::{DuplicateKeyPolicy, MessageFormatter, Spanned, UserMessageFormatter};
 
 use super::{file_stem, lower_first, FileOutcome, ImportProblem, ImportedRule, TechniqueCollector};
 
@@ -56,7 +56,8 @@ pub(crate) fn yaml_problem(path: &Path, err: &serde_saphyr::Error) -> ImportProb
     let (line, column) = err.location().map_or((None, None), |loc| {
         (to_u32(loc.line()), to_u32(loc.column()))
     });
-    let text = err.without_snippet().to_string();
+    // The user formatter leaves out internal advice; the location is kept in the fields.
+    let text = UserMessageFormatter.format_message(err.without_snippet());
     ImportProblem::new(
         path,
         "import-parse-error",
@@ -167,7 +168,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> FileOutcome {
         for tag in merged.tags.iter().flatten() {
             if let Some(name) = technique_tag(&tag.value) {
                 let (l, c) = span_of(tag);
-                techniques.add(name, l, c);
+                techniques.add_written(name, tag.value.trim(), l, c);
             }
         }
         out.problems.append(&mut techniques.problems);
@@ -185,6 +186,13 @@ pub(crate) fn parse(path: &Path, text: &str) -> FileOutcome {
             techniques: techniques.refs,
             deprecated,
         });
+    }
+    if rule_docs == 0 {
+        out.problems.push(
+            ImportProblem::new(path, "import-no-rule", "file holds no sigma rule")
+                .at(Some(1), Some(1))
+                .help("a sigma rule is a YAML document with `title`, `id` and `tags`"),
+        );
     }
     out
 }

@@ -101,11 +101,16 @@ pub fn run(
         let res = import::import(format, &path.value, &iopts);
         for p in &res.problems {
             let abs = if p.path.is_absolute() { p.path.clone() } else { dir.join(&p.path) };
-            let severity = match p.code {
-                "import-outside-root" => Severity::Error,
-                _ => Severity::Warning,
+            let info = crate::diag::CODES.iter().find(|c| c.code == p.code);
+            let code = info.map(|c| c.code).unwrap_or("import-parse-error");
+            // Problems with the rule files themselves are warnings (the import goes on with
+            // the other files) unless `--deny import-errors` makes them fatal.
+            let severity = match info.map(|c| c.severity) {
+                Some(Severity::Error) => Severity::Error,
+                _ if opts.deny_import_errors => Severity::Error,
+                Some(s) => s,
+                None => Severity::Warning,
             };
-            let code = crate::diag::CODES.iter().find(|c| c.code == p.code).map(|c| c.code).unwrap_or("import-parse-error");
             let mut d = Diagnostic::new(severity, code, p.message.clone()).with_help_opt(p.help.clone());
             match span_in(sources, &abs, p.line, p.column) {
                 Some(s) if abs.is_file() => d = d.with_label(s, display_path(&abs)),

@@ -247,6 +247,8 @@ pub struct ResolveOptions {
     pub allow_outside_root: bool,
     /// The catalog's release differs from the model's and that was already said.
     pub quiet_version: bool,
+    /// Problems in imported rule files are errors.
+    pub deny_import_errors: bool,
 }
 
 /// The slug a group actor gets as its id: `Lazarus Group` → `lazarus-group`.
