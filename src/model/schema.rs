@@ -13,15 +13,33 @@ struct Compiled {
     validator: jsonschema::Validator,
 }
 
-fn compiled() -> Option<&'static Compiled> {
-    static C: OnceLock<Option<Compiled>> = OnceLock::new();
+struct Schemas {
+    /// The whole model file.
+    file: Compiled,
+    /// One entry of `rules:` (the `RuleEntry` definition), validated one at a time.
+    rule: Compiled,
+}
+
+fn compile(schema: J) -> Option<Compiled> {
+    let validator = jsonschema::options()
+        .should_validate_formats(false)
+        .build(&schema)
+        .ok()?;
+    Some(Compiled { schema, validator })
+}
+
+fn compiled() -> Option<&'static Schemas> {
+    static C: OnceLock<Option<Schemas>> = OnceLock::new();
     C.get_or_init(|| {
         let schema: J = serde_json::from_str(&super::v1::schema_json()).ok()?;
-        let validator = jsonschema::options()
-            .should_validate_formats(false)
-            .build(&schema)
-            .ok()?;
-        Some(Compiled { schema, validator })
+        let rule = serde_json::json!({
+            "$defs": schema.get("$defs").cloned().unwrap_or(J::Null),
+            "$ref": "#/$defs/RuleEntry",
+        });
+        Some(Schemas {
+            file: compile(schema)?,
+            rule: compile(rule)?,
+        })
     })
     .as_ref()
 }
@@ -34,10 +52,34 @@ pub fn validate(root: &Node) -> Vec<Diagnostic> {
             "internal error: the model schema did not compile",
         )];
     };
-    let json = root.to_json();
     let mut out = Vec::new();
-    for e in c.validator.iter_errors(&json) {
-        out.extend(convert(c, root, &e));
+    // Large inventories: validate the file without its rules, then each rule on its
+    // own, so the JSON copy of a 50,000-rule model never exists whole.
+    let rules = match &root.value {
+        Value::Map(entries) => entries
+            .iter()
+            .find(|(k, v)| k.as_str() == Some("rules") && matches!(v.value, Value::Seq(_)))
+            .map(|(_, v)| v),
+        _ => None,
+    };
+    let mut json = match rules {
+        Some(_) => root.to_json_without("rules"),
+        None => root.to_json(),
+    };
+    for e in c.file.validator.iter_errors(&json) {
+        out.extend(convert(&c.file, root, "", &e));
+    }
+    if let (Some(rules), J::Object(m)) = (rules, &mut json) {
+        m.clear();
+        if let Value::Seq(items) = &rules.value {
+            for (i, item) in items.iter().enumerate() {
+                let j = item.to_json();
+                let prefix = format!("/rules/{i}");
+                for e in c.rule.validator.iter_errors(&j) {
+                    out.extend(convert(&c.rule, root, &prefix, &e));
+                }
+            }
+        }
     }
     out.sort_by_key(|d| d.primary().map(|s| s.start));
     out.dedup_by(|a, b| a.message == b.message && a.primary() == b.primary());
@@ -145,8 +187,8 @@ fn last_segment(pointer: &str) -> String {
         .replace("~0", "~")
 }
 
-fn convert(c: &Compiled, root: &Node, e: &jsonschema::ValidationError<'_>) -> Vec<Diagnostic> {
-    let ipath = e.instance_path().as_str().to_string();
+fn convert(c: &Compiled, root: &Node, prefix: &str, e: &jsonschema::ValidationError<'_>) -> Vec<Diagnostic> {
+    let ipath = format!("{prefix}{}", e.instance_path().as_str());
     let node = root.at_pointer(&ipath);
     let field = last_segment(&ipath);
     let eval = e.evaluation_path().as_str().to_string();
@@ -296,11 +338,11 @@ fn convert(c: &Compiled, root: &Node, e: &jsonschema::ValidationError<'_>) -> Ve
             // else errors that are not a type mismatch of the value itself.
             let score = |b: &Vec<jsonschema::ValidationError<'static>>| -> u8 {
                 if b.iter()
-                    .any(|be| be.instance_path().as_str().len() > ipath.len())
+                    .any(|be| prefix.len() + be.instance_path().as_str().len() > ipath.len())
                 {
                     2
                 } else if b.iter().all(|be| {
-                    !(be.instance_path().as_str() == ipath
+                    !(format!("{prefix}{}", be.instance_path().as_str()) == ipath
                         && matches!(be.kind(), ValidationErrorKind::Type { .. }))
                 }) {
                     1
@@ -314,7 +356,7 @@ fn convert(c: &Compiled, root: &Node, e: &jsonschema::ValidationError<'_>) -> Ve
                 .max_by_key(|b| score(b))
             {
                 if score(best) > 0 {
-                    return best.iter().flat_map(|be| convert(c, root, be)).collect();
+                    return best.iter().flat_map(|be| convert(c, root, prefix, be)).collect();
                 }
             }
             let found = json_type(e.instance());

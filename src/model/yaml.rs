@@ -94,6 +94,22 @@ impl Node {
         }
     }
 
+    /// [`Node::to_json`] of a mapping without one of its keys.
+    pub fn to_json_without(&self, key: &str) -> serde_json::Value {
+        match &self.value {
+            Value::Map(entries) => {
+                let mut m = serde_json::Map::with_capacity(entries.len());
+                for (k, v) in entries {
+                    if k.as_str() != Some(key) {
+                        m.insert(k.key_text(), v.to_json());
+                    }
+                }
+                serde_json::Value::Object(m)
+            }
+            _ => self.to_json(),
+        }
+    }
+
     /// The text of a key node.
     pub fn key_text(&self) -> String {
         match &self.value {
@@ -144,18 +160,27 @@ impl Node {
     }
 }
 
-/// What serde-saphyr deserializes; converted to [`Node`] with file-relative spans.
-struct Raw(RawValue);
+/// What serde-saphyr deserializes. Children are turned into [`Node`]s as soon as they
+/// are read, so the tree exists once in memory (a 50,000-rule model is millions of
+/// values).
+struct Raw(Value);
 
-enum RawValue {
-    Null,
-    Bool(bool),
-    Int(i64),
-    UInt(u64),
-    Float(f64),
-    Str(String),
-    Seq(Vec<serde_saphyr::Spanned<Raw>>),
-    Map(Vec<(serde_saphyr::Spanned<Raw>, serde_saphyr::Spanned<Raw>)>),
+thread_local! {
+    /// The file being parsed, for the spans of the nodes built while it is read.
+    static PARSING: std::cell::Cell<FileId> = const { std::cell::Cell::new(0) };
+}
+
+fn node_of(raw: serde_saphyr::Spanned<Raw>) -> Node {
+    let file = PARSING.with(|f| f.get());
+    let s = raw.referenced.span();
+    let span = match (s.byte_offset(), s.byte_len()) {
+        (Some(off), Some(len)) => Span::new(file, off as usize, len as usize),
+        _ => Span::new(file, 0, 0),
+    };
+    Node {
+        span,
+        value: raw.value.0,
+    }
 }
 
 impl<'de> Deserialize<'de> for Raw {
@@ -167,64 +192,66 @@ impl<'de> Deserialize<'de> for Raw {
                 f.write_str("any YAML value")
             }
             fn visit_unit<E>(self) -> Result<Raw, E> {
-                Ok(Raw(RawValue::Null))
+                Ok(Raw(Value::Null))
             }
             fn visit_none<E>(self) -> Result<Raw, E> {
-                Ok(Raw(RawValue::Null))
+                Ok(Raw(Value::Null))
             }
             fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Raw, D::Error> {
                 Raw::deserialize(d)
             }
             fn visit_bool<E>(self, b: bool) -> Result<Raw, E> {
-                Ok(Raw(RawValue::Bool(b)))
+                Ok(Raw(Value::Bool(b)))
             }
             fn visit_i64<E>(self, i: i64) -> Result<Raw, E> {
-                Ok(Raw(RawValue::Int(i)))
+                Ok(Raw(Value::Int(i)))
             }
             fn visit_i128<E: de::Error>(self, i: i128) -> Result<Raw, E> {
                 match i64::try_from(i) {
-                    Ok(i) => Ok(Raw(RawValue::Int(i))),
-                    Err(_) => Ok(Raw(RawValue::Float(i as f64))),
+                    Ok(i) => Ok(Raw(Value::Int(i))),
+                    Err(_) => Ok(Raw(Value::Float(i as f64))),
                 }
             }
             fn visit_u64<E>(self, u: u64) -> Result<Raw, E> {
                 Ok(match i64::try_from(u) {
-                    Ok(i) => Raw(RawValue::Int(i)),
-                    Err(_) => Raw(RawValue::UInt(u)),
+                    Ok(i) => Raw(Value::Int(i)),
+                    Err(_) => Raw(Value::UInt(u)),
                 })
             }
             fn visit_u128<E: de::Error>(self, u: u128) -> Result<Raw, E> {
                 match u64::try_from(u) {
                     Ok(u) => self.visit_u64(u),
-                    Err(_) => Ok(Raw(RawValue::Float(u as f64))),
+                    Err(_) => Ok(Raw(Value::Float(u as f64))),
                 }
             }
             fn visit_f64<E>(self, f: f64) -> Result<Raw, E> {
-                Ok(Raw(RawValue::Float(f)))
+                Ok(Raw(Value::Float(f)))
             }
             fn visit_str<E>(self, s: &str) -> Result<Raw, E> {
-                Ok(Raw(RawValue::Str(s.to_owned())))
+                Ok(Raw(Value::Str(s.to_owned())))
             }
             fn visit_string<E>(self, s: String) -> Result<Raw, E> {
-                Ok(Raw(RawValue::Str(s)))
+                Ok(Raw(Value::Str(s)))
             }
             fn visit_bytes<E: de::Error>(self, b: &[u8]) -> Result<Raw, E> {
-                Ok(Raw(RawValue::Str(String::from_utf8_lossy(b).into_owned())))
+                Ok(Raw(Value::Str(String::from_utf8_lossy(b).into_owned())))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Raw, A::Error> {
                 let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
                 while let Some(item) = seq.next_element::<serde_saphyr::Spanned<Raw>>()? {
-                    items.push(item);
+                    items.push(node_of(item));
                 }
-                Ok(Raw(RawValue::Seq(items)))
+                items.shrink_to_fit();
+                Ok(Raw(Value::Seq(items)))
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Raw, A::Error> {
                 let mut entries = Vec::new();
                 while let Some(k) = map.next_key::<serde_saphyr::Spanned<Raw>>()? {
                     let v = map.next_value::<serde_saphyr::Spanned<Raw>>()?;
-                    entries.push((k, v));
+                    entries.push((node_of(k), node_of(v)));
                 }
-                Ok(Raw(RawValue::Map(entries)))
+                entries.shrink_to_fit();
+                Ok(Raw(Value::Map(entries)))
             }
         }
         d.deserialize_any(V)
@@ -242,37 +269,24 @@ fn span_of(file: FileId, src: &SourceFile, loc: &serde_saphyr::Location) -> Span
     }
 }
 
-fn convert(file: FileId, src: &SourceFile, raw: serde_saphyr::Spanned<Raw>) -> Node {
-    let mut span = span_of(file, src, &raw.referenced);
-    let value = match raw.value.0 {
-        RawValue::Null => Value::Null,
-        RawValue::Bool(b) => Value::Bool(b),
-        RawValue::Int(i) => Value::Int(i),
-        RawValue::UInt(u) => Value::UInt(u),
-        RawValue::Float(f) => Value::Float(f),
-        RawValue::Str(s) => Value::Str(s),
-        RawValue::Seq(items) => {
-            Value::Seq(items.into_iter().map(|n| convert(file, src, n)).collect())
-        }
-        RawValue::Map(entries) => Value::Map(
-            entries
-                .into_iter()
-                .map(|(k, v)| (convert(file, src, k), convert(file, src, v)))
-                .collect(),
-        ),
-    };
-    // A collection's span is its start: give it the length of its first line so
-    // that a label underlines something visible.
-    if span.len == 0 || matches!(value, Value::Seq(_) | Value::Map(_)) {
-        let rest = src.text.get(span.start as usize..).unwrap_or("");
+/// Shifts spans past a byte-order mark and gives collections (whose span is their
+/// start) the length of their first line, so that a label underlines something visible.
+fn finish(node: &mut Node, src: &SourceFile, by: u32) {
+    node.span.start = node.span.start.saturating_add(by);
+    if node.span.len == 0 || matches!(node.value, Value::Seq(_) | Value::Map(_)) {
+        let rest = src.text.get(node.span.start as usize..).unwrap_or("");
         let line_len = rest.find('\n').unwrap_or(rest.len());
-        let len = rest
-            .get(..line_len)
-            .map(|l| l.trim_end().len())
-            .unwrap_or(0);
-        span.len = u32::try_from(len.max(1).min(rest.len())).unwrap_or(0);
+        let len = rest.get(..line_len).map(|l| l.trim_end().len()).unwrap_or(0);
+        node.span.len = u32::try_from(len.max(1).min(rest.len())).unwrap_or(0);
     }
-    Node { span, value }
+    match &mut node.value {
+        Value::Seq(items) => items.iter_mut().for_each(|n| finish(n, src, by)),
+        Value::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
+            finish(k, src, by);
+            finish(v, src, by);
+        }),
+        _ => {}
+    }
 }
 
 /// Parser options: strict booleans, duplicate keys rejected, and limits that fit real
@@ -310,27 +324,14 @@ pub fn parse(file: FileId, src: &SourceFile) -> Result<Node, Diagnostic> {
                 .with_help("a model starts with `threatc: 1` and a `model:` section"),
         );
     }
+    PARSING.with(|f| f.set(file));
     match serde_saphyr::from_str_with_options::<serde_saphyr::Spanned<Raw>>(text, options()) {
         Ok(raw) => {
-            let mut node = convert(file, src, raw);
-            if bom > 0 {
-                shift(&mut node, bom as u32);
-            }
+            let mut node = node_of(raw);
+            finish(&mut node, src, bom as u32);
             Ok(node)
         }
         Err(e) => Err(yaml_error(file, src, &e, bom)),
-    }
-}
-
-fn shift(node: &mut Node, by: u32) {
-    node.span.start = node.span.start.saturating_add(by);
-    match &mut node.value {
-        Value::Seq(items) => items.iter_mut().for_each(|n| shift(n, by)),
-        Value::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
-            shift(k, by);
-            shift(v, by);
-        }),
-        _ => {}
     }
 }
 
