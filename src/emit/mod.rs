@@ -2,6 +2,7 @@
 //! atomically so that a failed build leaves the previous outputs as they were.
 
 pub mod navigator;
+pub mod plan;
 pub mod tables;
 
 use crate::analysis::Analysis;
@@ -134,7 +135,14 @@ pub fn build_outputs(
         path: "gaps.md".into(),
         bytes: tables::gaps_md(a).into_bytes(),
     });
-    let _ = templates;
+    for (path, bytes) in plan::render_plan(a, &c.catalog, templates)? {
+        outputs.push(Output { path, bytes });
+    }
+    #[cfg(feature = "xlsx")]
+    outputs.push(Output {
+        path: "plan.xlsx".into(),
+        bytes: plan::plan_xlsx(a)?,
+    });
     let mut files: Vec<String> = outputs.iter().map(|o| o.path.clone()).collect();
     files.push("report.json".into());
     files.sort();
