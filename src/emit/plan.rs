@@ -371,8 +371,9 @@ pub fn matrix_svg(a: &Analysis, catalog: &Catalog) -> String {
         }
         max_h = max_h.max(y);
         columns.push(format!(
-            "<g class=\"col\" aria-label=\"{name}\"><rect x=\"{x0}\" y=\"0\" width=\"{COL_W}\" height=\"{hh}\" fill=\"#1f3a5f\"/><text x=\"{tx}\" y=\"16\" fill=\"#ffffff\" class=\"h\">{name}</text><text x=\"{tx}\" y=\"31\" fill=\"#dbe4ee\">{id}</text>{body}</g>",
+            "<g class=\"col\" aria-label=\"{name}\"><rect x=\"{x0}\" y=\"0\" width=\"{COL_W}\" height=\"{hh}\" fill=\"#1f3a5f\"/><text x=\"{tx}\" y=\"16\" fill=\"#ffffff\" class=\"h\">{short}</text><text x=\"{tx}\" y=\"31\" fill=\"#dbe4ee\">{id}</text>{body}</g>",
             name = xml(&tac.name),
+            short = xml(&truncate(&tac.name, 18)),
             id = xml(&tac.id),
             hh = HEAD_H - 4,
             tx = x0 + 4,
