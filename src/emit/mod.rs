@@ -3,6 +3,7 @@
 
 pub mod diff;
 pub mod navigator;
+pub mod plan;
 pub mod tables;
 
 use crate::analysis::Analysis;
@@ -190,7 +191,16 @@ pub fn build_outputs(
     });
     crate::timing("  gaps", t);
     let t = std::time::Instant::now();
-    let _ = templates;
+    for (path, bytes) in plan::render_plan(a, &c.catalog, templates)? {
+        outputs.push(Output { path, bytes });
+    }
+    #[cfg(feature = "xlsx")]
+    outputs.push(Output {
+        path: "plan.xlsx".into(),
+        bytes: plan::plan_xlsx(a)?,
+    });
+    crate::timing("  plan", t);
+    let t = std::time::Instant::now();
     let mut files: Vec<String> = outputs.iter().map(|o| o.path.clone()).collect();
     files.push("report.json".into());
     files.sort();

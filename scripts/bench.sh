@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Benchmarks of the release binary: median wall time of N runs and peak memory (max RSS).
+# Usage: scripts/bench.sh [runs]   (needs ../shared for the Sigma import figure)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-7}
+cargo build --release --quiet
+bin=target/release/threatc
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+python3 scripts/gen_bench_model.py 5000 "$bin" > "$tmp/groups-5k.yaml"
+python3 scripts/gen_bench_model.py 50000 "$bin" > "$tmp/groups-50k.yaml"
+
+measure() { # name, command...
+  local name=$1; shift
+  local times=() mem=0
+  for _ in $(seq "$runs"); do
+    rm -rf "$tmp/out"
+    /usr/bin/time -f "%e %M" -o "$tmp/t" "$@" > /dev/null 2>&1 || true
+    read -r t m < "$tmp/t"
+    times+=("$t"); (( m > mem )) && mem=$m
+  done
+  local median
+  median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+  awk -v n="$name" -v t="$median" -v m="$mem" 'BEGIN { printf "| %-46s | %6.0f ms | %5.0f MB |\n", n, t * 1000, m / 1024 }'
+}
+
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -m); runs: $runs"
+echo "| what | median | peak memory |"
+echo "|---|---:|---:|"
+measure "check financial example" "$bin" check models/financial/model.yaml
+measure "build financial example" "$bin" build models/financial/model.yaml --out "$tmp/out"
+measure "build all 172 groups (software) + 5,000 rules" "$bin" build "$tmp/groups-5k.yaml" --out "$tmp/out"
+measure "build all 172 groups (software) + 50,000 rules" "$bin" build "$tmp/groups-50k.yaml" --out "$tmp/out"
+if [ -d ../shared/fixtures/sigma ]; then
+  measure "import 3,748 Sigma rules (threatc import)" "$bin" import sigma ../shared/fixtures/sigma
+fi
+echo "catalog load (embedded Enterprise, in-process):"
+cargo bench --quiet --bench catalog 2>/dev/null | grep -i -E "enterprise|median" | head -3
