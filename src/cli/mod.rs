@@ -2,7 +2,9 @@
 //! prints.
 
 mod build;
+pub mod changes;
 mod check;
+pub mod migrate;
 
 use crate::diag::{self, Diagnostic, OutputFormat};
 use crate::source::SourceMap;
@@ -54,6 +56,10 @@ pub struct GlobalArgs {
     /// The release of --attack-data when its file name does not say (e.g. 19.0).
     #[arg(long, global = true, value_name = "VERSION")]
     pub attack_release: Option<String>,
+    /// The bundle of the release the model is written against, when it is not the catalog's:
+    /// techniques renamed or moved since are reported.
+    #[arg(long, global = true, env = "THREATC_FROM_ATTACK_DATA", value_name = "FILE")]
+    pub from_attack_data: Option<PathBuf>,
     /// Colour: auto, always or never.
     #[arg(long, global = true, default_value = "auto", value_name = "WHEN")]
     pub color: ColorChoice,
@@ -82,6 +88,11 @@ pub enum Command {
     Build(build::BuildArgs),
     /// Print the JSON Schema of model format v1.
     Schema(SchemaArgs),
+    /// Rewrite a model or a Navigator layer for the ATT&CK catalog in use.
+    Migrate(migrate::MigrateArgs),
+    /// What changed between two ATT&CK releases (to become `attack changes`).
+    #[command(name = "attack-changes", hide = true)]
+    AttackChanges(changes::ChangesArgs),
 }
 
 /// `threatc schema`.
@@ -111,6 +122,7 @@ impl Ctx {
         crate::CompileOptions {
             attack_data: self.global.attack_data.clone(),
             attack_release: self.global.attack_release.clone(),
+            from_attack_data: self.global.from_attack_data.clone(),
             allow_outside_root: self.global.allow_outside_root,
             deny_import_errors,
         }
@@ -175,6 +187,8 @@ pub fn main() -> i32 {
     match cli.command {
         Command::Check(a) => check::run(&mut ctx, &a),
         Command::Build(a) => build::run(&mut ctx, &a),
+        Command::Migrate(a) => migrate::run(&mut ctx, &a),
+        Command::AttackChanges(a) => changes::run(&mut ctx, &a),
         Command::Schema(a) => {
             match a.which {
                 SchemaKind::Model => print_out(&crate::model::v1::schema_json()),
