@@ -201,10 +201,12 @@ pub fn release_notes(
             })?;
             &owned
         }
-        None if model_release == crate::catalog::EMBEDDED_RELEASE && opts.attack_data.is_some() => {
+        // The model says the embedded release while the catalog in use was read from a bundle
+        // (`--attack-data` or the model's `attack.data`).
+        None if model_release == crate::catalog::EMBEDDED_RELEASE => {
             match crate::catalog::embedded(catalog.domain) {
-                Ok(c) => c,
-                Err(_) => return Ok(Vec::new()),
+                Ok(c) if !std::ptr::eq(c, catalog) => c,
+                _ => return Ok(Vec::new()),
             }
         }
         None => return Ok(Vec::new()),
