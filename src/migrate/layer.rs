@@ -109,3 +109,31 @@ pub fn migrate(text: &str, catalog: &Catalog) -> Result<LayerMigration, String> 
         replaced,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::migrate;
+    use crate::catalog::{embedded, Domain};
+
+    #[test]
+    fn revoked_entry_replaced_annotations_kept_idempotent() {
+        let catalog = embedded(Domain::Enterprise).unwrap();
+        // T1086 (PowerShell) was revoked by T1059.001 long before 18.1.
+        let layer = r#"{"name":"x","versions":{"attack":"8"},"domain":"enterprise-attack","techniques":[
+            {"techniqueID":"T1086","tactic":"execution","score":4,"comment":"ps"},
+            {"techniqueID":"T1059.001","tactic":"execution","score":1}]}"#;
+        let m = migrate(layer, catalog).unwrap();
+        assert!(m.changed);
+        let v: serde_json::Value = serde_json::from_str(&m.text).unwrap();
+        assert_eq!(v["versions"]["attack"], "18");
+        let techs = v["techniques"].as_array().unwrap();
+        assert_eq!(techs.len(), 1, "the duplicate keeps the first entry");
+        assert_eq!(techs[0]["techniqueID"], "T1059.001");
+        assert_eq!(techs[0]["score"], 4);
+        assert_eq!(techs[0]["comment"], "ps");
+        assert!(m.diags.iter().any(|d| d.code == "migrate-duplicate"));
+        let again = migrate(&m.text, catalog).unwrap();
+        assert!(!again.changed);
+        assert_eq!(again.text, m.text);
+    }
+}
