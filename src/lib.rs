@@ -17,6 +17,7 @@ pub mod date;
 pub mod diag;
 pub mod emit;
 pub mod import;
+pub mod migrate;
 pub mod model;
 pub mod resolve;
 pub mod source;
@@ -33,6 +34,8 @@ pub struct CompileOptions {
     pub attack_data: Option<PathBuf>,
     /// Its release, when the file does not say.
     pub attack_release: Option<String>,
+    /// The bundle of the model's own release, to report techniques renamed or moved since.
+    pub from_attack_data: Option<PathBuf>,
     /// Let include and import paths leave the repository root.
     pub allow_outside_root: bool,
     /// Treat problems in imported rule files as errors.
@@ -144,6 +147,7 @@ pub fn compile(path: &Path, opts: &CompileOptions, sources: &mut SourceMap) -> R
     let (mut resolved, mut warnings) = resolve::resolve(&loaded, &catalog, sources, &ropts)?;
     timing("resolve", t);
     let t = std::time::Instant::now();
+    warnings.extend(migrate::changes::release_notes(&loaded, &catalog, opts)?);
     let import_diags = resolve::imports::run(&loaded, &catalog, sources, &ropts, &mut resolved);
     let mut import_errors = Diagnostics::new();
     for d in import_diags {

@@ -19,6 +19,8 @@ pub enum AttackCommand {
     Groups(GroupsArgs),
     /// Show a group, technique, software or campaign by id or name.
     Show(ShowArgs),
+    /// What changed between two ATT&CK releases, for all techniques or those a model uses.
+    Changes(super::changes::ChangesArgs),
     /// Rebuild the embedded catalog files from ATT&CK STIX bundles (for maintainers).
     #[command(hide = true)]
     BuildCatalog(BuildCatalogArgs),
@@ -92,6 +94,7 @@ pub fn run(ctx: &mut Ctx, args: &AttackArgs) -> i32 {
     match &args.command {
         AttackCommand::Groups(a) => groups(ctx, a),
         AttackCommand::Show(a) => show(ctx, a),
+        AttackCommand::Changes(a) => super::changes::run(ctx, a),
         AttackCommand::BuildCatalog(a) => match crate::catalog::build_embedded(&a.attack_dir, &a.out) {
             Ok(files) => {
                 for f in files {

@@ -3,9 +3,11 @@
 
 pub mod attack;
 mod build;
+mod changes;
 mod check;
 mod import;
 mod diff;
+pub mod migrate;
 
 use crate::diag::{self, Diagnostic, OutputFormat};
 use crate::source::SourceMap;
@@ -57,6 +59,10 @@ pub struct GlobalArgs {
     /// The release of --attack-data when its file name does not say (e.g. 19.0).
     #[arg(long, global = true, value_name = "VERSION")]
     pub attack_release: Option<String>,
+    /// The bundle of the release the model is written against, when it is not the catalog's:
+    /// techniques renamed or moved since are reported.
+    #[arg(long, global = true, env = "THREATC_FROM_ATTACK_DATA", value_name = "FILE")]
+    pub from_attack_data: Option<PathBuf>,
     /// Colour: auto, always or never.
     #[arg(long, global = true, default_value = "auto", value_name = "WHEN")]
     pub color: ColorChoice,
@@ -91,6 +97,8 @@ pub enum Command {
     Diff(diff::DiffArgs),
     /// Print a JSON Schema: the model format (default), report.json, or a Navigator layer.
     Schema(SchemaArgs),
+    /// Rewrite a model or a Navigator layer for the ATT&CK catalog in use.
+    Migrate(migrate::MigrateArgs),
 }
 
 /// `threatc schema`.
@@ -124,6 +132,7 @@ impl Ctx {
         crate::CompileOptions {
             attack_data: self.global.attack_data.clone(),
             attack_release: self.global.attack_release.clone(),
+            from_attack_data: self.global.from_attack_data.clone(),
             allow_outside_root: self.global.allow_outside_root,
             deny_import_errors,
         }
@@ -202,6 +211,7 @@ pub fn main() -> i32 {
         Command::Attack(a) => attack::run(&mut ctx, &a),
         Command::Import(a) => import::run(&mut ctx, &a),
         Command::Diff(a) => diff::run(&mut ctx, &a),
+        Command::Migrate(a) => migrate::run(&mut ctx, &a),
         Command::Schema(a) => {
             match a.which {
                 SchemaKind::Model => print_out(&crate::model::v1::schema_json()),

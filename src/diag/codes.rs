@@ -103,4 +103,12 @@ pub static CODES: &[CodeInfo] = &[
     // migrate
     c("migrate-deprecated", W, "a deprecated technique has no replacement and was left in place"),
     c("migrate-revoked", N, "a revoked technique id was replaced by its successor"),
+    c("migrate-no-replacement", W, "a revoked technique has no replacement in ATT&CK and was left in place"),
+    c("migrate-duplicate", N, "after migration a technique is listed twice (the compiler de-duplicates; layers keep the first entry)"),
+    c("migrate-version", N, "`attack.version` was set to the catalog's release"),
+    c("migrate-no-version", N, "the model has no `attack.version`, so migrate cannot record the new release"),
+    c("migrate-import", N, "imported rule files are foreign files and are not rewritten"),
+    c("migrate-tactic", N, "a layer entry's tactic was changed because the technique is no longer under it"),
+    c("migrate-release", E, "`migrate --to` names another release than the catalog in use"),
+    c("migrate-layer", E, "a file given to migrate as a layer is not a JSON object"),
 ];

@@ -1,0 +1,139 @@
+//! Rewriting an ATT&CK Navigator layer for the catalog in use: revoked technique ids become
+//! their replacements, tactics follow the technique, `versions.attack` becomes the catalog's
+//! major release. Annotations (score, comment, color, metadata, links, enabled, …) are kept.
+
+use crate::catalog::Catalog;
+use crate::diag::Diagnostic;
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+/// The result of migrating a layer.
+#[derive(Debug)]
+pub struct LayerMigration {
+    /// The migrated layer, pretty-printed (2-space indentation, key order kept).
+    pub text: String,
+    /// Whether the layer's content changed.
+    pub changed: bool,
+    /// Notes and warnings.
+    pub diags: Vec<Diagnostic>,
+    /// `(old id, new id)` pairs replaced.
+    pub replaced: Vec<(String, String)>,
+}
+
+/// The major release Navigator layers record: `18.1` → `18`.
+pub fn major(release: &str) -> &str {
+    release.split('.').next().unwrap_or(release)
+}
+
+/// Migrates a layer's JSON text. Errors when the text is not a JSON object.
+pub fn migrate(text: &str, catalog: &Catalog) -> Result<LayerMigration, String> {
+    let original: Value = serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
+    let mut layer = original.clone();
+    let Some(obj) = layer.as_object_mut() else {
+        return Err("a Navigator layer is a JSON object".into());
+    };
+    let mut diags = Vec::new();
+    let mut replaced = Vec::new();
+    if let Some(Value::Array(entries)) = obj.get_mut("techniques") {
+        let mut seen: BTreeSet<(String, Option<String>)> = BTreeSet::new();
+        let mut kept = Vec::with_capacity(entries.len());
+        for mut entry in std::mem::take(entries) {
+            if let Some(e) = entry.as_object_mut() {
+                let id = e
+                    .get("techniqueID")
+                    .and_then(Value::as_str)
+                    .map(str::to_string);
+                if let Some(id) = id {
+                    let mut new_id = id.clone();
+                    if let Some(t) = catalog.technique(&id) {
+                        if t.revoked {
+                            match &t.revoked_by {
+                                Some(by) => {
+                                    diags.push(Diagnostic::note("migrate-revoked", format!("`{id}` ({}) is revoked; replaced by `{by}`", t.name)));
+                                    replaced.push((id.clone(), by.clone()));
+                                    new_id = by.clone();
+                                    e.insert("techniqueID".into(), Value::String(by.clone()));
+                                }
+                                None => diags.push(Diagnostic::warning("migrate-no-replacement", format!("`{id}` ({}) is revoked and ATT&CK names no replacement; left in place", t.name))),
+                            }
+                        } else if t.deprecated {
+                            diags.push(Diagnostic::warning("migrate-deprecated", format!("`{id}` ({}) is deprecated and has no replacement; left in place", t.name)));
+                        }
+                    }
+                    if let (Some(t), Some(Value::String(tactic))) =
+                        (catalog.technique(&new_id), e.get("tactic"))
+                    {
+                        if !t.revoked && !t.tactics.is_empty() && !t.tactics.contains(tactic) {
+                            if let Some(first) = t.tactics.first() {
+                                diags.push(Diagnostic::note("migrate-tactic", format!("`{new_id}` is not under `{tactic}` in ATT&CK {}; tactic becomes `{first}`", catalog.release)));
+                                e.insert("tactic".into(), Value::String(first.clone()));
+                            }
+                        }
+                    }
+                    let tactic = e.get("tactic").and_then(Value::as_str).map(str::to_string);
+                    let key = (new_id.clone(), tactic.clone());
+                    if !seen.insert(key) {
+                        diags.push(Diagnostic::note(
+                            "migrate-duplicate",
+                            format!(
+                                "after migration `{new_id}`{} appears twice; the first entry is kept",
+                                tactic.map(|t| format!(" under `{t}`")).unwrap_or_default()
+                            ),
+                        ));
+                        continue;
+                    }
+                }
+            }
+            kept.push(entry);
+        }
+        *entries = kept;
+    }
+    let want = Value::String(major(&catalog.release).to_string());
+    match obj.get_mut("versions") {
+        Some(Value::Object(v)) => {
+            v.insert("attack".into(), want);
+        }
+        _ => {
+            let mut v = serde_json::Map::new();
+            v.insert("attack".into(), want);
+            obj.insert("versions".into(), Value::Object(v));
+        }
+    }
+    let changed = layer != original;
+    let mut text = serde_json::to_string_pretty(&layer).map_err(|e| e.to_string())?;
+    text.push('\n');
+    Ok(LayerMigration {
+        text,
+        changed,
+        diags,
+        replaced,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::migrate;
+    use crate::catalog::{embedded, Domain};
+
+    #[test]
+    fn revoked_entry_replaced_annotations_kept_idempotent() {
+        let catalog = embedded(Domain::Enterprise).unwrap();
+        // T1086 (PowerShell) was revoked by T1059.001 long before 18.1.
+        let layer = r#"{"name":"x","versions":{"attack":"8"},"domain":"enterprise-attack","techniques":[
+            {"techniqueID":"T1086","tactic":"execution","score":4,"comment":"ps"},
+            {"techniqueID":"T1059.001","tactic":"execution","score":1}]}"#;
+        let m = migrate(layer, catalog).unwrap();
+        assert!(m.changed);
+        let v: serde_json::Value = serde_json::from_str(&m.text).unwrap();
+        assert_eq!(v["versions"]["attack"], "18");
+        let techs = v["techniques"].as_array().unwrap();
+        assert_eq!(techs.len(), 1, "the duplicate keeps the first entry");
+        assert_eq!(techs[0]["techniqueID"], "T1059.001");
+        assert_eq!(techs[0]["score"], 4);
+        assert_eq!(techs[0]["comment"], "ps");
+        assert!(m.diags.iter().any(|d| d.code == "migrate-duplicate"));
+        let again = migrate(&m.text, catalog).unwrap();
+        assert!(!again.changed);
+        assert_eq!(again.text, m.text);
+    }
+}

@@ -1,0 +1,265 @@
+//! Rewriting a YAML model (and its included fragments) for the catalog in use: revoked ids
+//! become their replacements and `attack.version` becomes the catalog's release.
+//!
+//! The text is edited at the byte spans the loader recorded, never re-serialized, so comments,
+//! key order, quoting and layout stay exactly as they were.
+
+use crate::catalog::Catalog;
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::model::load::{display_path, Loaded};
+use crate::resolve::is_technique_id;
+use crate::source::{SourceMap, Span, Spanned};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// One file's text before and after migration.
+#[derive(Debug, Clone)]
+pub struct FileEdit {
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// The name shown to the user.
+    pub name: String,
+    /// The original text.
+    pub old: String,
+    /// The migrated text (equal to `old` when nothing changed).
+    pub new: String,
+}
+
+/// The result of migrating a model.
+#[derive(Debug, Default)]
+pub struct ModelMigration {
+    /// Every model file, root first.
+    pub files: Vec<FileEdit>,
+    /// Notes and warnings (replacements, deprecated ids, duplicates, imports left alone).
+    pub diags: Diagnostics,
+    /// `(old id, new id)` pairs replaced, in file order.
+    pub replaced: Vec<(String, String)>,
+    /// Whether `attack.version` was changed.
+    pub version_changed: bool,
+}
+
+impl ModelMigration {
+    /// Whether any file changed.
+    pub fn changed(&self) -> bool {
+        self.files.iter().any(|f| f.old != f.new)
+    }
+}
+
+/// The technique-id lists of one model file: each list is checked for duplicates on its own.
+pub fn technique_lists(content: &crate::model::v1::ModelFile) -> Vec<Vec<&Spanned<String>>> {
+    let mut lists: Vec<Vec<&Spanned<String>>> = Vec::new();
+    for a in &content.actors {
+        if let Some(t) = &a.value.techniques {
+            lists.push(t.iter().collect());
+        }
+        lists.push(a.value.add.iter().collect());
+        lists.push(a.value.remove.iter().collect());
+    }
+    for r in &content.rules {
+        if let Some(t) = &r.value.techniques {
+            lists.push(t.iter().collect());
+        }
+    }
+    if let Some(p) = &content.plan {
+        lists.push(p.value.techniques.keys().collect());
+    }
+    lists
+}
+
+/// Migrates every file of `loaded` to `catalog`.
+pub fn migrate(loaded: &Loaded, catalog: &Catalog, sources: &SourceMap) -> ModelMigration {
+    let mut out = ModelMigration::default();
+    for (index, f) in loaded.files.iter().enumerate() {
+        let Some(src) = sources.get(f.file) else {
+            continue;
+        };
+        let text: &str = &src.text;
+        let mut edits: BTreeMap<usize, (usize, String)> = BTreeMap::new();
+        let plan_keys: Vec<&str> = f
+            .content
+            .plan
+            .as_ref()
+            .map(|p| p.value.techniques.keys().map(|k| k.value.trim()).collect())
+            .unwrap_or_default();
+        for list in technique_lists(&f.content) {
+            let mut seen: BTreeMap<String, (Span, bool)> = BTreeMap::new();
+            let is_plan = f.content.plan.as_ref().is_some_and(|p| {
+                list.first()
+                    .is_some_and(|t| p.value.techniques.keys().any(|k| k.span == t.span))
+            });
+            for t in list {
+                let raw = t.value.trim();
+                let mut result = raw.to_string();
+                let mut migrated = false;
+                if is_technique_id(raw) {
+                    if let Some(tech) = catalog.technique(raw) {
+                        if tech.revoked {
+                            match &tech.revoked_by {
+                                // A mapping key may not appear twice: plan notes for both the
+                                // old and the new id have to be merged by hand.
+                                Some(by) if is_plan && (plan_keys.contains(&by.as_str()) || seen.contains_key(by)) => {
+                                    out.diags.push(
+                                        Diagnostic::warning("migrate-duplicate", format!("`{raw}` is revoked (replaced by `{by}`) but `plan.techniques` already has `{by}`; left as is"))
+                                            .with_label(t.span, "left in place")
+                                            .with_help(format!("merge the notes of `{raw}` into `{by}` by hand")),
+                                    );
+                                }
+                                Some(by) => {
+                                    if let Some((start, len)) = id_range(text, t.span, raw) {
+                                        edits.insert(start, (len, by.clone()));
+                                        let name = catalog.technique(by).map(|x| x.name.as_str()).unwrap_or("");
+                                        out.diags.push(
+                                            Diagnostic::note("migrate-revoked", format!("`{raw}` ({}) is revoked; replaced by `{by}` ({name})", tech.name))
+                                                .with_label(t.span, format!("becomes `{by}`")),
+                                        );
+                                        out.replaced.push((raw.to_string(), by.clone()));
+                                        result = by.clone();
+                                        migrated = true;
+                                    }
+                                }
+                                None => out.diags.push(
+                                    Diagnostic::warning("migrate-no-replacement", format!("`{raw}` ({}) is revoked and ATT&CK names no replacement; left in place", tech.name))
+                                        .with_label(t.span, "left in place")
+                                        .with_help("remove it or map it to a current technique by hand"),
+                                ),
+                            }
+                        } else if tech.deprecated {
+                            out.diags.push(
+                                Diagnostic::warning("migrate-deprecated", format!("`{raw}` ({}) is deprecated and has no replacement; left in place", tech.name))
+                                    .with_label(t.span, format!("deprecated in ATT&CK {}", catalog.release))
+                                    .with_help("remove it or map it to a current technique by hand"),
+                            );
+                        }
+                    }
+                }
+                match seen.get(&result) {
+                    Some((first, first_migrated)) if migrated || *first_migrated => {
+                        out.diags.push(
+                            Diagnostic::note("migrate-duplicate", format!("after migration `{result}` is listed twice here; left as is (the compiler de-duplicates)"))
+                                .with_label(t.span, format!("`{result}` after migration"))
+                                .with_label(*first, "already here"),
+                        );
+                    }
+                    Some(_) => {}
+                    None => {
+                        seen.insert(result, (t.span, migrated));
+                    }
+                }
+            }
+        }
+        if index == 0 {
+            version_edit(f, catalog, text, &mut edits, &mut out);
+        }
+        for r in &f.content.rules {
+            note_import(r, &mut out);
+        }
+        let mut new = String::with_capacity(text.len());
+        let mut at = 0usize;
+        for (start, (len, with)) in &edits {
+            if *start < at {
+                continue;
+            }
+            new.push_str(text.get(at..*start).unwrap_or(""));
+            new.push_str(with);
+            at = start + len;
+        }
+        new.push_str(text.get(at..).unwrap_or(""));
+        out.files.push(FileEdit {
+            path: src.path.clone(),
+            name: display_path(&src.path),
+            old: text.to_string(),
+            new,
+        });
+    }
+    out
+}
+
+fn note_import(r: &Spanned<crate::model::v1::RuleEntry>, out: &mut ModelMigration) {
+    if let (Some(_), Some(p)) = (&r.value.import, &r.value.path) {
+        out.diags.push(
+            Diagnostic::note("migrate-import", format!("imported rule files (`{}`) are not rewritten", p.value))
+                .with_label(p.span, "left as is")
+                .with_help("they are foreign files; update their technique tags at their source (the import warns about revoked ids)"),
+        );
+    }
+}
+
+fn version_edit(
+    f: &crate::model::load::LoadedFile,
+    catalog: &Catalog,
+    text: &str,
+    edits: &mut BTreeMap<usize, (usize, String)>,
+    out: &mut ModelMigration,
+) {
+    let version = f
+        .content
+        .attack
+        .as_ref()
+        .and_then(|a| a.value.version.as_ref());
+    let Some(v) = version else {
+        let span = f
+            .content
+            .attack
+            .as_ref()
+            .map(|a| a.span)
+            .unwrap_or_else(|| Span::new(f.file, 0, 0));
+        out.diags.push(
+            Diagnostic::note(
+                "migrate-no-version",
+                "the model does not say which ATT&CK release it is written against; left as is",
+            )
+            .with_label(span, "no `attack.version`")
+            .with_help(format!(
+                "add `version: \"{}\"` under `attack:`",
+                catalog.release
+            )),
+        );
+        return;
+    };
+    if v.value.text() == catalog.release {
+        return;
+    }
+    let (start, end) = (v.span.start as usize, v.span.end());
+    let Some(snippet) = text.get(start..end) else {
+        return;
+    };
+    let quoted = snippet.len() >= 2
+        && ((snippet.starts_with('"') && snippet.ends_with('"'))
+            || (snippet.starts_with('\'') && snippet.ends_with('\'')));
+    if quoted {
+        edits.insert(start + 1, (snippet.len() - 2, catalog.release.clone()));
+    } else {
+        // A plain `18.10` would read back as the number 18.1: quote what does not round-trip.
+        let plain_ok = catalog
+            .release
+            .parse::<f64>()
+            .map(|x| x.to_string() == catalog.release)
+            .unwrap_or(true);
+        let with = if plain_ok {
+            catalog.release.clone()
+        } else {
+            format!("\"{}\"", catalog.release)
+        };
+        edits.insert(start, (snippet.len(), with));
+    }
+    out.version_changed = true;
+    out.diags.push(
+        Diagnostic::note(
+            "migrate-version",
+            format!(
+                "`attack.version` {} becomes {}",
+                v.value.text(),
+                catalog.release
+            ),
+        )
+        .with_label(v.span, format!("becomes {}", catalog.release)),
+    );
+}
+
+/// The byte range of the id characters inside a scalar's span (the span may include quotes).
+fn id_range(text: &str, span: Span, id: &str) -> Option<(usize, usize)> {
+    let start = span.start as usize;
+    let snippet = text.get(start..span.end())?;
+    let at = snippet.find(id)?;
+    Some((start + at, id.len()))
+}
