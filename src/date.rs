@@ -121,4 +121,3 @@ mod tests {
         assert!(Date::parse("2026-1-01").is_none());
     }
 }
-

@@ -8,7 +8,10 @@
 //! every output in memory and [`emit::write_all`] writes them atomically.
 
 // No panics on user data: unwrap, expect and slice indexing are denied outside tests.
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
 
 pub mod analysis;
 pub mod catalog;
@@ -110,12 +113,19 @@ pub fn load_catalog(
 /// Prints a stage's duration to stderr when `THREATC_TIMINGS` is set (for benchmarks).
 pub fn timing(stage: &str, since: std::time::Instant) {
     if std::env::var_os("THREATC_TIMINGS").is_some() {
-        eprintln!("timing: {stage:<10} {:>8.2} ms", since.elapsed().as_secs_f64() * 1000.0);
+        eprintln!(
+            "timing: {stage:<10} {:>8.2} ms",
+            since.elapsed().as_secs_f64() * 1000.0
+        );
     }
 }
 
 /// Runs the pipeline on one model up to the analysis.
-pub fn compile(path: &Path, opts: &CompileOptions, sources: &mut SourceMap) -> Result<Compiled, Diagnostics> {
+pub fn compile(
+    path: &Path,
+    opts: &CompileOptions,
+    sources: &mut SourceMap,
+) -> Result<Compiled, Diagnostics> {
     let t = std::time::Instant::now();
     let loaded = model::load::load(
         path,
@@ -124,7 +134,9 @@ pub fn compile(path: &Path, opts: &CompileOptions, sources: &mut SourceMap) -> R
             allow_outside_root: opts.allow_outside_root,
         },
     )?;
-    let root = loaded.files.first().ok_or_else(|| Diagnostics::from(Diagnostic::error("empty-model", "no model file was read")))?;
+    let root = loaded.files.first().ok_or_else(|| {
+        Diagnostics::from(Diagnostic::error("empty-model", "no model file was read"))
+    })?;
     let attack = root.content.attack.as_ref().map(|a| &a.value);
     let domain = match attack.and_then(|a| a.domain.as_ref()).map(|d| d.value) {
         Some(model::v1::DomainName::Mobile) => Domain::Mobile,
@@ -136,7 +148,11 @@ pub fn compile(path: &Path, opts: &CompileOptions, sources: &mut SourceMap) -> R
         .map(|d| (root.dir.join(&d.value), d.span));
     timing("load", t);
     let t = std::time::Instant::now();
-    let catalog = load_catalog(domain, opts, data_path.as_ref().map(|(p, s)| (p.as_path(), *s)))?;
+    let catalog = load_catalog(
+        domain,
+        opts,
+        data_path.as_ref().map(|(p, s)| (p.as_path(), *s)),
+    )?;
     timing("catalog", t);
     let t = std::time::Instant::now();
     let ropts = resolve::ResolveOptions {

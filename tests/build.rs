@@ -8,7 +8,15 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 fn build(model: &Path, out: &Path, cwd: &Path) -> std::process::Output {
-    threatc(&["build", model.to_str().unwrap(), "--out", out.to_str().unwrap()], cwd)
+    threatc(
+        &[
+            "build",
+            model.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        cwd,
+    )
 }
 
 fn json(p: &Path) -> Value {
@@ -16,7 +24,10 @@ fn json(p: &Path) -> Value {
 }
 
 fn validator(schema_file: &str) -> jsonschema::Validator {
-    let schema: Value = serde_json::from_str(&std::fs::read_to_string(root().join("schemas").join(schema_file)).unwrap()).unwrap();
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("schemas").join(schema_file)).unwrap(),
+    )
+    .unwrap();
     jsonschema::options().build(&schema).unwrap()
 }
 
@@ -75,9 +86,23 @@ fn hand_checked_figures() {
     // Weighted: T1059.001 carries 3+1 of 3+1 (T1059.001) + 3 (T1003.001) + 3 (T1566.001) + 1 (T1021.002) = 11.
     assert_eq!(s["weighted_coverage"], 0.3636);
     let a1 = &r["actors"][0];
-    assert_eq!((a1["in_scope"].as_u64(), a1["covered"].as_u64(), a1["coverage"].as_f64()), (Some(3), Some(1), Some(0.3333)));
+    assert_eq!(
+        (
+            a1["in_scope"].as_u64(),
+            a1["covered"].as_u64(),
+            a1["coverage"].as_f64()
+        ),
+        (Some(3), Some(1), Some(0.3333))
+    );
     let a2 = &r["actors"][1];
-    assert_eq!((a2["in_scope"].as_u64(), a2["covered"].as_u64(), a2["coverage"].as_f64()), (Some(2), Some(1), Some(0.5)));
+    assert_eq!(
+        (
+            a2["in_scope"].as_u64(),
+            a2["covered"].as_u64(),
+            a2["coverage"].as_f64()
+        ),
+        (Some(2), Some(1), Some(0.5))
+    );
     // Target t1: a1 has 1 of 3 covered; 50% needs one more, the heaviest gap first.
     let t1 = &r["targets"][0];
     assert_eq!(t1["met"], false);
@@ -106,10 +131,23 @@ fn hand_checked_figures() {
                 + 0.20 * f["prevalence"].as_f64().unwrap()
                 + 0.15 * f["kill_chain"].as_f64().unwrap());
         let score = g["score"].as_f64().unwrap();
-        assert!((score - (expect * 10.0).round() / 10.0).abs() < 0.051, "{g}");
-        let tier = if score >= 60.0 { "P1" } else if score >= 45.0 { "P2" } else { "P3" };
+        assert!(
+            (score - (expect * 10.0).round() / 10.0).abs() < 0.051,
+            "{g}"
+        );
+        let tier = if score >= 60.0 {
+            "P1"
+        } else if score >= 45.0 {
+            "P2"
+        } else {
+            "P3"
+        };
         assert_eq!(g["tier"], tier);
-        let days = match tier { "P1" => "2026-01-31", "P2" => "2026-03-02", _ => "2026-04-01" };
+        let days = match tier {
+            "P1" => "2026-01-31",
+            "P2" => "2026-03-02",
+            _ => "2026-04-01",
+        };
         assert_eq!(g["due"], days);
     }
     // Ranks follow scores.
@@ -121,14 +159,40 @@ fn hand_checked_figures() {
     assert!(csv.starts_with("rank,technique,name,tactics,actors,assets,score"));
     // The coverage layer scores T1059.001 with one rule; the gaps layer colours 3 techniques.
     let cov = json(&out.join("layers/coverage.json"));
-    let t = cov["techniques"].as_array().unwrap().iter().find(|t| t["techniqueID"] == "T1059.001").unwrap().clone();
+    let t = cov["techniques"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["techniqueID"] == "T1059.001")
+        .unwrap()
+        .clone();
     assert_eq!(t["score"], 1);
     assert!(t["comment"].as_str().unwrap().contains("r1"));
     let gl = json(&out.join("layers/gaps.json"));
-    let ids: BTreeSet<&str> = gl["techniques"].as_array().unwrap().iter().filter(|t| t.get("score").is_some()).map(|t| t["techniqueID"].as_str().unwrap()).collect();
-    assert_eq!(ids, ["T1003.001", "T1021.002", "T1566.001"].into_iter().collect());
+    let ids: BTreeSet<&str> = gl["techniques"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t.get("score").is_some())
+        .map(|t| t["techniqueID"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        ["T1003.001", "T1021.002", "T1566.001"]
+            .into_iter()
+            .collect()
+    );
     // Unmet target: --fail-under-targets exits 1.
-    let o = threatc(&["build", m.to_str().unwrap(), "--out", out.to_str().unwrap(), "--fail-under-targets"], dir.path());
+    let o = threatc(
+        &[
+            "build",
+            m.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--fail-under-targets",
+        ],
+        dir.path(),
+    );
     assert_eq!(o.status.code(), Some(1));
 }
 
@@ -142,24 +206,46 @@ fn examples_build_and_every_output_validates() {
         let o = build(&root().join(m), &out, &root());
         assert_eq!(o.status.code(), Some(0), "{m}: {}", stderr(&o));
         let report = json(&out.join("report.json"));
-        let errs: Vec<String> = report_schema.iter_errors(&report).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+        let errs: Vec<String> = report_schema
+            .iter_errors(&report)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
         assert!(errs.is_empty(), "{m} report: {errs:?}");
         let files: Vec<String> = serde_json::from_value(report["files"].clone()).unwrap();
         for f in &files {
             assert!(out.join(f).is_file(), "{f} listed but not written");
         }
         let mut layers = 0;
-        for f in files.iter().filter(|f| f.starts_with("layers/") && *f != "layers/all.json") {
+        for f in files
+            .iter()
+            .filter(|f| f.starts_with("layers/") && *f != "layers/all.json")
+        {
             let l = json(&out.join(f));
-            let errs: Vec<String> = layer_schema.iter_errors(&l).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+            let errs: Vec<String> = layer_schema
+                .iter_errors(&l)
+                .map(|e| format!("{} at {}", e, e.instance_path()))
+                .collect();
             assert!(errs.is_empty(), "{m} {f}: {errs:?}");
             assert_eq!(l["versions"]["attack"], "18");
             assert_eq!(l["versions"]["layer"], "4.5");
             // Sub-techniques with data sit under expanded parents.
             let techs = l["techniques"].as_array().unwrap();
-            for t in techs.iter().filter(|t| t["techniqueID"].as_str().unwrap().contains('.')) {
-                let parent = t["techniqueID"].as_str().unwrap().split('.').next().unwrap();
-                assert!(techs.iter().any(|p| p["techniqueID"] == parent && p["showSubtechniques"] == true), "{f}: parent of {t} not expanded");
+            for t in techs
+                .iter()
+                .filter(|t| t["techniqueID"].as_str().unwrap().contains('.'))
+            {
+                let parent = t["techniqueID"]
+                    .as_str()
+                    .unwrap()
+                    .split('.')
+                    .next()
+                    .unwrap();
+                assert!(
+                    techs
+                        .iter()
+                        .any(|p| p["techniqueID"] == parent && p["showSubtechniques"] == true),
+                    "{f}: parent of {t} not expanded"
+                );
             }
             layers += 1;
         }
@@ -178,21 +264,42 @@ fn financial_example_figures() {
     let o = build(&root().join("models/financial/model.yaml"), &out, &root());
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let r = json(&out.join("report.json"));
-    let actors: Vec<&str> = r["actors"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap()).collect();
-    assert_eq!(actors, ["fin7", "fin8", "carbanak", "apt38", "lazarus-group"]);
+    let actors: Vec<&str> = r["actors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actors,
+        ["fin7", "fin8", "carbanak", "apt38", "lazarus-group"]
+    );
     // Inline rules from the root and both fragments, plus the 4 Sigma rules.
     assert_eq!(r["imports"][0]["rules"], 4);
     assert_eq!(r["summary"]["rules"], 7 + 22 + 8 + 4);
     // Lazarus Group's removed technique is not in its layer.
     let laz = json(&out.join("layers/actor-lazarus-group.json"));
-    assert!(!laz["techniques"].as_array().unwrap().iter().any(|t| t["techniqueID"] == "T1561.002" && t.get("score").is_some()));
+    assert!(!laz["techniques"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t["techniqueID"] == "T1561.002" && t.get("score").is_some()));
     // FIN7's local add is labelled local.
     let fin7 = json(&out.join("layers/actor-fin7.json"));
-    let t1486 = fin7["techniques"].as_array().unwrap().iter().find(|t| t["techniqueID"] == "T1486").unwrap().clone();
+    let t1486 = fin7["techniques"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["techniqueID"] == "T1486")
+        .unwrap()
+        .clone();
     assert!(t1486["comment"].as_str().unwrap().contains("local"));
     // Coverage: every gap is in scope and uncovered, every covered technique has a rule.
     for t in r["techniques"].as_array().unwrap() {
-        assert_eq!(t["covered"].as_bool().unwrap(), !t["rules"].as_array().unwrap().is_empty());
+        assert_eq!(
+            t["covered"].as_bool().unwrap(),
+            !t["rules"].as_array().unwrap().is_empty()
+        );
     }
     assert_eq!(
         r["summary"]["covered"].as_u64().unwrap() + r["summary"]["gaps"].as_u64().unwrap(),
@@ -218,7 +325,10 @@ fn outputs_are_byte_identical_across_runs_and_working_directories() {
         assert_eq!(n1, n2);
         assert!(c1 == c2, "{n1} differs between runs");
         let text = String::from_utf8_lossy(c1);
-        assert!(!text.contains(a.path().to_str().unwrap()) && !text.contains("/work/"), "{n1} holds an absolute path");
+        assert!(
+            !text.contains(a.path().to_str().unwrap()) && !text.contains("/work/"),
+            "{n1} holds an absolute path"
+        );
     }
 }
 
@@ -245,7 +355,14 @@ fn a_failed_build_leaves_earlier_outputs_as_they_were() {
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(snapshot(&out), before);
     // Stale files of a removed actor are cleaned up by the next good build.
-    std::fs::write(&m, HAND.replace("  - id: a2\n    weight: 1\n    techniques: [T1059.001, T1021.002]\n", "")).unwrap();
+    std::fs::write(
+        &m,
+        HAND.replace(
+            "  - id: a2\n    weight: 1\n    techniques: [T1059.001, T1021.002]\n",
+            "",
+        ),
+    )
+    .unwrap();
     assert_eq!(build(&m, &out, dir.path()).status.code(), Some(0));
     assert!(!out.join("layers/actor-a2.json").exists());
     assert!(out.join("layers/actor-a1.json").exists());
@@ -253,9 +370,11 @@ fn a_failed_build_leaves_earlier_outputs_as_they_were() {
 
 #[test]
 fn committed_schemas_match_the_code() {
-    let model = std::fs::read_to_string(root().join("schemas/threatc-model-v1.schema.json")).unwrap();
+    let model =
+        std::fs::read_to_string(root().join("schemas/threatc-model-v1.schema.json")).unwrap();
     assert!(model == threatc::model::v1::schema_json(), "schemas/threatc-model-v1.schema.json is stale: run `threatc schema model > schemas/threatc-model-v1.schema.json`");
-    let report = std::fs::read_to_string(root().join("schemas/threatc-report-v1.schema.json")).unwrap();
+    let report =
+        std::fs::read_to_string(root().join("schemas/threatc-report-v1.schema.json")).unwrap();
     assert!(report == threatc::emit::report_schema_json(), "schemas/threatc-report-v1.schema.json is stale: run `threatc schema report > schemas/threatc-report-v1.schema.json`");
 }
 
@@ -265,7 +384,11 @@ fn actor_layers_equal_catalog_group_semantics_for_every_enterprise_group() {
     let mut yaml = String::from("threatc: 1\nmodel:\n  name: all-groups\nactors:\n");
     for (i, g) in cat.groups.iter().enumerate() {
         // Half with software, half without, to check both sets.
-        yaml.push_str(&format!("  - group: {}\n    software: {}\n", g.id, i % 2 == 0));
+        yaml.push_str(&format!(
+            "  - group: {}\n    software: {}\n",
+            g.id,
+            i % 2 == 0
+        ));
     }
     let dir = tempfile::tempdir().unwrap();
     let m = dir.path().join("m.yaml");
@@ -277,7 +400,13 @@ fn actor_layers_equal_catalog_group_semantics_for_every_enterprise_group() {
     for (i, g) in cat.groups.iter().enumerate() {
         let id = threatc::resolve::slug(&g.name);
         let l = json(&out.join(format!("layers/actor-{id}.json")));
-        let got: BTreeSet<String> = l["techniques"].as_array().unwrap().iter().filter(|t| t.get("score").is_some()).map(|t| t["techniqueID"].as_str().unwrap().to_string()).collect();
+        let got: BTreeSet<String> = l["techniques"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t.get("score").is_some())
+            .map(|t| t["techniqueID"].as_str().unwrap().to_string())
+            .collect();
         let mut want: BTreeSet<String> = g.techniques.iter().map(|t| t.technique.clone()).collect();
         if i % 2 == 0 {
             want.extend(g.software_techniques.iter().map(|t| t.technique.clone()));
@@ -301,10 +430,17 @@ fn listing_files_in_another_order_gives_the_same_bytes() {
         let m = dir.join("model.yaml");
         let mut text = std::fs::read_to_string(&m).unwrap();
         assert!(text.contains(import));
-        let both = if swapped { format!("{second}{first}") } else { format!("{first}{second}") };
+        let both = if swapped {
+            format!("{second}{first}")
+        } else {
+            format!("{first}{second}")
+        };
         text = text.replace(import, &both);
         if swapped {
-            text = text.replace("  - rules/endpoint.yaml\n  - rules/identity.yaml\n", "  - rules/identity.yaml\n  - rules/endpoint.yaml\n");
+            text = text.replace(
+                "  - rules/endpoint.yaml\n  - rules/identity.yaml\n",
+                "  - rules/identity.yaml\n  - rules/endpoint.yaml\n",
+            );
         }
         std::fs::write(&m, text).unwrap();
     }
@@ -316,6 +452,9 @@ fn listing_files_in_another_order_gives_the_same_bytes() {
     let sb = snapshot(&b.path().join("out"));
     for ((n1, c1), (n2, c2)) in sa.iter().zip(&sb) {
         assert_eq!(n1, n2);
-        assert!(c1 == c2, "{n1} differs when files are listed in another order");
+        assert!(
+            c1 == c2,
+            "{n1} differs when files are listed in another order"
+        );
     }
 }

@@ -8,7 +8,10 @@ use common::*;
 #[test]
 fn every_bad_input_gives_its_diagnostic_at_the_right_place() {
     let dir = root().join("tests/check");
-    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     files.sort();
     assert!(files.len() >= 20, "the corpus shrank");
     let mut failures = Vec::new();
@@ -20,24 +23,39 @@ fn every_bad_input_gives_its_diagnostic_at_the_right_place() {
             .map(|l| {
                 let (code, pos) = l.split_once(' ').unwrap();
                 let (line, col) = pos.trim().split_once(':').unwrap();
-                (code.to_string(), line.parse().unwrap(), col.parse().unwrap())
+                (
+                    code.to_string(),
+                    line.parse().unwrap(),
+                    col.parse().unwrap(),
+                )
             })
             .collect();
         expected.sort();
         let out = threatc(&["check", "--format", "json", f.to_str().unwrap()], &root());
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{}: bad json: {e}\n{}", f.display(), stdout(&out)));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{}: bad json: {e}\n{}", f.display(), stdout(&out)));
         let mut got: Vec<(String, u64, u64)> = v["diagnostics"]
             .as_array()
             .unwrap()
             .iter()
             .filter(|d| d["severity"] != "note")
-            .map(|d| (d["code"].as_str().unwrap().to_string(), d["line"].as_u64().unwrap_or(0), d["column"].as_u64().unwrap_or(0)))
+            .map(|d| {
+                (
+                    d["code"].as_str().unwrap().to_string(),
+                    d["line"].as_u64().unwrap_or(0),
+                    d["column"].as_u64().unwrap_or(0),
+                )
+            })
             .collect();
         got.sort();
         let has_error = v["errors"].as_u64().unwrap() > 0;
         let want_code = if has_error { 2 } else { 0 };
         if got != expected || out.status.code() != Some(want_code) {
-            failures.push(format!("{}: expected {expected:?}, got {got:?} (exit {:?})", f.display(), out.status.code()));
+            failures.push(format!(
+                "{}: expected {expected:?}, got {got:?} (exit {:?})",
+                f.display(),
+                out.status.code()
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -94,10 +112,23 @@ fn all_diagnostics_of_a_file_come_at_once() {
         "threatc: 1\nmodel:\n  name: t\nactors:\n  - group: FIN77\n  - id: a\n    techniques: [T9999, T1086]\nrules:\n  - id: r\n    techniques: [T1059.001]\n    assets: [nope]\n",
     )
     .unwrap();
-    let out = threatc(&["check", "--format", "json", p.to_str().unwrap()], dir.path());
+    let out = threatc(
+        &["check", "--format", "json", p.to_str().unwrap()],
+        dir.path(),
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let codes: Vec<&str> = v["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap()).collect();
-    for c in ["unknown-group", "unknown-technique", "revoked-technique", "undefined-asset"] {
+    let codes: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    for c in [
+        "unknown-group",
+        "unknown-technique",
+        "revoked-technique",
+        "undefined-asset",
+    ] {
         assert!(codes.contains(&c), "{c} missing from {codes:?}");
     }
 }

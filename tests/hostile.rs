@@ -16,8 +16,20 @@ struct Case {
     exit: i32,
 }
 
-fn case(name: &'static str, content: impl Into<Vec<u8>>, code: &'static str, line: Option<u64>, exit: i32) -> Case {
-    Case { name, content: content.into(), code, line, exit }
+fn case(
+    name: &'static str,
+    content: impl Into<Vec<u8>>,
+    code: &'static str,
+    line: Option<u64>,
+    exit: i32,
+) -> Case {
+    Case {
+        name,
+        content: content.into(),
+        code,
+        line,
+        exit,
+    }
 }
 
 fn cases() -> Vec<Case> {
@@ -29,11 +41,19 @@ fn cases() -> Vec<Case> {
     for i in 0..4096u32 {
         binary.push((i.wrapping_mul(2_654_435_761) >> 13) as u8);
     }
-    let mut bomb = String::from("threatc: 1\nmodel:\n  name: t\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    let mut bomb =
+        String::from("threatc: 1\nmodel:\n  name: t\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
     for i in 1..20 {
-        bomb.push_str(&format!("a{i}: &a{i} [{}]\n", vec![format!("*a{}", i - 1); 10].join(", ")));
+        bomb.push_str(&format!(
+            "a{i}: &a{i} [{}]\n",
+            vec![format!("*a{}", i - 1); 10].join(", ")
+        ));
     }
-    let deep = format!("threatc: 1\nmodel:\n  name: t\nx: {}{}\n", "[".repeat(10_000), "]".repeat(10_000));
+    let deep = format!(
+        "threatc: 1\nmodel:\n  name: t\nx: {}{}\n",
+        "[".repeat(10_000),
+        "]".repeat(10_000)
+    );
     let big = {
         let mut s = String::from("threatc: 1\nmodel:\n  name: t\n  description: \"");
         s.push_str(&"x".repeat(50 * 1024 * 1024));
@@ -93,23 +113,43 @@ fn workspace() -> (tempfile::TempDir, Vec<(String, Vec<u8>)>) {
 
 fn run_case(dir: &Path, c: &Case) -> Result<(), String> {
     std::fs::write(dir.join("m.yaml"), &c.content).unwrap();
-    let o = threatc(&["build", "m.yaml", "--out", "out", "--format", "json"], dir);
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).map_err(|e| format!("{}: stdout is not JSON ({e}): {}", c.name, stdout(&o)))?;
+    let o = threatc(
+        &["build", "m.yaml", "--out", "out", "--format", "json"],
+        dir,
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout)
+        .map_err(|e| format!("{}: stdout is not JSON ({e}): {}", c.name, stdout(&o)))?;
     let diags = v["diagnostics"].as_array().cloned().unwrap_or_default();
-    let hit = diags.iter().find(|d| d["code"] == c.code && d["severity"] == "error" || d["code"] == c.code && c.code.starts_with("import-"));
+    let hit = diags.iter().find(|d| {
+        d["code"] == c.code && (d["severity"] == "error" || c.code.starts_with("import-"))
+    });
     let Some(hit) = hit else {
-        return Err(format!("{}: no `{}` in {}", c.name, c.code, serde_json::to_string(&diags).unwrap()));
+        return Err(format!(
+            "{}: no `{}` in {}",
+            c.name,
+            c.code,
+            serde_json::to_string(&diags).unwrap()
+        ));
     };
     if let Some(line) = c.line {
         if hit["line"].as_u64() != Some(line) {
-            return Err(format!("{}: `{}` at line {:?}, expected {line}", c.name, c.code, hit["line"]));
+            return Err(format!(
+                "{}: `{}` at line {:?}, expected {line}",
+                c.name, c.code, hit["line"]
+            ));
         }
     }
-    if hit["file"].as_str().is_none_or(|f| !f.ends_with(".yaml")) && !c.code.starts_with("import-") {
+    if hit["file"].as_str().is_none_or(|f| !f.ends_with(".yaml")) && !c.code.starts_with("import-")
+    {
         return Err(format!("{}: diagnostic without the file: {hit}", c.name));
     }
     if o.status.code() != Some(c.exit) {
-        return Err(format!("{}: exit {:?}, expected {}", c.name, o.status.code(), c.exit));
+        return Err(format!(
+            "{}: exit {:?}, expected {}",
+            c.name,
+            o.status.code(),
+            c.exit
+        ));
     }
     Ok(())
 }
@@ -143,7 +183,13 @@ fn a_byte_order_mark_is_accepted() {
 fn include_cycle_through_two_files() {
     let (dir, before) = workspace();
     std::fs::write(dir.path().join("b.yaml"), "threatc: 1\ninclude: [m.yaml]\n").unwrap();
-    let c = case("two-file-cycle", "threatc: 1\nmodel:\n  name: t\ninclude: [b.yaml]\n", "include-cycle", None, 2);
+    let c = case(
+        "two-file-cycle",
+        "threatc: 1\nmodel:\n  name: t\ninclude: [b.yaml]\n",
+        "include-cycle",
+        None,
+        2,
+    );
     run_case(dir.path(), &c).unwrap();
     assert_eq!(snapshot(&dir.path().join("out")), before);
 }
@@ -157,14 +203,20 @@ fn an_unwritable_output_folder_is_an_io_error_and_nothing_is_lost() {
     let o = threatc(&["build", "m.yaml", "--out", "out"], dir.path());
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     assert!(stderr(&o).contains("output-error"), "{}", stderr(&o));
-    assert_eq!(std::fs::read_to_string(dir.path().join("out")).unwrap(), "precious");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("out")).unwrap(),
+        "precious"
+    );
     // A folder inside it that is a file.
     std::fs::remove_file(dir.path().join("out")).unwrap();
     std::fs::create_dir(dir.path().join("out")).unwrap();
     std::fs::write(dir.path().join("out/layers"), "precious").unwrap();
     let o = threatc(&["build", "m.yaml", "--out", "out"], dir.path());
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
-    assert_eq!(std::fs::read_to_string(dir.path().join("out/layers")).unwrap(), "precious");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("out/layers")).unwrap(),
+        "precious"
+    );
     assert!(!dir.path().join("out/report.json").exists());
 }
 
@@ -183,7 +235,10 @@ fn a_stix_file_that_is_not_a_bundle() {
         assert_eq!(o.status.code(), Some(3), "{name}: {}", stderr(&o));
         assert!(stderr(&o).contains("attack-data"), "{name}: {}", stderr(&o));
     }
-    let o = threatc(&["check", "m.yaml", "--attack-data", "missing.json"], dir.path());
+    let o = threatc(
+        &["check", "m.yaml", "--attack-data", "missing.json"],
+        dir.path(),
+    );
     assert_eq!(o.status.code(), Some(3));
 }
 
@@ -200,9 +255,18 @@ fn a_symlink_loop_in_an_import_folder_ends() {
         "title: T\nid: 11111111-1111-1111-1111-111111111111\nstatus: stable\ntags: [attack.t1059.001]\nlogsource: {product: windows}\ndetection: {sel: {a: b}, condition: sel}\n",
     )
     .unwrap();
-    std::fs::write(dir.path().join("m.yaml"), format!("{GOOD}rules:\n  - import: sigma\n    path: rules\n")).unwrap();
+    std::fs::write(
+        dir.path().join("m.yaml"),
+        format!("{GOOD}rules:\n  - import: sigma\n    path: rules\n"),
+    )
+    .unwrap();
     let o = threatc(&["check", "m.yaml", "--format", "json"], dir.path());
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let codes: Vec<&str> = v["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap()).collect();
+    let codes: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
     assert!(codes.contains(&"import-symlink-loop"), "{codes:?}");
 }

@@ -10,7 +10,10 @@ use std::path::Path;
 /// importer): each `- attack.tNNNN[.NNN]` tag once per file, files whose status is
 /// deprecated left out (threatc counts them as retired).
 fn independent_counts(dir: &Path, out: &mut BTreeMap<String, usize>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     entries.sort();
     for p in entries {
         if p.is_dir() {
@@ -27,11 +30,21 @@ fn independent_counts(dir: &Path, out: &mut BTreeMap<String, usize>) {
         let mut seen = std::collections::BTreeSet::new();
         for line in text.lines() {
             let l = line.split('#').next().unwrap().trim();
-            let Some(tag) = l.strip_prefix("- ") else { continue };
-            let tag = tag.trim().trim_matches(|c| c == '\'' || c == '"').to_ascii_lowercase();
-            let Some(id) = tag.strip_prefix("attack.t") else { continue };
+            let Some(tag) = l.strip_prefix("- ") else {
+                continue;
+            };
+            let tag = tag
+                .trim()
+                .trim_matches(|c| c == '\'' || c == '"')
+                .to_ascii_lowercase();
+            let Some(id) = tag.strip_prefix("attack.t") else {
+                continue;
+            };
             let ok = (id.len() == 4 && id.chars().all(|c| c.is_ascii_digit()))
-                || (id.len() == 8 && id[..4].chars().all(|c| c.is_ascii_digit()) && &id[4..5] == "." && id[5..].chars().all(|c| c.is_ascii_digit()));
+                || (id.len() == 8
+                    && id[..4].chars().all(|c| c.is_ascii_digit())
+                    && &id[4..5] == "."
+                    && id[5..].chars().all(|c| c.is_ascii_digit()));
             if ok {
                 seen.insert(format!("T{}", id.to_ascii_uppercase()));
             }
@@ -56,11 +69,19 @@ fn sigma_inventory_coverage_equals_an_independent_count() {
         ),
     )
     .unwrap();
-    let o = threatc(&["build", "m.yaml", "--out", "out", "--allow-outside-root"], dir.path());
+    let o = threatc(
+        &["build", "m.yaml", "--out", "out", "--allow-outside-root"],
+        dir.path(),
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("out/report.json")).unwrap()).unwrap();
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("out/report.json")).unwrap())
+            .unwrap();
     assert_eq!(report["imports"][0]["files"], 3748);
-    let layer: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("out/layers/coverage.json")).unwrap()).unwrap();
+    let layer: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(dir.path().join("out/layers/coverage.json")).unwrap(),
+    )
+    .unwrap();
     let mut got: BTreeMap<String, usize> = BTreeMap::new();
     for t in layer["techniques"].as_array().unwrap() {
         if let Some(s) = t["score"].as_u64() {
@@ -86,7 +107,11 @@ fn deny_import_errors_makes_a_malformed_rule_file_fatal() {
         "title: Good\nid: 11111111-1111-1111-1111-111111111111\nstatus: stable\ntags: [attack.t1059.001]\nlogsource: {product: windows}\ndetection: {sel: {a: b}, condition: sel}\n",
     )
     .unwrap();
-    std::fs::write(dir.path().join("rules/bad.yml"), "title: Bad\ntags: [attack.t1003\n").unwrap();
+    std::fs::write(
+        dir.path().join("rules/bad.yml"),
+        "title: Bad\ntags: [attack.t1003\n",
+    )
+    .unwrap();
     std::fs::write(
         dir.path().join("m.yaml"),
         "threatc: 1\nmodel:\n  name: t\nactors:\n  - group: FIN7\nrules:\n  - import: sigma\n    path: rules\n",
@@ -95,7 +120,13 @@ fn deny_import_errors_makes_a_malformed_rule_file_fatal() {
     let o = threatc(&["check", "m.yaml", "--format", "json"], dir.path());
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let bad = v["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "import-parse-error").unwrap().clone();
+    let bad = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "import-parse-error")
+        .unwrap()
+        .clone();
     assert_eq!(bad["severity"], "warning");
     assert!(bad["file"].as_str().unwrap().ends_with("bad.yml"), "{bad}");
     assert!(bad["line"].as_u64().unwrap() >= 2);
@@ -104,6 +135,8 @@ fn deny_import_errors_makes_a_malformed_rule_file_fatal() {
     // The good file was still imported.
     let o = threatc(&["build", "m.yaml", "--out", "out"], dir.path());
     assert_eq!(o.status.code(), Some(0));
-    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("out/report.json")).unwrap()).unwrap();
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("out/report.json")).unwrap())
+            .unwrap();
     assert_eq!(report["imports"][0]["rules"], 1);
 }

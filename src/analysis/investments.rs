@@ -37,22 +37,35 @@ pub struct Investment {
 }
 
 /// Ranks log sources by the gap score their analytics (for in-scope platforms) touch.
-pub fn compute(catalog: &Catalog, gaps: &[Gap], platforms: &BTreeSet<&str>, has_assets: bool) -> Vec<Investment> {
+pub fn compute(
+    catalog: &Catalog,
+    gaps: &[Gap],
+    platforms: &BTreeSet<&str>,
+    has_assets: bool,
+) -> Vec<Investment> {
     // (log name, data component) → (channels, gap technique → score)
     type Channels = BTreeSet<String>;
     type Scores = BTreeMap<String, f64>;
     let mut acc: BTreeMap<(String, String), (Channels, Scores)> = BTreeMap::new();
     for g in gaps {
-        let Some(t) = catalog.technique(&g.technique) else { continue };
+        let Some(t) = catalog.technique(&g.technique) else {
+            continue;
+        };
         for det in &t.detection_strategies {
-            let Some(ds) = catalog.detection_strategy(det) else { continue };
+            let Some(ds) = catalog.detection_strategy(det) else {
+                continue;
+            };
             for an_id in &ds.analytics {
-                let Some(an) = catalog.analytic(an_id) else { continue };
+                let Some(an) = catalog.analytic(an_id) else {
+                    continue;
+                };
                 if has_assets && !an.platforms.iter().any(|p| platforms.contains(p.as_str())) {
                     continue;
                 }
                 for ls in &an.log_sources {
-                    let e = acc.entry((ls.name.clone(), ls.data_component.clone())).or_default();
+                    let e = acc
+                        .entry((ls.name.clone(), ls.data_component.clone()))
+                        .or_default();
                     if !ls.channel.is_empty() {
                         e.0.insert(ls.channel.clone());
                     }
@@ -68,11 +81,19 @@ pub fn compute(catalog: &Catalog, gaps: &[Gap], platforms: &BTreeSet<&str>, has_
                 .into_iter()
                 .map(|(technique, score)| InvestmentGap { technique, score })
                 .collect();
-            techniques.sort_by(|a, b| b.score.partial_cmp(&a.score).unwrap_or(std::cmp::Ordering::Equal).then(a.technique.cmp(&b.technique)));
+            techniques.sort_by(|a, b| {
+                b.score
+                    .partial_cmp(&a.score)
+                    .unwrap_or(std::cmp::Ordering::Equal)
+                    .then(a.technique.cmp(&b.technique))
+            });
             let weight = r4(techniques.iter().map(|t| t.score).sum());
             Investment {
                 rank: 0,
-                data_component_name: catalog.data_component(&dc).map(|d| d.name.clone()).unwrap_or_default(),
+                data_component_name: catalog
+                    .data_component(&dc)
+                    .map(|d| d.name.clone())
+                    .unwrap_or_default(),
                 log_source: name,
                 data_component: dc,
                 channels: channels.into_iter().take(8).collect(),

@@ -451,7 +451,8 @@ fn rule_covers(rule_tech: &str, target: &str, mode: SubtechniqueMode) -> bool {
         SubtechniqueMode::ParentCoversSub => parent_of(target).as_deref() == Some(rule_tech),
         SubtechniqueMode::SubCoversParent => parent_of(rule_tech).as_deref() == Some(target),
         SubtechniqueMode::Both => {
-            parent_of(target).as_deref() == Some(rule_tech) || parent_of(rule_tech).as_deref() == Some(target)
+            parent_of(target).as_deref() == Some(rule_tech)
+                || parent_of(rule_tech).as_deref() == Some(target)
         }
     }
 }
@@ -465,14 +466,21 @@ pub fn analyse(model: &Resolved, catalog: &Catalog) -> Analysis {
     let counting: &BTreeSet<RuleStatus> = &model.coverage.count;
     let mode = model.coverage.subtechniques;
     let has_assets = !model.assets.is_empty();
-    let all_platforms: BTreeSet<&str> = model.assets.iter().flat_map(|a| a.platforms.iter().map(String::as_str)).collect();
+    let all_platforms: BTreeSet<&str> = model
+        .assets
+        .iter()
+        .flat_map(|a| a.platforms.iter().map(String::as_str))
+        .collect();
     let total_weight: f64 = model.actors.iter().map(|a| a.weight).sum();
 
     // Rules by technique family, for coverage and partial coverage.
     let mut by_family: HashMap<&str, Vec<(&Rule, &str)>> = HashMap::new();
     for r in &model.rules {
         for t in &r.techniques {
-            by_family.entry(family(t)).or_default().push((r, t.as_str()));
+            by_family
+                .entry(family(t))
+                .or_default()
+                .push((r, t.as_str()));
         }
     }
 
@@ -481,7 +489,10 @@ pub fn analyse(model: &Resolved, catalog: &Catalog) -> Analysis {
     for a in &model.actors {
         for (t, provs) in &a.techniques {
             let procedure = provs.iter().find_map(|p| match p {
-                crate::resolve::Provenance::Group { procedure } | crate::resolve::Provenance::Campaign { procedure, .. } if !procedure.is_empty() => {
+                crate::resolve::Provenance::Group { procedure }
+                | crate::resolve::Provenance::Campaign { procedure, .. }
+                    if !procedure.is_empty() =>
+                {
                     Some(procedure.clone())
                 }
                 _ => None,
@@ -489,7 +500,12 @@ pub fn analyse(model: &Resolved, catalog: &Catalog) -> Analysis {
             uses.entry(t.as_str()).or_default().push(ActorUse {
                 id: a.id.clone(),
                 weight: a.weight,
-                via: provs.iter().map(|p| p.label()).collect::<BTreeSet<_>>().into_iter().collect(),
+                via: provs
+                    .iter()
+                    .map(|p| p.label())
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
+                    .collect(),
                 procedure,
             });
         }
@@ -531,7 +547,9 @@ pub fn analyse(model: &Resolved, catalog: &Catalog) -> Analysis {
                 via: via.to_string(),
             };
             let matches = rule_covers(via, tid, mode);
-            let applies = r.assets.is_empty() || !has_assets || r.assets.iter().any(|a| asset_ids.contains(a));
+            let applies = r.assets.is_empty()
+                || !has_assets
+                || r.assets.iter().any(|a| asset_ids.contains(a));
             if matches && counting.contains(&r.status) && applies {
                 rules.push(rr);
             } else {
@@ -540,7 +558,8 @@ pub fn analyse(model: &Resolved, catalog: &Catalog) -> Analysis {
         }
         rules.sort();
         rules.dedup_by(|a, b| a.id == b.id);
-        let covering: std::collections::HashSet<&str> = rules.iter().map(|r| r.id.as_str()).collect();
+        let covering: std::collections::HashSet<&str> =
+            rules.iter().map(|r| r.id.as_str()).collect();
         partial.retain(|p| !covering.contains(p.id.as_str()));
         partial.sort();
         partial.dedup_by(|a, b| a.id == b.id);
@@ -583,11 +602,24 @@ pub fn analyse(model: &Resolved, catalog: &Catalog) -> Analysis {
             };
             let groups_using = catalog.group_prevalence(&r.id);
             let prevalence = groups_using as f64 / max_prev as f64;
-            let first = r.tactics.iter().filter_map(|t| tactic_pos.get(t.as_str())).min().copied().unwrap_or(n_tactics - 1);
+            let first = r
+                .tactics
+                .iter()
+                .filter_map(|t| tactic_pos.get(t.as_str()))
+                .min()
+                .copied()
+                .unwrap_or(n_tactics - 1);
             let kill_chain = 1.0 - 0.5 * first as f64 / (n_tactics - 1) as f64;
-            let actors_f = if total_weight > 0.0 { r.threat_weight / total_weight } else { 0.0 };
+            let actors_f = if total_weight > 0.0 {
+                r.threat_weight / total_weight
+            } else {
+                0.0
+            };
             let score = r1(100.0
-                * (W_ACTORS * actors_f + W_CRITICALITY * crit + W_PREVALENCE * prevalence + W_KILL_CHAIN * kill_chain));
+                * (W_ACTORS * actors_f
+                    + W_CRITICALITY * crit
+                    + W_PREVALENCE * prevalence
+                    + W_KILL_CHAIN * kill_chain));
             let tier = if score >= P1_MIN {
                 Tier::P1
             } else if score >= P2_MIN {
@@ -629,7 +661,10 @@ pub fn analyse(model: &Resolved, catalog: &Catalog) -> Analysis {
     for (i, g) in gaps.iter_mut().enumerate() {
         g.rank = i + 1;
     }
-    let rank_of: HashMap<&str, usize> = gaps.iter().map(|g| (g.technique.as_str(), g.rank)).collect();
+    let rank_of: HashMap<&str, usize> = gaps
+        .iter()
+        .map(|g| (g.technique.as_str(), g.rank))
+        .collect();
 
     // Per actor.
     let row_of: HashMap<&str, &TechniqueRow> = rows.iter().map(|r| (r.id.as_str(), r)).collect();
@@ -644,7 +679,11 @@ pub fn analyse(model: &Resolved, catalog: &Catalog) -> Analysis {
                 .filter(|r| r.in_scope)
                 .collect();
             let covered = in_scope.iter().filter(|r| r.covered).count();
-            let mut gaps: Vec<&str> = in_scope.iter().filter(|r| !r.covered).map(|r| r.id.as_str()).collect();
+            let mut gaps: Vec<&str> = in_scope
+                .iter()
+                .filter(|r| !r.covered)
+                .map(|r| r.id.as_str())
+                .collect();
             gaps.sort_by_key(|g| rank_of.get(g).copied().unwrap_or(usize::MAX));
             ActorCoverage {
                 id: a.id.clone(),
@@ -670,10 +709,17 @@ pub fn analyse(model: &Resolved, catalog: &Catalog) -> Analysis {
         .iter()
         .filter(|t| !t.deprecated)
         .map(|t| {
-            let under: Vec<&TechniqueRow> = rows.iter().filter(|r| r.in_scope && r.tactics.contains(&t.shortname)).collect();
+            let under: Vec<&TechniqueRow> = rows
+                .iter()
+                .filter(|r| r.in_scope && r.tactics.contains(&t.shortname))
+                .collect();
             let covered = under.iter().filter(|r| r.covered).count();
             let w: f64 = under.iter().map(|r| r.threat_weight).sum();
-            let wc: f64 = under.iter().filter(|r| r.covered).map(|r| r.threat_weight).sum();
+            let wc: f64 = under
+                .iter()
+                .filter(|r| r.covered)
+                .map(|r| r.threat_weight)
+                .sum();
             TacticCoverage {
                 id: t.id.clone(),
                 shortname: t.shortname.clone(),
@@ -692,7 +738,8 @@ pub fn analyse(model: &Resolved, catalog: &Catalog) -> Analysis {
         .assets
         .iter()
         .map(|a| {
-            let under: Vec<&TechniqueRow> = rows.iter().filter(|r| r.assets.contains(&a.id)).collect();
+            let under: Vec<&TechniqueRow> =
+                rows.iter().filter(|r| r.assets.contains(&a.id)).collect();
             let covered_here = |r: &TechniqueRow| {
                 r.rules.iter().any(|rr| {
                     rule_by_id
@@ -702,7 +749,11 @@ pub fn analyse(model: &Resolved, catalog: &Catalog) -> Analysis {
             };
             let covered = under.iter().filter(|r| covered_here(r)).count();
             let w: f64 = under.iter().map(|r| r.threat_weight).sum();
-            let wc: f64 = under.iter().filter(|r| covered_here(r)).map(|r| r.threat_weight).sum();
+            let wc: f64 = under
+                .iter()
+                .filter(|r| covered_here(r))
+                .map(|r| r.threat_weight)
+                .sum();
             AssetCoverage {
                 id: a.id.clone(),
                 name: a.name.clone(),
@@ -717,7 +768,10 @@ pub fn analyse(model: &Resolved, catalog: &Catalog) -> Analysis {
         .collect();
 
     // Targets.
-    let gap_score: HashMap<&str, f64> = gaps.iter().map(|g| (g.technique.as_str(), g.score)).collect();
+    let gap_score: HashMap<&str, f64> = gaps
+        .iter()
+        .map(|g| (g.technique.as_str(), g.score))
+        .collect();
     let targets: Vec<TargetStatus> = model
         .targets
         .iter()
@@ -730,18 +784,32 @@ pub fn analyse(model: &Resolved, catalog: &Catalog) -> Analysis {
                 .collect();
             let weight_in = |r: &TechniqueRow| -> f64 {
                 if t.weighted {
-                    r.actors.iter().filter(|u| t.actors.contains(&u.id)).map(|u| u.weight).sum()
+                    r.actors
+                        .iter()
+                        .filter(|u| t.actors.contains(&u.id))
+                        .map(|u| u.weight)
+                        .sum()
                 } else {
                     1.0
                 }
             };
-            let scoped: Vec<&TechniqueRow> = set.iter().filter_map(|id| row_of.get(id).copied()).filter(|r| r.in_scope).collect();
+            let scoped: Vec<&TechniqueRow> = set
+                .iter()
+                .filter_map(|id| row_of.get(id).copied())
+                .filter(|r| r.in_scope)
+                .collect();
             let total: f64 = scoped.iter().map(|r| weight_in(r)).sum();
-            let mut have: f64 = scoped.iter().filter(|r| r.covered).map(|r| weight_in(r)).sum();
+            let mut have: f64 = scoped
+                .iter()
+                .filter(|r| r.covered)
+                .map(|r| weight_in(r))
+                .sum();
             let covered = scoped.iter().filter(|r| r.covered).count();
             let current = wshare(have, total);
-            let met = total > 0.0 && have / total + 1e-9 >= t.share || total == 0.0 && t.share <= 0.0;
-            let mut open: Vec<&TechniqueRow> = scoped.iter().copied().filter(|r| !r.covered).collect();
+            let met =
+                total > 0.0 && have / total + 1e-9 >= t.share || total == 0.0 && t.share <= 0.0;
+            let mut open: Vec<&TechniqueRow> =
+                scoped.iter().copied().filter(|r| !r.covered).collect();
             open.sort_by(|a, b| {
                 weight_in(b)
                     .partial_cmp(&weight_in(a))
@@ -782,10 +850,17 @@ pub fn analyse(model: &Resolved, catalog: &Catalog) -> Analysis {
     let in_scope_rows: Vec<&TechniqueRow> = rows.iter().filter(|r| r.in_scope).collect();
     let covered = in_scope_rows.iter().filter(|r| r.covered).count();
     let w: f64 = in_scope_rows.iter().map(|r| r.threat_weight).sum();
-    let wc: f64 = in_scope_rows.iter().filter(|r| r.covered).map(|r| r.threat_weight).sum();
+    let wc: f64 = in_scope_rows
+        .iter()
+        .filter(|r| r.covered)
+        .map(|r| r.threat_weight)
+        .sum();
     let mut gaps_by_tier = BTreeMap::new();
     for t in ["P1", "P2", "P3"] {
-        gaps_by_tier.insert(t.to_string(), gaps.iter().filter(|g| g.tier.as_str() == t).count());
+        gaps_by_tier.insert(
+            t.to_string(),
+            gaps.iter().filter(|g| g.tier.as_str() == t).count(),
+        );
     }
     let detected: BTreeSet<&str> = model
         .rules
@@ -813,7 +888,11 @@ pub fn analyse(model: &Resolved, catalog: &Catalog) -> Analysis {
         weighted_coverage: wshare(wc, w),
         gaps_by_tier,
         rules: model.rules.len(),
-        rules_counting: model.rules.iter().filter(|r| counting.contains(&r.status)).count(),
+        rules_counting: model
+            .rules
+            .iter()
+            .filter(|r| counting.contains(&r.status))
+            .count(),
         techniques_detected: detected.len(),
         targets_met: targets.iter().filter(|t| t.met).count(),
         targets: targets.len(),
@@ -835,7 +914,11 @@ pub fn analyse(model: &Resolved, catalog: &Catalog) -> Analysis {
     Analysis {
         model: ModelInfo {
             name: model.meta.name.clone(),
-            title: model.meta.title.clone().unwrap_or_else(|| model.meta.name.clone()),
+            title: model
+                .meta
+                .title
+                .clone()
+                .unwrap_or_else(|| model.meta.name.clone()),
             version: model.meta.version.clone(),
             owner: model.meta.owner.clone(),
             assessed,

@@ -77,7 +77,10 @@ fn catalog(ctx: &Ctx, domain: &str) -> Result<crate::CatalogRef, i32> {
         Ok(d) => d,
         Err(_) => {
             ctx.report(
-                &[&Diagnostic::error("attack-data", format!("unknown domain `{domain}`")).with_help("one of enterprise, mobile, ics")],
+                &[
+                    &Diagnostic::error("attack-data", format!("unknown domain `{domain}`"))
+                        .with_help("one of enterprise, mobile, ics"),
+                ],
                 crate::diag::OutputFormat::Human,
             );
             return Err(exit::USAGE);
@@ -95,18 +98,20 @@ pub fn run(ctx: &mut Ctx, args: &AttackArgs) -> i32 {
         AttackCommand::Groups(a) => groups(ctx, a),
         AttackCommand::Show(a) => show(ctx, a),
         AttackCommand::Changes(a) => super::changes::run(ctx, a),
-        AttackCommand::BuildCatalog(a) => match crate::catalog::build_embedded(&a.attack_dir, &a.out) {
-            Ok(files) => {
-                for f in files {
-                    super::eprint_line(&format!("wrote {}", f.display()));
+        AttackCommand::BuildCatalog(a) => {
+            match crate::catalog::build_embedded(&a.attack_dir, &a.out) {
+                Ok(files) => {
+                    for f in files {
+                        super::eprint_line(&format!("wrote {}", f.display()));
+                    }
+                    exit::OK
                 }
-                exit::OK
+                Err(e) => {
+                    super::eprint_line(&format!("error: {e}"));
+                    exit::USAGE
+                }
             }
-            Err(e) => {
-                super::eprint_line(&format!("error: {e}"));
-                exit::USAGE
-            }
-        },
+        }
     }
 }
 
@@ -119,7 +124,10 @@ fn groups(ctx: &Ctx, a: &GroupsArgs) -> i32 {
     let found: Vec<&crate::catalog::Group> = if words.is_empty() {
         cat.groups.iter().collect()
     } else {
-        cat.search_groups(&words).into_iter().map(|(g, _)| g).collect()
+        cat.search_groups(&words)
+            .into_iter()
+            .map(|(g, _)| g)
+            .collect()
     };
     match a.format {
         QueryFormat::Json => {
@@ -130,15 +138,37 @@ fn groups(ctx: &Ctx, a: &GroupsArgs) -> i32 {
                            "software_techniques": g.software_techniques.len(), "description": g.description})
                 })
                 .collect();
-            print_out(&(serde_json::to_string_pretty(&json!({"attack": format!("{} {}", cat.domain, cat.release), "groups": v})).unwrap_or_default() + "\n"));
+            print_out(
+                &(serde_json::to_string_pretty(
+                    &json!({"attack": format!("{} {}", cat.domain, cat.release), "groups": v}),
+                )
+                .unwrap_or_default()
+                    + "\n"),
+            );
         }
         QueryFormat::Text => {
             let mut s = String::new();
             for g in &found {
-                let aliases = if g.aliases.is_empty() { String::new() } else { format!(" ({})", g.aliases.join(", ")) };
-                s.push_str(&format!("{:<6} {}{} — {} techniques, {} via software\n", g.id, g.name, aliases, g.techniques.len(), g.software_techniques.len()));
+                let aliases = if g.aliases.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", g.aliases.join(", "))
+                };
+                s.push_str(&format!(
+                    "{:<6} {}{} — {} techniques, {} via software\n",
+                    g.id,
+                    g.name,
+                    aliases,
+                    g.techniques.len(),
+                    g.software_techniques.len()
+                ));
             }
-            s.push_str(&format!("{} group(s) in ATT&CK {} {}\n", found.len(), cat.domain, cat.release));
+            s.push_str(&format!(
+                "{} group(s) in ATT&CK {} {}\n",
+                found.len(),
+                cat.domain,
+                cat.release
+            ));
             print_out(&s);
         }
     }
@@ -180,12 +210,16 @@ fn show(ctx: &Ctx, a: &ShowArgs) -> i32 {
     let doc = if let Some(v) = technique_json(&cat, &upper) {
         Some(v)
     } else if let Some(s) = cat.software(&upper) {
-        Some(json!({"type": "software", "id": s.id, "name": s.name, "kind": s.kind, "aliases": s.aliases, "platforms": s.platforms,
-            "techniques": s.techniques.iter().map(|t| t.technique.clone()).collect::<Vec<_>>()}))
+        Some(
+            json!({"type": "software", "id": s.id, "name": s.name, "kind": s.kind, "aliases": s.aliases, "platforms": s.platforms,
+            "techniques": s.techniques.iter().map(|t| t.technique.clone()).collect::<Vec<_>>()}),
+        )
     } else if let Some(c) = cat.campaign(&upper) {
-        Some(json!({"type": "campaign", "id": c.id, "name": c.name, "description": c.description, "groups": c.groups,
+        Some(
+            json!({"type": "campaign", "id": c.id, "name": c.name, "description": c.description, "groups": c.groups,
             "first_seen": c.first_seen, "last_seen": c.last_seen, "software": c.software,
-            "techniques": c.techniques.iter().map(|t| t.technique.clone()).collect::<Vec<_>>()}))
+            "techniques": c.techniques.iter().map(|t| t.technique.clone()).collect::<Vec<_>>()}),
+        )
     } else {
         match cat.find_group(q) {
             Some(crate::catalog::GroupLookup::Active(g)) => Some(json!({
@@ -194,13 +228,23 @@ fn show(ctx: &Ctx, a: &ShowArgs) -> i32 {
                 "techniques": g.techniques.iter().map(|t| t.technique.clone()).collect::<Vec<_>>(),
                 "software_techniques": g.software_techniques.iter().map(|t| t.technique.clone()).collect::<Vec<_>>(),
             })),
-            Some(crate::catalog::GroupLookup::Replaced { retired, by }) => Some(json!({"type": "group", "id": retired.id, "name": retired.name, "revoked": true, "replaced_by": by.id})),
-            Some(crate::catalog::GroupLookup::Retired(r)) => Some(json!({"type": "group", "id": r.id, "name": r.name, "deprecated": true})),
+            Some(crate::catalog::GroupLookup::Replaced { retired, by }) => Some(
+                json!({"type": "group", "id": retired.id, "name": retired.name, "revoked": true, "replaced_by": by.id}),
+            ),
+            Some(crate::catalog::GroupLookup::Retired(r)) => {
+                Some(json!({"type": "group", "id": r.id, "name": r.name, "deprecated": true}))
+            }
             None => None,
         }
     };
     let Some(doc) = doc else {
-        let mut d = Diagnostic::error("unknown-group", format!("`{q}` is not a group, technique, software or campaign in ATT&CK {} {}", cat.domain, cat.release));
+        let mut d = Diagnostic::error(
+            "unknown-group",
+            format!(
+                "`{q}` is not a group, technique, software or campaign in ATT&CK {} {}",
+                cat.domain, cat.release
+            ),
+        );
         if let Some(g) = cat.nearest_groups(q, 1).first() {
             d = d.with_help(format!("did you mean `{}` ({})?", g.name, g.id));
         } else if let Some(t) = cat.nearest_techniques(q, 1).first() {
@@ -210,7 +254,9 @@ fn show(ctx: &Ctx, a: &ShowArgs) -> i32 {
         return exit::USAGE;
     };
     match a.format {
-        QueryFormat::Json => print_out(&(serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n")),
+        QueryFormat::Json => {
+            print_out(&(serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"))
+        }
         QueryFormat::Text => print_out(&text_of(&doc, "")),
     }
     exit::OK
@@ -222,7 +268,14 @@ fn text_of(v: &serde_json::Value, indent: &str) -> String {
         for (k, val) in m {
             match val {
                 serde_json::Value::Array(items) if items.iter().all(|i| !i.is_object()) => {
-                    let parts: Vec<String> = items.iter().map(|i| i.as_str().map(str::to_string).unwrap_or_else(|| i.to_string())).collect();
+                    let parts: Vec<String> = items
+                        .iter()
+                        .map(|i| {
+                            i.as_str()
+                                .map(str::to_string)
+                                .unwrap_or_else(|| i.to_string())
+                        })
+                        .collect();
                     s.push_str(&format!("{indent}{k}: {}\n", parts.join(", ")));
                 }
                 serde_json::Value::Array(items) => {

@@ -62,7 +62,12 @@ pub fn run(ctx: &mut Ctx, args: &BuildArgs) -> i32 {
         return exit::USAGE;
     }
     let a = &compiled.analysis;
-    let unmet: Vec<&str> = a.targets.iter().filter(|t| !t.met).map(|t| t.id.as_str()).collect();
+    let unmet: Vec<&str> = a
+        .targets
+        .iter()
+        .filter(|t| !t.met)
+        .map(|t| t.id.as_str())
+        .collect();
     match args.format {
         OutputFormat::Json => {
             ctx.report(&compiled.warnings.sorted(), OutputFormat::Human);
@@ -106,7 +111,11 @@ pub fn run(ctx: &mut Ctx, args: &BuildArgs) -> i32 {
                     if t.met { "met" } else { "NOT met" },
                     emit::pct(t.current),
                     emit::pct(t.required),
-                    if t.met { String::new() } else { format!(" (close {} more)", t.to_close.len()) }
+                    if t.met {
+                        String::new()
+                    } else {
+                        format!(" (close {} more)", t.to_close.len())
+                    }
                 ));
             }
             super::eprint_line(text.trim_end());

@@ -28,7 +28,10 @@ pub fn run(ctx: &mut Ctx, args: &ImportArgs) -> i32 {
     let format: Format = match args.format.parse() {
         Ok(f) => f,
         Err(_) => {
-            super::eprint_line(&format!("error: unknown import format `{}` (sigma, splunk, elastic, navigator, csv)", args.format));
+            super::eprint_line(&format!(
+                "error: unknown import format `{}` (sigma, splunk, elastic, navigator, csv)",
+                args.format
+            ));
             return exit::USAGE;
         }
     };
@@ -77,9 +80,17 @@ pub fn run(ctx: &mut Ctx, args: &ImportArgs) -> i32 {
             );
             let mut top: Vec<(&String, &usize)> = summary.techniques.iter().collect();
             top.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-            let shown = if args.techniques { top.len() } else { top.len().min(10) };
+            let shown = if args.techniques {
+                top.len()
+            } else {
+                top.len().min(10)
+            };
             if shown > 0 {
-                s.push_str(if args.techniques { "techniques:\n" } else { "top techniques:\n" });
+                s.push_str(if args.techniques {
+                    "techniques:\n"
+                } else {
+                    "top techniques:\n"
+                });
             }
             for (t, n) in top.iter().take(shown) {
                 s.push_str(&format!("  {t:<10} {n}\n"));
@@ -90,7 +101,14 @@ pub fn run(ctx: &mut Ctx, args: &ImportArgs) -> i32 {
                     (Some(l), None) => format!(":{l}"),
                     _ => String::new(),
                 };
-                s.push_str(&format!("{}{}: {}[{}]: {}\n", p.path.display(), loc, if p.fatal_for_file { "error" } else { "warning" }, p.code, p.message));
+                s.push_str(&format!(
+                    "{}{}: {}[{}]: {}\n",
+                    p.path.display(),
+                    loc,
+                    if p.fatal_for_file { "error" } else { "warning" },
+                    p.code,
+                    p.message
+                ));
             }
             print_out(&s);
         }

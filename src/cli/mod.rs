@@ -5,8 +5,8 @@ pub mod attack;
 mod build;
 mod changes;
 mod check;
-mod import;
 mod diff;
+mod import;
 pub mod migrate;
 
 use crate::diag::{self, Diagnostic, OutputFormat};
@@ -61,7 +61,12 @@ pub struct GlobalArgs {
     pub attack_release: Option<String>,
     /// The bundle of the release the model is written against, when it is not the catalog's:
     /// techniques renamed or moved since are reported.
-    #[arg(long, global = true, env = "THREATC_FROM_ATTACK_DATA", value_name = "FILE")]
+    #[arg(
+        long,
+        global = true,
+        env = "THREATC_FROM_ATTACK_DATA",
+        value_name = "FILE"
+    )]
     pub from_attack_data: Option<PathBuf>,
     /// Colour: auto, always or never.
     #[arg(long, global = true, default_value = "auto", value_name = "WHEN")]
@@ -167,7 +172,11 @@ impl Ctx {
 /// are usage errors (3); anything else means the model is invalid (2).
 pub fn failure_code(diags: &crate::diag::Diagnostics) -> i32 {
     let errors: Vec<_> = diags.iter().filter(|d| d.is_error()).collect();
-    if !errors.is_empty() && errors.iter().all(|d| d.code == "io-error" || d.code == "attack-data") {
+    if !errors.is_empty()
+        && errors
+            .iter()
+            .all(|d| d.code == "io-error" || d.code == "attack-data")
+    {
         exit::USAGE
     } else {
         exit::INVALID

@@ -54,10 +54,15 @@ struct ReportDoc {
 pub fn report_schema_json() -> String {
     let mut settings = schemars::generate::SchemaSettings::draft2020_12();
     settings.meta_schema = Some("https://json-schema.org/draft/2020-12/schema".into());
-    let schema = settings.into_generator().into_root_schema_for::<ReportDoc>();
+    let schema = settings
+        .into_generator()
+        .into_root_schema_for::<ReportDoc>();
     let mut v = serde_json::to_value(&schema).unwrap_or_default();
     if let serde_json::Value::Object(m) = &mut v {
-        m.insert("$id".into(), json!("https://threatc.dev/schemas/threatc-report-v1.schema.json"));
+        m.insert(
+            "$id".into(),
+            json!("https://threatc.dev/schemas/threatc-report-v1.schema.json"),
+        );
     }
     serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
 }
@@ -96,7 +101,8 @@ pub fn write_all(out_dir: &Path, outputs: &[Output]) -> Result<(), String> {
         .and_then(|t| serde_json::from_str::<Previous>(&t).ok())
         .map(|p| p.files)
         .unwrap_or_default();
-    std::fs::create_dir_all(out_dir).map_err(|e| format!("cannot create `{}`: {e}", out_dir.display()))?;
+    std::fs::create_dir_all(out_dir)
+        .map_err(|e| format!("cannot create `{}`: {e}", out_dir.display()))?;
     let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
     let cleanup = |staged: &[(PathBuf, PathBuf)]| {
         for (tmp, _) in staged {
@@ -113,7 +119,9 @@ pub fn write_all(out_dir: &Path, outputs: &[Output]) -> Result<(), String> {
         }
         let tmp = dest.with_file_name(format!(
             ".{}.threatc-tmp-{}",
-            dest.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
+            dest.file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default(),
             std::process::id()
         ));
         if let Err(e) = std::fs::write(&tmp, &o.bytes) {
@@ -156,7 +164,12 @@ pub fn build_outputs(
     use rayon::prelude::*;
     let texts: Vec<(String, String)> = layers
         .par_iter()
-        .map(|(name, v)| (name.clone(), serde_json::to_string_pretty(v).unwrap_or_default()))
+        .map(|(name, v)| {
+            (
+                name.clone(),
+                serde_json::to_string_pretty(v).unwrap_or_default(),
+            )
+        })
         .collect();
     let mut all = String::with_capacity(texts.iter().map(|(_, t)| t.len() + 8).sum::<usize>() + 4);
     all.push('[');

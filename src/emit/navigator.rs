@@ -56,7 +56,11 @@ fn major(release: &str) -> String {
 
 /// Platforms for the layer filter: the assets' platforms, or all the domain's.
 fn filter_platforms(analysis: &Analysis, catalog: &Catalog) -> Vec<String> {
-    let mut p: Vec<String> = analysis.assets.iter().flat_map(|a| a.platforms.iter().cloned()).collect();
+    let mut p: Vec<String> = analysis
+        .assets
+        .iter()
+        .flat_map(|a| a.platforms.iter().cloned())
+        .collect();
     if p.is_empty() {
         return catalog.platforms.clone();
     }
@@ -98,7 +102,9 @@ pub fn layer(analysis: &Analysis, catalog: &Catalog, spec: &LayerSpec<'_>) -> Va
     }
     ids.sort();
     for id in &ids {
-        let Some(tech) = catalog.technique(id) else { continue };
+        let Some(tech) = catalog.technique(id) else {
+            continue;
+        };
         let tactics = &tech.tactics;
         let cell = spec.cells.get(id);
         for tactic in tactics {
@@ -113,7 +119,12 @@ pub fn layer(analysis: &Analysis, catalog: &Catalog, spec: &LayerSpec<'_>) -> Va
                 t.insert("comment".into(), json!(c.comment));
                 t.insert(
                     "metadata".into(),
-                    Value::Array(c.metadata.iter().map(|(n, v)| json!({"name": n, "value": v})).collect()),
+                    Value::Array(
+                        c.metadata
+                            .iter()
+                            .map(|(n, v)| json!({"name": n, "value": v}))
+                            .collect(),
+                    ),
                 );
             } else {
                 t.insert("color".into(), json!(""));
@@ -127,7 +138,9 @@ pub fn layer(analysis: &Analysis, catalog: &Catalog, spec: &LayerSpec<'_>) -> Va
         }
     }
     let gradient = match &spec.gradient {
-        Some((colors, min, max)) => json!({"colors": colors, "minValue": num(*min), "maxValue": num(*max)}),
+        Some((colors, min, max)) => {
+            json!({"colors": colors, "minValue": num(*min), "maxValue": num(*max)})
+        }
         None => json!({"colors": ["#ffffff", "#ffffff"], "minValue": 0, "maxValue": 1}),
     };
     let mut metadata = vec![json!({"name": "model", "value": analysis.model.name})];
@@ -135,7 +148,9 @@ pub fn layer(analysis: &Analysis, catalog: &Catalog, spec: &LayerSpec<'_>) -> Va
         metadata.push(json!({"name": "model version", "value": v}));
     }
     metadata.push(json!({"name": "ATT&CK release", "value": format!("{} {}", analysis.attack.domain, analysis.attack.release)}));
-    metadata.push(json!({"name": "generator", "value": format!("threatc {}", env!("CARGO_PKG_VERSION"))}));
+    metadata.push(
+        json!({"name": "generator", "value": format!("threatc {}", env!("CARGO_PKG_VERSION"))}),
+    );
     json!({
         "name": spec.name,
         "versions": {"attack": major(&analysis.attack.release), "navigator": NAVIGATOR_VERSION, "layer": LAYER_VERSION},
@@ -171,59 +186,98 @@ pub fn layer(analysis: &Analysis, catalog: &Catalog, spec: &LayerSpec<'_>) -> Va
 pub fn layer_name(model: &str, what: &str) -> String {
     let raw = format!("{model} - {what}");
     raw.chars()
-        .map(|c| if matches!(c, ':' | '\\' | '/' | '?' | '*' | '[' | ']') { '-' } else { c })
+        .map(|c| {
+            if matches!(c, ':' | '\\' | '/' | '?' | '*' | '[' | ']') {
+                '-'
+            } else {
+                c
+            }
+        })
         .take(31)
         .collect()
 }
 
 /// Every layer of a build: (file name under layers/, document).
-pub fn layers(analysis: &Analysis, catalog: &Catalog, resolved: &crate::resolve::Resolved) -> Vec<(String, Value)> {
+pub fn layers(
+    analysis: &Analysis,
+    catalog: &Catalog,
+    resolved: &crate::resolve::Resolved,
+) -> Vec<(String, Value)> {
     let mut out = Vec::new();
     // Per actor (in parallel: a model may name every group of the domain).
     use rayon::prelude::*;
-    let actor_layers: Vec<(String, Value)> = resolved.actors.par_iter().map(|a| {
-        let mut cells = BTreeMap::new();
-        for (t, provs) in &a.techniques {
-            let labels: Vec<String> = provs.iter().map(|p| p.label()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
-            cells.insert(
-                t.clone(),
-                Cell {
-                    score: Some(1.0),
-                    color: String::new(),
-                    comment: format!("from: {}", labels.join(", ")),
-                    metadata: vec![("actor".into(), a.id.clone())],
+    let actor_layers: Vec<(String, Value)> = resolved
+        .actors
+        .par_iter()
+        .map(|a| {
+            let mut cells = BTreeMap::new();
+            for (t, provs) in &a.techniques {
+                let labels: Vec<String> = provs
+                    .iter()
+                    .map(|p| p.label())
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .collect();
+                cells.insert(
+                    t.clone(),
+                    Cell {
+                        score: Some(1.0),
+                        color: String::new(),
+                        comment: format!("from: {}", labels.join(", ")),
+                        metadata: vec![("actor".into(), a.id.clone())],
+                    },
+                );
+            }
+            let spec = LayerSpec {
+                name: layer_name(&analysis.model.name, &a.id),
+                description: match &a.kind {
+                    crate::resolve::ActorKind::Group { group_id, .. } => format!(
+                        "Techniques of {} ({group_id}){}, weight {}",
+                        a.name,
+                        if a.software { " and its software" } else { "" },
+                        crate::emit::fmt_num(a.weight)
+                    ),
+                    crate::resolve::ActorKind::Custom => format!(
+                        "Techniques of {} (local intelligence), weight {}",
+                        a.name,
+                        crate::emit::fmt_num(a.weight)
+                    ),
                 },
-            );
-        }
-        let spec = LayerSpec {
-            name: layer_name(&analysis.model.name, &a.id),
-            description: match &a.kind {
-                crate::resolve::ActorKind::Group { group_id, .. } => format!(
-                    "Techniques of {} ({group_id}){}, weight {}",
-                    a.name,
-                    if a.software { " and its software" } else { "" },
-                    crate::emit::fmt_num(a.weight)
-                ),
-                crate::resolve::ActorKind::Custom => format!("Techniques of {} (local intelligence), weight {}", a.name, crate::emit::fmt_num(a.weight)),
-            },
-            cells,
-            gradient: Some((vec!["#ffffff", "#e8575a"], 0.0, 1.0)),
-            legend: vec![("used by the actor".into(), "#e8575a".into())],
-        };
-        (format!("actor-{}.json", a.id), layer(analysis, catalog, &spec))
-    }).collect();
+                cells,
+                gradient: Some((vec!["#ffffff", "#e8575a"], 0.0, 1.0)),
+                legend: vec![("used by the actor".into(), "#e8575a".into())],
+            };
+            (
+                format!("actor-{}.json", a.id),
+                layer(analysis, catalog, &spec),
+            )
+        })
+        .collect();
     out.extend(actor_layers);
     // Threat heatmap.
-    let max_w = analysis.techniques.iter().map(|t| t.threat_weight).fold(0.0, f64::max).max(1.0);
+    let max_w = analysis
+        .techniques
+        .iter()
+        .map(|t| t.threat_weight)
+        .fold(0.0, f64::max)
+        .max(1.0);
     let mut cells = BTreeMap::new();
     for t in &analysis.techniques {
-        let actors: Vec<String> = t.actors.iter().map(|a| format!("{} ({})", a.id, crate::emit::fmt_num(a.weight))).collect();
+        let actors: Vec<String> = t
+            .actors
+            .iter()
+            .map(|a| format!("{} ({})", a.id, crate::emit::fmt_num(a.weight)))
+            .collect();
         cells.insert(
             t.id.clone(),
             Cell {
                 score: Some(t.threat_weight),
                 color: String::new(),
-                comment: format!("actors: {}{}", actors.join(", "), if t.in_scope { "" } else { "; out of scope" }),
+                comment: format!(
+                    "actors: {}{}",
+                    actors.join(", "),
+                    if t.in_scope { "" } else { "; out of scope" }
+                ),
                 metadata: vec![],
             },
         );
@@ -262,7 +316,15 @@ pub fn layers(analysis: &Analysis, catalog: &Catalog, resolved: &crate::resolve:
             Cell {
                 score: Some(rules.len() as f64),
                 color: String::new(),
-                comment: format!("rules: {}{}", shown.join(", "), if more > 0 { format!(" and {more} more") } else { String::new() }),
+                comment: format!(
+                    "rules: {}{}",
+                    shown.join(", "),
+                    if more > 0 {
+                        format!(" and {more} more")
+                    } else {
+                        String::new()
+                    }
+                ),
                 metadata: vec![],
             },
         );
@@ -276,7 +338,13 @@ pub fn layers(analysis: &Analysis, catalog: &Catalog, resolved: &crate::resolve:
                 name: layer_name(&analysis.model.name, "coverage"),
                 description: format!(
                     "Detection coverage: score = number of rules ({}) per technique",
-                    analysis.settings.count.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                    analysis
+                        .settings
+                        .count
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
                 cells,
                 gradient: Some((vec!["#ffffff", "#66b1ff"], 0.0, max_r)),
@@ -317,7 +385,8 @@ pub fn layers(analysis: &Analysis, catalog: &Catalog, resolved: &crate::resolve:
             catalog,
             &LayerSpec {
                 name: layer_name(&analysis.model.name, "gaps"),
-                description: "Threat techniques in scope without coverage, coloured by priority tier".into(),
+                description:
+                    "Threat techniques in scope without coverage, coloured by priority tier".into(),
                 cells,
                 gradient: None,
                 legend: vec![

@@ -65,7 +65,9 @@ pub const CSV_COLUMNS: &[&str] = &[
 
 /// gaps.csv (RFC 4180, `\n` line ends).
 pub fn gaps_csv(a: &Analysis) -> String {
-    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
     let _ = w.write_record(CSV_COLUMNS);
     for g in &a.gaps {
         let note = g.note.as_ref();
@@ -85,7 +87,9 @@ pub fn gaps_csv(a: &Analysis) -> String {
             g.tier.as_str().to_string(),
             g.due.map(|d| d.to_string()).unwrap_or_default(),
             partial_text(g),
-            note.and_then(|n| n.effort).map(|e| format!("{e:?}").to_lowercase()).unwrap_or_default(),
+            note.and_then(|n| n.effort)
+                .map(|e| format!("{e:?}").to_lowercase())
+                .unwrap_or_default(),
             note.and_then(|n| n.approach.clone()).unwrap_or_default(),
             note.and_then(|n| n.owner.clone()).unwrap_or_default(),
         ];
@@ -93,14 +97,21 @@ pub fn gaps_csv(a: &Analysis) -> String {
         let row: Vec<String> = row.into_iter().map(|c| csv_safe(&c)).collect();
         let _ = w.write_record(&row);
     }
-    w.into_inner().map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default()
+    w.into_inner()
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default()
 }
 
 /// Prefixes a cell that a spreadsheet would run as a formula.
 pub fn csv_safe(s: &str) -> String {
     match s.chars().next() {
         Some('=' | '+' | '@' | '\t' | '\r') => format!("'{s}"),
-        Some('-') if s.get(1..).is_some_and(|r| !r.is_empty() && !r.starts_with(|c: char| c.is_ascii_digit())) => format!("'{s}"),
+        Some('-')
+            if s.get(1..)
+                .is_some_and(|r| !r.is_empty() && !r.starts_with(|c: char| c.is_ascii_digit())) =>
+        {
+            format!("'{s}")
+        }
         _ => s.to_string(),
     }
 }
@@ -118,7 +129,10 @@ pub fn gaps_json(a: &Analysis) -> String {
 /// gaps.md.
 pub fn gaps_md(a: &Analysis) -> String {
     let mut s = String::new();
-    s.push_str(&format!("# Detection gaps: {}\n\n", md_cell(&a.model.title)));
+    s.push_str(&format!(
+        "# Detection gaps: {}\n\n",
+        md_cell(&a.model.title)
+    ));
     s.push_str(&format!(
         "ATT&CK {} {} · {} gaps of {} in-scope techniques · coverage {} (weighted {})\n\n",
         a.attack.domain,

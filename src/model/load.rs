@@ -129,7 +129,10 @@ pub fn read_source(
     if meta.is_dir() {
         return Err(located(
             sources,
-            Diagnostic::error("io-error", format!("`{name}` is a folder, not a model file")),
+            Diagnostic::error(
+                "io-error",
+                format!("`{name}` is a folder, not a model file"),
+            ),
         ));
     }
     if meta.len() > MAX_MODEL_BYTES {

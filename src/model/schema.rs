@@ -187,7 +187,12 @@ fn last_segment(pointer: &str) -> String {
         .replace("~0", "~")
 }
 
-fn convert(c: &Compiled, root: &Node, prefix: &str, e: &jsonschema::ValidationError<'_>) -> Vec<Diagnostic> {
+fn convert(
+    c: &Compiled,
+    root: &Node,
+    prefix: &str,
+    e: &jsonschema::ValidationError<'_>,
+) -> Vec<Diagnostic> {
     let ipath = format!("{prefix}{}", e.instance_path().as_str());
     let node = root.at_pointer(&ipath);
     let field = last_segment(&ipath);
@@ -356,7 +361,10 @@ fn convert(c: &Compiled, root: &Node, prefix: &str, e: &jsonschema::ValidationEr
                 .max_by_key(|b| score(b))
             {
                 if score(best) > 0 {
-                    return best.iter().flat_map(|be| convert(c, root, prefix, be)).collect();
+                    return best
+                        .iter()
+                        .flat_map(|be| convert(c, root, prefix, be))
+                        .collect();
                 }
             }
             let found = json_type(e.instance());

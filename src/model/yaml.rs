@@ -276,7 +276,10 @@ fn finish(node: &mut Node, src: &SourceFile, by: u32) {
     if node.span.len == 0 || matches!(node.value, Value::Seq(_) | Value::Map(_)) {
         let rest = src.text.get(node.span.start as usize..).unwrap_or("");
         let line_len = rest.find('\n').unwrap_or(rest.len());
-        let len = rest.get(..line_len).map(|l| l.trim_end().len()).unwrap_or(0);
+        let len = rest
+            .get(..line_len)
+            .map(|l| l.trim_end().len())
+            .unwrap_or(0);
         node.span.len = u32::try_from(len.max(1).min(rest.len())).unwrap_or(0);
     }
     match &mut node.value {
@@ -337,7 +340,12 @@ pub fn parse(file: FileId, src: &SourceFile) -> Result<Node, Diagnostic> {
 
 fn yaml_error(file: FileId, src: &SourceFile, e: &serde_saphyr::Error, bom: usize) -> Diagnostic {
     let full = e.to_string();
-    let mut message = full.lines().next().unwrap_or("invalid YAML").trim().to_string();
+    let mut message = full
+        .lines()
+        .next()
+        .unwrap_or("invalid YAML")
+        .trim()
+        .to_string();
     // serde-saphyr writes "error: line L column C: …" or "… at line L, column C"; the
     // label says where.
     if let Some(rest) = message.strip_prefix("error: ") {
@@ -355,7 +363,11 @@ fn yaml_error(file: FileId, src: &SourceFile, e: &serde_saphyr::Error, bom: usiz
         message.truncate(i);
     }
     if message.contains("budget breached") {
-        let what = message.split("budget breached:").nth(1).unwrap_or("").trim();
+        let what = message
+            .split("budget breached:")
+            .nth(1)
+            .unwrap_or("")
+            .trim();
         let what = what.split([' ', '{']).next().unwrap_or("").to_string();
         message = format!("the YAML exceeds a safety limit ({what})");
     }

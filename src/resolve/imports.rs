@@ -2,7 +2,7 @@
 //! diagnostics: unknown, revoked and deprecated technique ids once per id with the
 //! number of rules carrying them; status mapping; what yielded nothing.
 
-use super::{Resolved, ResolveOptions, Rule, RuleSource};
+use super::{ResolveOptions, Resolved, Rule, RuleSource};
 use crate::catalog::Catalog;
 use crate::diag::{Diagnostic, Diagnostics, Severity};
 use crate::import::{self, Format, ImportOptions};
@@ -43,7 +43,12 @@ fn format_of(f: ImportFormat) -> Format {
 }
 
 /// A span for a line/column in an imported file, reading it into the source map once.
-fn span_in(sources: &mut SourceMap, path: &Path, line: Option<u32>, column: Option<u32>) -> Option<Span> {
+fn span_in(
+    sources: &mut SourceMap,
+    path: &Path,
+    line: Option<u32>,
+    column: Option<u32>,
+) -> Option<Span> {
     let id = match sources.find(path) {
         Some(id) => id,
         None => {
@@ -81,26 +86,43 @@ pub fn run(
     let mut diags = Diagnostics::new();
     let entries = std::mem::take(&mut resolved.import_entries);
     let root = loaded.root_dir.clone();
-    let model_dir = loaded.files.first().map(|f| f.dir.clone()).unwrap_or_default();
+    let model_dir = loaded
+        .files
+        .first()
+        .map(|f| f.dir.clone())
+        .unwrap_or_default();
     let mut imported: Vec<Rule> = Vec::new();
     for (dir, entry) in &entries {
         let e = &entry.value;
-        let (Some(fmt), Some(path)) = (&e.import, &e.path) else { continue };
+        let (Some(fmt), Some(path)) = (&e.import, &e.path) else {
+            continue;
+        };
         let format = format_of(fmt.value);
         let status_map: BTreeMap<String, RuleStatus> = match e.status.as_ref().map(|s| &s.value) {
-            Some(StatusSpec::Map(m)) => m.iter().map(|(k, v)| (k.to_ascii_lowercase(), *v)).collect(),
+            Some(StatusSpec::Map(m)) => m
+                .iter()
+                .map(|(k, v)| (k.to_ascii_lowercase(), *v))
+                .collect(),
             _ => BTreeMap::new(),
         };
         let follow = e.follow_revoked.unwrap_or(false);
         let iopts = ImportOptions {
             base_dir: dir.clone(),
-            root: if root.as_os_str().is_empty() { find_repo_root(dir) } else { root.clone() },
+            root: if root.as_os_str().is_empty() {
+                find_repo_root(dir)
+            } else {
+                root.clone()
+            },
             allow_outside_root: opts.allow_outside_root,
             exclude: e.exclude.iter().map(|x| x.value.clone()).collect(),
         };
         let res = import::import(format, &path.value, &iopts);
         for p in &res.problems {
-            let abs = if p.path.is_absolute() { p.path.clone() } else { dir.join(&p.path) };
+            let abs = if p.path.is_absolute() {
+                p.path.clone()
+            } else {
+                dir.join(&p.path)
+            };
             let info = crate::diag::CODES.iter().find(|c| c.code == p.code);
             let code = info.map(|c| c.code).unwrap_or("import-parse-error");
             // Problems with the rule files themselves are warnings (the import goes on with
@@ -111,7 +133,8 @@ pub fn run(
                 Some(s) => s,
                 None => Severity::Warning,
             };
-            let mut d = Diagnostic::new(severity, code, p.message.clone()).with_help_opt(p.help.clone());
+            let mut d =
+                Diagnostic::new(severity, code, p.message.clone()).with_help_opt(p.help.clone());
             match span_in(sources, &abs, p.line, p.column) {
                 Some(s) if abs.is_file() => d = d.with_label(s, display_path(&abs)),
                 _ => d = d.with_label(path.span, format!("while importing `{}`", path.value)),
@@ -130,7 +153,11 @@ pub fn run(
         let mut count = 0usize;
         for r in &res.rules {
             let mut techs: BTreeSet<String> = BTreeSet::new();
-            let abs = if r.source.is_absolute() { r.source.clone() } else { dir.join(&r.source) };
+            let abs = if r.source.is_absolute() {
+                r.source.clone()
+            } else {
+                dir.join(&r.source)
+            };
             for t in &r.techniques {
                 match catalog.technique(&t.id) {
                     None => {
@@ -141,7 +168,11 @@ pub fn run(
                         }
                     }
                     Some(tech) if tech.revoked => {
-                        let e = revoked.entry(t.id.clone()).or_insert((0, tech.revoked_by.clone(), None));
+                        let e = revoked.entry(t.id.clone()).or_insert((
+                            0,
+                            tech.revoked_by.clone(),
+                            None,
+                        ));
                         e.0 += 1;
                         if e.2.is_none() {
                             e.2 = Some((abs.clone(), t.line, t.column));
@@ -170,7 +201,9 @@ pub fn run(
                     None => match default_status(format, r.status.as_deref()) {
                         Some(s) => s,
                         None => {
-                            *unmapped.entry(r.status.clone().unwrap_or_default()).or_default() += 1;
+                            *unmapped
+                                .entry(r.status.clone().unwrap_or_default())
+                                .or_default() += 1;
                             RuleStatus::Planned
                         }
                     },
@@ -205,7 +238,10 @@ pub fn run(
             diags.push(d);
         }
         for (id, (n, by, at)) in revoked {
-            let by_text = by.as_deref().map(|b| format!("; replaced by `{b}`")).unwrap_or_default();
+            let by_text = by
+                .as_deref()
+                .map(|b| format!("; replaced by `{b}`"))
+                .unwrap_or_default();
             let mut d = Diagnostic::warning(
                 "import-revoked-technique",
                 format!("`{id}` was revoked in {release}{by_text} ({n} imported rule{})", if n == 1 { "" } else { "s" }),
@@ -226,7 +262,10 @@ pub fn run(
             diags.push(
                 Diagnostic::warning(
                     "import-deprecated-technique",
-                    format!("`{id}` is deprecated in {release} ({n} imported rule{})", if n == 1 { "" } else { "s" }),
+                    format!(
+                        "`{id}` is deprecated in {release} ({n} imported rule{})",
+                        if n == 1 { "" } else { "s" }
+                    ),
                 )
                 .with_label(path.span, format!("imported by `{}`", path.value)),
             );
@@ -245,7 +284,16 @@ pub fn run(
             diags.push(
                 Diagnostic::note(
                     "import-no-technique",
-                    format!("{} rule{} from `{}` carry no ATT&CK technique and are not counted", res.skipped.no_technique, if res.skipped.no_technique == 1 { "" } else { "s" }, path.value),
+                    format!(
+                        "{} rule{} from `{}` carry no ATT&CK technique and are not counted",
+                        res.skipped.no_technique,
+                        if res.skipped.no_technique == 1 {
+                            ""
+                        } else {
+                            "s"
+                        },
+                        path.value
+                    ),
                 )
                 .with_label(path.span, ""),
             );
@@ -261,9 +309,12 @@ pub fn run(
         }
         if count == 0 {
             diags.push(
-                Diagnostic::warning("import-no-rules", format!("import of `{}` yielded no rule", path.value))
-                    .with_label(path.span, format!("{} file(s) read", res.files_read))
-                    .with_help("check the path, the format and `exclude`"),
+                Diagnostic::warning(
+                    "import-no-rules",
+                    format!("import of `{}` yielded no rule", path.value),
+                )
+                .with_label(path.span, format!("{} file(s) read", res.files_read))
+                .with_help("check the path, the format and `exclude`"),
             );
         }
         resolved.imports.push(super::ImportSummary {
@@ -277,7 +328,11 @@ pub fn run(
     }
     resolved.rules.extend(imported);
     // Outputs must not depend on the order files are listed or included in.
-    resolved.rules.sort_by(|a, b| a.id.cmp(&b.id).then(a.source.cmp(&b.source)));
-    resolved.imports.sort_by(|a, b| a.format.cmp(&b.format).then(a.path.cmp(&b.path)));
+    resolved
+        .rules
+        .sort_by(|a, b| a.id.cmp(&b.id).then(a.source.cmp(&b.source)));
+    resolved
+        .imports
+        .sort_by(|a, b| a.format.cmp(&b.format).then(a.path.cmp(&b.path)));
     diags
 }

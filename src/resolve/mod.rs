@@ -6,7 +6,9 @@ use crate::catalog::{Catalog, UseSource};
 use crate::date::Date;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::model::load::Loaded;
-use crate::model::v1::{self, Criticality, RuleStatus, StatusSpec, SubtechniqueMode, TechniqueNote};
+use crate::model::v1::{
+    self, Criticality, RuleStatus, StatusSpec, SubtechniqueMode, TechniqueNote,
+};
 use crate::source::{Span, Spanned};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -267,7 +269,8 @@ pub fn slug(name: &str) -> String {
 /// True when `s` has the shape of a technique id (T1234 or T1234.567).
 pub fn is_technique_id(s: &str) -> bool {
     let b = s.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
     match b.len() {
         5 => b.first() == Some(&b'T') && digits(1..5),
         9 => b.first() == Some(&b'T') && digits(1..5) && b.get(5) == Some(&b'.') && digits(6..9),
@@ -286,12 +289,16 @@ impl<'a> Resolver<'a> {
         let raw = t.value.trim();
         if !is_technique_id(raw) {
             let upper = raw.to_ascii_uppercase();
-            let mut d = Diagnostic::error("bad-technique-id", format!("`{raw}` is not a technique id"))
-                .with_label(t.span, format!("{what} takes ATT&CK technique ids"));
+            let mut d =
+                Diagnostic::error("bad-technique-id", format!("`{raw}` is not a technique id"))
+                    .with_label(t.span, format!("{what} takes ATT&CK technique ids"));
             if is_technique_id(&upper) {
                 d = d.with_help(format!("write `{upper}`"));
             } else if let Some(n) = self.catalog.nearest_techniques(raw, 1).first() {
-                d = d.with_help(format!("technique ids look like T1059 or T1059.001; did you mean `{}` ({})?", n.id, n.name));
+                d = d.with_help(format!(
+                    "technique ids look like T1059 or T1059.001; did you mean `{}` ({})?",
+                    n.id, n.name
+                ));
             } else {
                 d = d.with_help("technique ids look like T1059 or T1059.001");
             }
@@ -302,7 +309,10 @@ impl<'a> Resolver<'a> {
             let near = self.catalog.nearest_techniques(raw, 3);
             let mut d = Diagnostic::error(
                 "unknown-technique",
-                format!("unknown technique `{raw}` in ATT&CK {} {}", self.catalog.domain, self.catalog.release),
+                format!(
+                    "unknown technique `{raw}` in ATT&CK {} {}",
+                    self.catalog.domain, self.catalog.release
+                ),
             )
             .with_label(t.span, "not in the catalog");
             if let Some(n) = near.first() {
@@ -314,14 +324,27 @@ impl<'a> Resolver<'a> {
         if tech.revoked {
             let msg = match &tech.revoked_by {
                 Some(r) => {
-                    let name = self.catalog.technique(r).map(|x| x.name.as_str()).unwrap_or("");
-                    (format!("technique `{raw}` was revoked; replaced by `{r}` ({name})"), format!("write `{r}`, or run `threatc migrate` to update the model"))
+                    let name = self
+                        .catalog
+                        .technique(r)
+                        .map(|x| x.name.as_str())
+                        .unwrap_or("");
+                    (
+                        format!("technique `{raw}` was revoked; replaced by `{r}` ({name})"),
+                        format!("write `{r}`, or run `threatc migrate` to update the model"),
+                    )
                 }
-                None => (format!("technique `{raw}` was revoked"), "remove it".to_string()),
+                None => (
+                    format!("technique `{raw}` was revoked"),
+                    "remove it".to_string(),
+                ),
             };
             self.diags.push(
                 Diagnostic::error("revoked-technique", msg.0)
-                    .with_label(t.span, format!("revoked in ATT&CK {}", self.catalog.release))
+                    .with_label(
+                        t.span,
+                        format!("revoked in ATT&CK {}", self.catalog.release),
+                    )
                     .with_help(msg.1),
             );
             return None;
@@ -356,16 +379,23 @@ impl<'a> Resolver<'a> {
             Diagnostic::error("duplicate-id", format!("{kind} id `{id}` is defined twice"))
                 .with_label(again, "defined again here")
                 .with_label(first, "first defined here")
-                .with_help(format!("{kind} ids must be unique across the model and its includes")),
+                .with_help(format!(
+                    "{kind} ids must be unique across the model and its includes"
+                )),
         );
     }
 }
 
 fn nearest_ids<'x>(word: &str, ids: impl Iterator<Item = &'x str>) -> Option<&'x str> {
-    ids.map(|c| (strsim::damerau_levenshtein(&word.to_lowercase(), &c.to_lowercase()), c))
-        .filter(|(d, c)| *d <= 2.max(c.len() / 3))
-        .min_by_key(|(d, c)| (*d, *c))
-        .map(|(_, c)| c)
+    ids.map(|c| {
+        (
+            strsim::damerau_levenshtein(&word.to_lowercase(), &c.to_lowercase()),
+            c,
+        )
+    })
+    .filter(|(d, c)| *d <= 2.max(c.len() / 3))
+    .min_by_key(|(d, c)| (*d, *c))
+    .map(|(_, c)| c)
 }
 
 /// Resolves a loaded model against a catalog. Returns the model and its warnings, or
@@ -391,16 +421,26 @@ pub fn resolve(
             ("model", c.model.as_ref().map(|m| m.span)),
             ("attack", c.attack.as_ref().map(|m| m.span)),
             ("coverage", c.coverage.as_ref().map(|m| m.span)),
-            ("plan.due", c.plan.as_ref().and_then(|p| p.value.due.as_ref().map(|d| d.span))),
+            (
+                "plan.due",
+                c.plan
+                    .as_ref()
+                    .and_then(|p| p.value.due.as_ref().map(|d| d.span)),
+            ),
         ];
         for (name, span) in checks {
             if let Some(span) = span {
-                let mut d = Diagnostic::error("fragment-section", format!("`{name}` may only be set in the root model"))
-                    .with_label(span, "in an included fragment");
+                let mut d = Diagnostic::error(
+                    "fragment-section",
+                    format!("`{name}` may only be set in the root model"),
+                )
+                .with_label(span, "in an included fragment");
                 if let Some(at) = f.included_at {
                     d = d.with_label(at, "included here");
                 }
-                r.diags.push(d.with_help("fragments hold actors, assets, rules, targets and plan notes"));
+                r.diags.push(
+                    d.with_help("fragments hold actors, assets, rules, targets and plan notes"),
+                );
             }
         }
     }
@@ -408,11 +448,16 @@ pub fn resolve(
     let rc = &root.content;
     let meta = match &rc.model {
         None => {
-            let span = sources.get(root.file).map(|_| Span::new(root.file, 0, 0)).unwrap_or_default();
+            let span = sources
+                .get(root.file)
+                .map(|_| Span::new(root.file, 0, 0))
+                .unwrap_or_default();
             r.diags.push(
                 Diagnostic::error("missing-model", "the model has no `model:` section")
                     .with_label(span, "")
-                    .with_help("add `model:` with at least `name:` (a slug such as `acme-finance`)"),
+                    .with_help(
+                        "add `model:` with at least `name:` (a slug such as `acme-finance`)",
+                    ),
             );
             None
         }
@@ -444,7 +489,10 @@ pub fn resolve(
                 r.diags.push(
                     Diagnostic::error(
                         "attack-domain-mismatch",
-                        format!("the model is for ATT&CK {want} but the ATT&CK data in use is {}", catalog.domain),
+                        format!(
+                            "the model is for ATT&CK {want} but the ATT&CK data in use is {}",
+                            catalog.domain
+                        ),
                     )
                     .with_label(d.span, "model domain")
                     .with_help("supply the bundle of the model's domain with --attack-data"),
@@ -491,15 +539,22 @@ pub fn resolve(
                         }
                     }
                     None => {
-                        let near = nearest_ids(&p.value, catalog.platforms.iter().map(String::as_str));
+                        let near =
+                            nearest_ids(&p.value, catalog.platforms.iter().map(String::as_str));
                         let mut d = Diagnostic::error(
                             "unknown-platform",
                             format!("`{}` is not an ATT&CK {} platform", p.value, catalog.domain),
                         )
                         .with_label(p.span, "unknown platform");
                         d = match near {
-                            Some(n) => d.with_help(format!("did you mean `{n}`? platforms: {}", catalog.platforms.join(", "))),
-                            None => d.with_help(format!("platforms of this domain: {}", catalog.platforms.join(", "))),
+                            Some(n) => d.with_help(format!(
+                                "did you mean `{n}`? platforms: {}",
+                                catalog.platforms.join(", ")
+                            )),
+                            None => d.with_help(format!(
+                                "platforms of this domain: {}",
+                                catalog.platforms.join(", ")
+                            )),
                         };
                         r.diags.push(d);
                     }
@@ -509,7 +564,11 @@ pub fn resolve(
                 id: av.id.value.clone(),
                 name: av.name.clone().unwrap_or_else(|| av.id.value.clone()),
                 platforms,
-                criticality: av.criticality.as_ref().map(|c| c.value).unwrap_or(Criticality::Medium),
+                criticality: av
+                    .criticality
+                    .as_ref()
+                    .map(|c| c.value)
+                    .unwrap_or(Criticality::Medium),
                 span: a.span,
             });
         }
@@ -557,7 +616,10 @@ pub fn resolve(
                             .with_help("imported rules carry their own ids and techniques; write inline rules as separate entries"),
                     );
                 }
-                if matches!(ev.status.as_ref().map(|s| &s.value), Some(StatusSpec::One(_))) {
+                if matches!(
+                    ev.status.as_ref().map(|s| &s.value),
+                    Some(StatusSpec::One(_))
+                ) {
                     if let Some(s) = &ev.status {
                         r.diags.push(
                             Diagnostic::error("invalid-rule", "an import's `status` maps source statuses to model statuses")
@@ -571,24 +633,32 @@ pub fn resolve(
                     None => r.diags.push(
                         Diagnostic::error("invalid-rule", "an import entry needs `path`")
                             .with_label(fmt.span, "import without a path")
-                            .with_help("name a file, a folder or a glob relative to this model file"),
+                            .with_help(
+                                "name a file, a folder or a glob relative to this model file",
+                            ),
                     ),
                 }
                 continue;
             }
             let Some(id) = &ev.id else {
                 r.diags.push(
-                    Diagnostic::error("invalid-rule", "a rule needs an `id` (or `import:` and `path:` for an import)")
-                        .with_label(e.span, "no id")
-                        .with_help("write `- id: my-rule` with `techniques: [T…]`"),
+                    Diagnostic::error(
+                        "invalid-rule",
+                        "a rule needs an `id` (or `import:` and `path:` for an import)",
+                    )
+                    .with_label(e.span, "no id")
+                    .with_help("write `- id: my-rule` with `techniques: [T…]`"),
                 );
                 continue;
             };
             if ev.path.is_some() || !ev.exclude.is_empty() || ev.follow_revoked.is_some() {
                 r.diags.push(
-                    Diagnostic::error("invalid-rule", "`path`, `exclude` and `follow_revoked` belong to import entries")
-                        .with_label(id.span, "an inline rule")
-                        .with_help("add `import: FORMAT` to import rule files"),
+                    Diagnostic::error(
+                        "invalid-rule",
+                        "`path`, `exclude` and `follow_revoked` belong to import entries",
+                    )
+                    .with_label(id.span, "an inline rule")
+                    .with_help("add `import: FORMAT` to import rule files"),
                 );
             }
             if let Some(first) = rule_ids.get(&id.value) {
@@ -607,16 +677,24 @@ pub fn resolve(
                     }
                     if ts.is_empty() {
                         r.diags.push(
-                            Diagnostic::warning("rule-no-techniques", format!("rule `{}` maps to no technique", id.value))
-                                .with_label(id.span, "no technique")
-                                .with_help("a rule counts as coverage only for the techniques it lists"),
+                            Diagnostic::warning(
+                                "rule-no-techniques",
+                                format!("rule `{}` maps to no technique", id.value),
+                            )
+                            .with_label(id.span, "no technique")
+                            .with_help(
+                                "a rule counts as coverage only for the techniques it lists",
+                            ),
                         );
                     }
                 }
                 None => r.diags.push(
-                    Diagnostic::error("invalid-rule", format!("rule `{}` has no `techniques`", id.value))
-                        .with_label(id.span, "no techniques")
-                        .with_help("list the ATT&CK techniques it detects: `techniques: [T1003.006]`"),
+                    Diagnostic::error(
+                        "invalid-rule",
+                        format!("rule `{}` has no `techniques`", id.value),
+                    )
+                    .with_label(id.span, "no techniques")
+                    .with_help("list the ATT&CK techniques it detects: `techniques: [T1003.006]`"),
                 ),
             }
             let status = match ev.status.as_ref().map(|s| (&s.value, s.span)) {
@@ -624,9 +702,12 @@ pub fn resolve(
                 Some((StatusSpec::One(s), _)) => *s,
                 Some((StatusSpec::Map(_), span)) => {
                     r.diags.push(
-                        Diagnostic::error("invalid-rule", "an inline rule's `status` is a single status")
-                            .with_label(span, "a mapping")
-                            .with_help("one of production, testing, planned, retired"),
+                        Diagnostic::error(
+                            "invalid-rule",
+                            "an inline rule's `status` is a single status",
+                        )
+                        .with_label(span, "a mapping")
+                        .with_help("one of production, testing, planned, retired"),
                     );
                     RuleStatus::Production
                 }
@@ -637,8 +718,11 @@ pub fn resolve(
                     scope.push(a.value.clone());
                 } else {
                     let near = nearest_ids(&a.value, asset_ids.keys().map(String::as_str));
-                    let mut d = Diagnostic::error("undefined-asset", format!("rule `{}` names undefined asset `{}`", id.value, a.value))
-                        .with_label(a.span, "no such asset");
+                    let mut d = Diagnostic::error(
+                        "undefined-asset",
+                        format!("rule `{}` names undefined asset `{}`", id.value, a.value),
+                    )
+                    .with_label(a.span, "no such asset");
                     d = match near {
                         Some(n) => d.with_help(format!("did you mean `{n}`?")),
                         None => d.with_help("define it under `assets:`"),
@@ -648,7 +732,10 @@ pub fn resolve(
             }
             scope.sort();
             scope.dedup();
-            let line = sources.locate(id.span).map(|(_, l, _)| l).unwrap_or_default();
+            let line = sources
+                .locate(id.span)
+                .map(|(_, l, _)| l)
+                .unwrap_or_default();
             let file = sources
                 .get(id.span.file)
                 .map(|s| crate::model::load::relative_to(&s.path, &root.dir))
@@ -688,7 +775,10 @@ pub fn resolve(
                         let near = nearest_ids(&a.value, actors.iter().map(|x| x.id.as_str()));
                         let mut d = Diagnostic::error(
                             "undefined-actor",
-                            format!("target `{}` names `{}`, which is not an actor of this model", tv.id.value, a.value),
+                            format!(
+                                "target `{}` names `{}`, which is not an actor of this model",
+                                tv.id.value, a.value
+                            ),
                         )
                         .with_label(a.span, "no such actor");
                         d = match near {
@@ -705,8 +795,14 @@ pub fn resolve(
                 if by < assessed {
                     if let Some(b) = &tv.by {
                         r.diags.push(
-                            Diagnostic::note("target-after-assessed", format!("target `{}` was due before the assessment date", tv.id.value))
-                                .with_label(b.span, format!("before {assessed}")),
+                            Diagnostic::note(
+                                "target-after-assessed",
+                                format!(
+                                    "target `{}` was due before the assessment date",
+                                    tv.id.value
+                                ),
+                            )
+                            .with_label(b.span, format!("before {assessed}")),
                         );
                     }
                 }
@@ -775,7 +871,10 @@ pub fn resolve(
     }
 
     // Assets no actor technique applies to.
-    let used: BTreeSet<&str> = actors.iter().flat_map(|a| a.techniques.keys().map(String::as_str)).collect();
+    let used: BTreeSet<&str> = actors
+        .iter()
+        .flat_map(|a| a.techniques.keys().map(String::as_str))
+        .collect();
     for a in &assets {
         let applies = used.iter().any(|t| {
             catalog
@@ -784,9 +883,12 @@ pub fn resolve(
         });
         if !applies && !actors.is_empty() && !a.platforms.is_empty() {
             r.diags.push(
-                Diagnostic::warning("unused-asset", format!("no technique of any actor applies to asset `{}`", a.id))
-                    .with_label(a.span, format!("platforms: {}", a.platforms.join(", ")))
-                    .with_help("check the asset's platforms, or add actors that target them"),
+                Diagnostic::warning(
+                    "unused-asset",
+                    format!("no technique of any actor applies to asset `{}`", a.id),
+                )
+                .with_label(a.span, format!("platforms: {}", a.platforms.join(", ")))
+                .with_help("check the asset's platforms, or add actors that target them"),
             );
         }
     }
@@ -828,9 +930,14 @@ fn parse_share(r: &mut Resolver<'_>, s: &Spanned<v1::Scalar>) -> Option<f64> {
     };
     if v.is_none() {
         r.diags.push(
-            Diagnostic::error("invalid-coverage", format!("`{}` is not a coverage share", s.value.text()))
-                .with_label(s.span, "expected a percentage or a fraction")
-                .with_help("write a percentage such as `80%` or a fraction between 0 and 1 such as `0.8`"),
+            Diagnostic::error(
+                "invalid-coverage",
+                format!("`{}` is not a coverage share", s.value.text()),
+            )
+            .with_label(s.span, "expected a percentage or a fraction")
+            .with_help(
+                "write a percentage such as `80%` or a fraction between 0 and 1 such as `0.8`",
+            ),
         );
     }
     v
@@ -872,18 +979,30 @@ fn resolve_actor(r: &mut Resolver<'_>, a: &Spanned<v1::Actor>) -> Option<Actor> 
                     r.diags.push(
                         Diagnostic::error(
                             "revoked-group",
-                            format!("group `{}` ({}) was revoked; replaced by `{}` ({})", g.value, retired.id, by.name, by.id),
+                            format!(
+                                "group `{}` ({}) was revoked; replaced by `{}` ({})",
+                                g.value, retired.id, by.name, by.id
+                            ),
                         )
-                        .with_label(g.span, format!("{} is revoked in ATT&CK {}", retired.id, r.catalog.release))
+                        .with_label(
+                            g.span,
+                            format!("{} is revoked in ATT&CK {}", retired.id, r.catalog.release),
+                        )
                         .with_help(format!("write `group: {}`", by.name)),
                     );
                     return None;
                 }
                 Some(crate::catalog::GroupLookup::Retired(retired)) => {
                     r.diags.push(
-                        Diagnostic::error("revoked-group", format!("group `{}` ({}) is deprecated in ATT&CK", g.value, retired.id))
-                            .with_label(g.span, "deprecated")
-                            .with_help("use a custom actor with `techniques:` to keep tracking it"),
+                        Diagnostic::error(
+                            "revoked-group",
+                            format!(
+                                "group `{}` ({}) is deprecated in ATT&CK",
+                                g.value, retired.id
+                            ),
+                        )
+                        .with_label(g.span, "deprecated")
+                        .with_help("use a custom actor with `techniques:` to keep tracking it"),
                     );
                     return None;
                 }
@@ -894,8 +1013,17 @@ fn resolve_actor(r: &mut Resolver<'_>, a: &Spanned<v1::Actor>) -> Option<Actor> 
                         .iter()
                         .map(|x| format!("`{}` ({})", x.name, x.id))
                         .collect();
-                    let mut d = Diagnostic::error("unknown-group", format!("unknown ATT&CK group `{}`", g.value))
-                        .with_label(g.span, format!("not a group in ATT&CK {} {}", r.catalog.domain, r.catalog.release));
+                    let mut d = Diagnostic::error(
+                        "unknown-group",
+                        format!("unknown ATT&CK group `{}`", g.value),
+                    )
+                    .with_label(
+                        g.span,
+                        format!(
+                            "not a group in ATT&CK {} {}",
+                            r.catalog.domain, r.catalog.release
+                        ),
+                    );
                     d = if near.is_empty() {
                         d.with_help("search groups with `threatc attack groups --search WORDS`")
                     } else {
@@ -934,7 +1062,11 @@ fn resolve_actor(r: &mut Resolver<'_>, a: &Spanned<v1::Actor>) -> Option<Actor> 
                     }
                 }
             }
-            let id = av.id.as_ref().map(|i| i.value.clone()).unwrap_or_else(|| slug(&group.name));
+            let id = av
+                .id
+                .as_ref()
+                .map(|i| i.value.clone())
+                .unwrap_or_else(|| slug(&group.name));
             (
                 id,
                 group.name.clone(),
@@ -957,9 +1089,14 @@ fn resolve_actor(r: &mut Resolver<'_>, a: &Spanned<v1::Actor>) -> Option<Actor> 
             };
             if av.software.is_some() {
                 r.diags.push(
-                    Diagnostic::error("invalid-actor", format!("custom actor `{}` cannot use `software`", id.value))
-                        .with_label(id.span, "a custom actor")
-                        .with_help("`software: true` adds the techniques of an ATT&CK group's software"),
+                    Diagnostic::error(
+                        "invalid-actor",
+                        format!("custom actor `{}` cannot use `software`", id.value),
+                    )
+                    .with_label(id.span, "a custom actor")
+                    .with_help(
+                        "`software: true` adds the techniques of an ATT&CK group's software",
+                    ),
                 );
             }
             for t in ts {
@@ -1003,9 +1140,14 @@ fn resolve_actor(r: &mut Resolver<'_>, a: &Spanned<v1::Actor>) -> Option<Actor> 
         if let Some(tid) = r.technique(t, "`remove`") {
             if techniques.remove(&tid).is_none() {
                 r.diags.push(
-                    Diagnostic::warning("remove-not-used", format!("actor `{id}` does not use `{tid}`"))
-                        .with_label(t.span, "nothing to remove")
-                        .with_help("remove only techniques the actor uses (see `threatc attack show GROUP`)"),
+                    Diagnostic::warning(
+                        "remove-not-used",
+                        format!("actor `{id}` does not use `{tid}`"),
+                    )
+                    .with_label(t.span, "nothing to remove")
+                    .with_help(
+                        "remove only techniques the actor uses (see `threatc attack show GROUP`)",
+                    ),
                 );
             }
         }

@@ -17,7 +17,10 @@ pub fn shared() -> Option<PathBuf> {
         return Some(p);
     }
     if std::env::var("THREATC_REQUIRE_SHARED").as_deref() == Ok("1") {
-        panic!("../shared is required (THREATC_REQUIRE_SHARED=1) but {} is missing", p.display());
+        panic!(
+            "../shared is required (THREATC_REQUIRE_SHARED=1) but {} is missing",
+            p.display()
+        );
     }
     eprintln!("skipping: ../shared is not beside the checkout");
     None
@@ -69,7 +72,11 @@ pub fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
             if p.is_dir() {
                 walk(base, &p, out);
             } else {
-                let rel = p.strip_prefix(base).unwrap().to_string_lossy().replace('\\', "/");
+                let rel = p
+                    .strip_prefix(base)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 out.push((rel, std::fs::read(&p).unwrap()));
             }
         }
