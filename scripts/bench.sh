@@ -34,6 +34,8 @@ measure "build all 172 groups (software) + 5,000 rules" "$bin" build "$tmp/group
 measure "build all 172 groups (software) + 50,000 rules" "$bin" build "$tmp/groups-50k.yaml" --out "$tmp/out"
 if [ -d ../shared/fixtures/sigma ]; then
   measure "import 3,748 Sigma rules (threatc import)" "$bin" import sigma ../shared/fixtures/sigma
+  printf 'threatc: 1\nmodel:\n  name: sigma\nactors:\n  - group: FIN7\nrules:\n  - import: sigma\n    path: %s\n' "$(cd ../shared/fixtures/sigma && pwd)" > "$tmp/sigma.yaml"
+  measure "build a model importing the 3,748 Sigma rules" "$bin" build "$tmp/sigma.yaml" --out "$tmp/out" --allow-outside-root
 fi
 echo "catalog load (embedded Enterprise, in-process):"
 cargo bench --quiet --bench catalog 2>/dev/null | grep -i -E "enterprise|median" | head -3

@@ -341,11 +341,11 @@ fn markdown_and_files() {
         4,
         "each state its own colour"
     );
-    // docs/ci.md shows this very comment: keep it current.
-    let docs = std::fs::read_to_string(repo_root().join("docs/ci.md")).unwrap();
+    // README shows this very comment: keep it current.
+    let docs = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
     assert!(
         docs.contains(&md),
-        "docs/ci.md's example comment is stale: paste the output of this scenario"
+        "README.md's example comment is stale: paste the output of this scenario"
     );
     // Without --out, markdown on stdout, the same text.
     let o = run(

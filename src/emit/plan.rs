@@ -506,15 +506,83 @@ pub fn environment(dir: Option<&Path>) -> Environment<'static> {
     env
 }
 
+/// A list handed to templates without converting it up front: each item becomes a
+/// template value only when a template reads it. The technique rows and the rule list of
+/// a 50,000-rule inventory would otherwise cost more than the rest of the build.
+#[derive(Debug)]
+struct LazySeq<T>(Vec<T>);
+
+impl<T: serde::Serialize + std::fmt::Debug + Send + Sync + 'static> minijinja::value::Object
+    for LazySeq<T>
+{
+    fn repr(self: &std::sync::Arc<Self>) -> minijinja::value::ObjectRepr {
+        minijinja::value::ObjectRepr::Seq
+    }
+    fn get_value(self: &std::sync::Arc<Self>, key: &Value) -> Option<Value> {
+        let i = key.as_usize()?;
+        self.0
+            .get(i)
+            .map(|x| Value::from(minijinja::value::Serde(x)))
+    }
+    fn enumerate(self: &std::sync::Arc<Self>) -> minijinja::value::Enumerator {
+        minijinja::value::Enumerator::Seq(self.0.len())
+    }
+}
+
 /// The template context: the analysis at the top level, plus `plan`, `matrix_svg`
 /// and `generator`.
 pub fn context(a: &Analysis, plan: &PlanData, svg: &str) -> Value {
     let mut ctx: BTreeMap<String, Value> = BTreeMap::new();
-    if let Ok(serde_json::Value::Object(m)) = serde_json::to_value(a) {
-        for (k, v) in m {
-            ctx.insert(k, Value::from(minijinja::value::Serde(&v)));
-        }
-    }
+    ctx.insert(
+        "model".into(),
+        Value::from(minijinja::value::Serde(&a.model)),
+    );
+    ctx.insert(
+        "attack".into(),
+        Value::from(minijinja::value::Serde(&a.attack)),
+    );
+    ctx.insert(
+        "settings".into(),
+        Value::from(minijinja::value::Serde(&a.settings)),
+    );
+    ctx.insert(
+        "summary".into(),
+        Value::from(minijinja::value::Serde(&a.summary)),
+    );
+    ctx.insert(
+        "actors".into(),
+        Value::from(minijinja::value::Serde(&a.actors)),
+    );
+    ctx.insert(
+        "tactics".into(),
+        Value::from(minijinja::value::Serde(&a.tactics)),
+    );
+    ctx.insert(
+        "assets".into(),
+        Value::from(minijinja::value::Serde(&a.assets)),
+    );
+    ctx.insert(
+        "techniques".into(),
+        Value::from_object(LazySeq(a.techniques.clone())),
+    );
+    ctx.insert("gaps".into(), Value::from(minijinja::value::Serde(&a.gaps)));
+    ctx.insert(
+        "out_of_scope".into(),
+        Value::from(minijinja::value::Serde(&a.out_of_scope)),
+    );
+    ctx.insert(
+        "targets".into(),
+        Value::from(minijinja::value::Serde(&a.targets)),
+    );
+    ctx.insert("rules".into(), Value::from_object(LazySeq(a.rules.clone())));
+    ctx.insert(
+        "imports".into(),
+        Value::from(minijinja::value::Serde(&a.imports)),
+    );
+    ctx.insert(
+        "investments".into(),
+        Value::from(minijinja::value::Serde(&a.investments)),
+    );
     ctx.insert("plan".into(), Value::from(minijinja::value::Serde(plan)));
     ctx.insert(
         "matrix_svg".into(),
