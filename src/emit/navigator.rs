@@ -84,101 +84,225 @@ pub fn num(x: f64) -> Value {
     }
 }
 
+/// A score written without a trailing `.0` (3, 2.5), rounded to 4 decimals.
+#[derive(Debug, Clone, Copy)]
+pub struct Num(pub f64);
+
+impl serde::Serialize for Num {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let r = crate::analysis::r4(self.0);
+        if r.fract() == 0.0 && r.abs() < 1e15 {
+            s.serialize_i64(r as i64)
+        } else {
+            s.serialize_f64(r)
+        }
+    }
+}
+
+/// A name/value pair of layer or technique metadata.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Meta {
+    /// Name.
+    pub name: String,
+    /// Value.
+    pub value: String,
+}
+
+/// One (technique, tactic) entry of a layer.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Entry {
+    #[serde(rename = "techniqueID")]
+    technique_id: String,
+    tactic: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    score: Option<Num>,
+    color: String,
+    comment: String,
+    metadata: Vec<Meta>,
+    enabled: bool,
+    links: [(); 0],
+    show_subtechniques: bool,
+}
+
+/// A Navigator layer document (format 4.5), keys in the order Navigator writes them.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Layer {
+    name: String,
+    versions: Versions,
+    domain: &'static str,
+    description: String,
+    filters: Filters,
+    sorting: u8,
+    layout: Layout,
+    hide_disabled: bool,
+    techniques: Vec<Entry>,
+    gradient: Gradient,
+    legend_items: Vec<LegendItem>,
+    show_tactic_row_background: bool,
+    tactic_row_background: &'static str,
+    select_techniques_across_tactics: bool,
+    select_subtechniques_with_parent: bool,
+    select_visible_techniques: bool,
+    metadata: Vec<Meta>,
+    links: [(); 0],
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+struct Versions {
+    attack: String,
+    navigator: &'static str,
+    layer: &'static str,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+struct Filters {
+    platforms: Vec<String>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Layout {
+    layout: &'static str,
+    aggregate_function: &'static str,
+    #[serde(rename = "showID")]
+    show_id: bool,
+    show_name: bool,
+    show_aggregate_scores: bool,
+    count_unscored: bool,
+    expanded_subtechniques: &'static str,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Gradient {
+    colors: Vec<String>,
+    min_value: Num,
+    max_value: Num,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+struct LegendItem {
+    label: String,
+    color: String,
+}
+
 /// Builds a layer document.
-pub fn layer(analysis: &Analysis, catalog: &Catalog, spec: &LayerSpec<'_>) -> Value {
+pub fn layer(analysis: &Analysis, catalog: &Catalog, spec: &LayerSpec<'_>) -> Layer {
     let mut techniques = Vec::new();
     // Parents of sub-techniques with data are expanded.
-    let mut expand: BTreeMap<String, ()> = BTreeMap::new();
+    let mut expand: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
     for id in spec.cells.keys() {
         if let Some((p, _)) = id.split_once('.') {
-            expand.insert(p.to_string(), ());
+            expand.insert(p);
         }
     }
-    let mut ids: Vec<String> = spec.cells.keys().cloned().collect();
-    for p in expand.keys() {
-        if !spec.cells.contains_key(p) {
-            ids.push(p.clone());
+    let mut ids: Vec<&str> = spec.cells.keys().map(String::as_str).collect();
+    for p in &expand {
+        if !spec.cells.contains_key(*p) {
+            ids.push(p);
         }
     }
-    ids.sort();
-    for id in &ids {
+    ids.sort_unstable();
+    for id in ids {
         let Some(tech) = catalog.technique(id) else {
             continue;
         };
-        let tactics = &tech.tactics;
         let cell = spec.cells.get(id);
-        for tactic in tactics {
-            let mut t = serde_json::Map::new();
-            t.insert("techniqueID".into(), json!(id));
-            t.insert("tactic".into(), json!(tactic));
-            if let Some(c) = cell {
-                if let Some(s) = c.score {
-                    t.insert("score".into(), num(s));
-                }
-                t.insert("color".into(), json!(c.color));
-                t.insert("comment".into(), json!(c.comment));
-                t.insert(
-                    "metadata".into(),
-                    Value::Array(
+        for tactic in &tech.tactics {
+            techniques.push(Entry {
+                technique_id: id.to_string(),
+                tactic: tactic.clone(),
+                score: cell.and_then(|c| c.score).map(Num),
+                color: cell.map(|c| c.color.clone()).unwrap_or_default(),
+                comment: cell.map(|c| c.comment.clone()).unwrap_or_default(),
+                metadata: cell
+                    .map(|c| {
                         c.metadata
                             .iter()
-                            .map(|(n, v)| json!({"name": n, "value": v}))
-                            .collect(),
-                    ),
-                );
-            } else {
-                t.insert("color".into(), json!(""));
-                t.insert("comment".into(), json!(""));
-                t.insert("metadata".into(), json!([]));
-            }
-            t.insert("enabled".into(), json!(true));
-            t.insert("links".into(), json!([]));
-            t.insert("showSubtechniques".into(), json!(expand.contains_key(id)));
-            techniques.push(Value::Object(t));
+                            .map(|(n, v)| Meta {
+                                name: n.clone(),
+                                value: v.clone(),
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                enabled: true,
+                links: [],
+                show_subtechniques: expand.contains(id),
+            });
         }
     }
     let gradient = match &spec.gradient {
-        Some((colors, min, max)) => {
-            json!({"colors": colors, "minValue": num(*min), "maxValue": num(*max)})
-        }
-        None => json!({"colors": ["#ffffff", "#ffffff"], "minValue": 0, "maxValue": 1}),
-    };
-    let mut metadata = vec![json!({"name": "model", "value": analysis.model.name})];
-    if let Some(v) = &analysis.model.version {
-        metadata.push(json!({"name": "model version", "value": v}));
-    }
-    metadata.push(json!({"name": "ATT&CK release", "value": format!("{} {}", analysis.attack.domain, analysis.attack.release)}));
-    metadata.push(
-        json!({"name": "generator", "value": format!("threatc {}", env!("CARGO_PKG_VERSION"))}),
-    );
-    json!({
-        "name": spec.name,
-        "versions": {"attack": major(&analysis.attack.release), "navigator": NAVIGATOR_VERSION, "layer": LAYER_VERSION},
-        "domain": catalog.domain.stix_name(),
-        "description": spec.description,
-        "filters": {"platforms": filter_platforms(analysis, catalog)},
-        "sorting": 0,
-        "layout": {
-            "layout": "side",
-            "aggregateFunction": "average",
-            "showID": true,
-            "showName": true,
-            "showAggregateScores": false,
-            "countUnscored": false,
-            "expandedSubtechniques": "annotated"
+        Some((colors, min, max)) => Gradient {
+            colors: colors.iter().map(|c| c.to_string()).collect(),
+            min_value: Num(*min),
+            max_value: Num(*max),
         },
-        "hideDisabled": false,
-        "techniques": techniques,
-        "gradient": gradient,
-        "legendItems": spec.legend.iter().map(|(l, c)| json!({"label": l, "color": c})).collect::<Vec<_>>(),
-        "showTacticRowBackground": false,
-        "tacticRowBackground": "#dddddd",
-        "selectTechniquesAcrossTactics": true,
-        "selectSubtechniquesWithParent": false,
-        "selectVisibleTechniques": false,
-        "metadata": metadata,
-        "links": [],
-    })
+        None => Gradient {
+            colors: vec!["#ffffff".into(), "#ffffff".into()],
+            min_value: Num(0.0),
+            max_value: Num(1.0),
+        },
+    };
+    let meta = |n: &str, v: String| Meta {
+        name: n.into(),
+        value: v,
+    };
+    let mut metadata = vec![meta("model", analysis.model.name.clone())];
+    if let Some(v) = &analysis.model.version {
+        metadata.push(meta("model version", v.clone()));
+    }
+    metadata.push(meta(
+        "ATT&CK release",
+        format!("{} {}", analysis.attack.domain, analysis.attack.release),
+    ));
+    metadata.push(meta(
+        "generator",
+        format!("threatc {}", env!("CARGO_PKG_VERSION")),
+    ));
+    Layer {
+        name: spec.name.clone(),
+        versions: Versions {
+            attack: major(&analysis.attack.release),
+            navigator: NAVIGATOR_VERSION,
+            layer: LAYER_VERSION,
+        },
+        domain: catalog.domain.stix_name(),
+        description: spec.description.clone(),
+        filters: Filters {
+            platforms: filter_platforms(analysis, catalog),
+        },
+        sorting: 0,
+        layout: Layout {
+            layout: "side",
+            aggregate_function: "average",
+            show_id: true,
+            show_name: true,
+            show_aggregate_scores: false,
+            count_unscored: false,
+            expanded_subtechniques: "annotated",
+        },
+        hide_disabled: false,
+        techniques,
+        gradient,
+        legend_items: spec
+            .legend
+            .iter()
+            .map(|(l, c)| LegendItem {
+                label: l.clone(),
+                color: c.clone(),
+            })
+            .collect(),
+        show_tactic_row_background: false,
+        tactic_row_background: "#dddddd",
+        select_techniques_across_tactics: true,
+        select_subtechniques_with_parent: false,
+        select_visible_techniques: false,
+        metadata,
+        links: [],
+    }
 }
 
 /// A layer name that MITRE's Excel exporter accepts as a sheet title: model slug and
@@ -202,11 +326,11 @@ pub fn layers(
     analysis: &Analysis,
     catalog: &Catalog,
     resolved: &crate::resolve::Resolved,
-) -> Vec<(String, Value)> {
+) -> Vec<(String, Layer)> {
     let mut out = Vec::new();
     // Per actor (in parallel: a model may name every group of the domain).
     use rayon::prelude::*;
-    let actor_layers: Vec<(String, Value)> = resolved
+    let actor_layers: Vec<(String, Layer)> = resolved
         .actors
         .par_iter()
         .map(|a| {

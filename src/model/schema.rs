@@ -75,6 +75,9 @@ pub fn validate(root: &Node) -> Vec<Diagnostic> {
             for (i, item) in items.iter().enumerate() {
                 let j = item.to_json();
                 let prefix = format!("/rules/{i}");
+                if c.rule.validator.is_valid(&j) {
+                    continue;
+                }
                 for e in c.rule.validator.iter_errors(&j) {
                     out.extend(convert(&c.rule, root, &prefix, &e));
                 }
