@@ -73,8 +73,6 @@ pub struct Compiled {
     pub analysis: analysis::Analysis,
     /// Warnings and notes.
     pub warnings: Diagnostics,
-    /// The model's files (root first).
-    pub loaded: model::load::Loaded,
 }
 
 /// Loads the catalog for a domain: `--attack-data`, else the model's `attack.data`,
@@ -179,6 +177,8 @@ pub fn compile(
     }
     timing("import", t);
     let t = std::time::Instant::now();
+    // The parsed files are not needed past this point: free them before the analysis.
+    drop(loaded);
     let analysis = analysis::analyse(&resolved, &catalog);
     timing("analyse", t);
     Ok(Compiled {
@@ -186,6 +186,5 @@ pub fn compile(
         resolved,
         analysis,
         warnings,
-        loaded,
     })
 }

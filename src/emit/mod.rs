@@ -84,7 +84,24 @@ pub fn report_json(a: &Analysis, files: &[String]) -> String {
         analysis: a,
         files,
     };
-    serde_json::to_string_pretty(&out).unwrap_or_default() + "\n"
+    // Measure first, then write into a buffer of the exact size: a 50,000-rule report is
+    // tens of MB, and a growing buffer would hold up to twice that while it reallocates.
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0 += b.len();
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    let _ = serde_json::to_writer_pretty(&mut count, &out);
+    let mut buf = Vec::with_capacity(count.0 + 1);
+    let _ = serde_json::to_writer_pretty(&mut buf, &out);
+    buf.push(b'\n');
+    String::from_utf8(buf).unwrap_or_default()
 }
 
 /// Writes outputs atomically: each to a temporary file in its folder, then all renamed
