@@ -96,7 +96,7 @@ fn run_case(dir: &Path, c: &Case) -> Result<(), String> {
     let o = threatc(&["build", "m.yaml", "--out", "out", "--format", "json"], dir);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).map_err(|e| format!("{}: stdout is not JSON ({e}): {}", c.name, stdout(&o)))?;
     let diags = v["diagnostics"].as_array().cloned().unwrap_or_default();
-    let hit = diags.iter().find(|d| d["code"] == c.code && d["severity"] == "error" || d["code"] == c.code && c.code.starts_with("import-"));
+    let hit = diags.iter().find(|d| d["code"] == c.code && (d["severity"] == "error" || c.code.starts_with("import-")));
     let Some(hit) = hit else {
         return Err(format!("{}: no `{}` in {}", c.name, c.code, serde_json::to_string(&diags).unwrap()));
     };
