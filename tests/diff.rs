@@ -1,6 +1,6 @@
 //! `threatc diff`: coverage diffs between two versions of the financial example model,
 //! from files, report.json and git history; regression exit codes; the SARIF and
-//! GitHub renderings of `check`; and the CI workflow documented in docs/ci.md.
+//! GitHub renderings of `check`; and the CI workflow documented in README.
 
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -681,7 +681,7 @@ fn check_github_lines() {
     }
 }
 
-// ---- the CI workflow of docs/ci.md -------------------------------------------------
+// ---- the CI workflow of README ------------------------------------------------------
 
 /// Evaluates the small subset of GitHub expressions the workflow's `if:` uses.
 fn condition(expr: &str, outputs: &std::collections::BTreeMap<String, (bool, String)>) -> bool {

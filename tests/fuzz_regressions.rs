@@ -1,7 +1,7 @@
 //! Replays fuzz inputs through the fuzz targets' code paths (`fuzz/harness.rs`): every
 //! crash the fuzzer found (`tests/fuzz-regressions/<target>/`) and the whole committed
 //! seed and found corpus (`fuzz/corpus/<target>/`). Each input must return (a catalog,
-//! a model or diagnostics) without panicking. See `docs/fuzzing.md`.
+//! a model or diagnostics) without panicking. See README, "Fuzzing".
 
 #[path = "../fuzz/harness.rs"]
 mod harness;

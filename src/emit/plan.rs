@@ -3,7 +3,7 @@
 //!
 //! Templates see the analysis (the data of report.json) at the top level plus
 //! precomputed plan data under `plan` (what to build per gap) and the heatmap as
-//! `matrix_svg`. See docs/templates.md.
+//! `matrix_svg`. See README, "Plan templates".
 
 use super::tables::md_cell;
 use crate::analysis::{Analysis, Tier};
@@ -603,7 +603,7 @@ fn template_diag(e: &minijinja::Error, fallback: &str) -> Diagnostic {
         "template-error",
         format!("template `{name}`{line}: {}{detail}", e.kind()),
     )
-    .with_help("fix the template (see docs/templates.md for the context keys); nothing was written")
+    .with_help("fix the template (README, "Plan templates", lists the context keys); nothing was written")
 }
 
 /// Renders one template by name.
