@@ -603,7 +603,7 @@ fn template_diag(e: &minijinja::Error, fallback: &str) -> Diagnostic {
         "template-error",
         format!("template `{name}`{line}: {}{detail}", e.kind()),
     )
-    .with_help("fix the template (README, "Plan templates", lists the context keys); nothing was written")
+    .with_help("fix the template (README, section Plan templates, lists the context keys); nothing was written")
 }
 
 /// Renders one template by name.
