@@ -111,8 +111,17 @@ pub fn load_catalog(
 /// Prints a stage's duration to stderr when `THREATC_TIMINGS` is set (for benchmarks).
 pub fn timing(stage: &str, since: std::time::Instant) {
     if std::env::var_os("THREATC_TIMINGS").is_some() {
+        // Peak resident memory so far (Linux), to see which stage sets the peak.
+        let hwm = std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmHWM:"))
+                    .map(|l| l.split_whitespace().nth(1).unwrap_or("").to_string())
+            })
+            .unwrap_or_default();
         eprintln!(
-            "timing: {stage:<10} {:>8.2} ms",
+            "timing: {stage:<10} {:>8.2} ms  peak {hwm} kB",
             since.elapsed().as_secs_f64() * 1000.0
         );
     }

@@ -414,15 +414,15 @@ pub struct Analysis {
     /// Per asset.
     pub assets: Vec<AssetCoverage>,
     /// Every threat technique.
-    pub techniques: Vec<TechniqueRow>,
+    pub techniques: std::sync::Arc<Vec<TechniqueRow>>,
     /// Gaps, by rank.
-    pub gaps: Vec<Gap>,
+    pub gaps: std::sync::Arc<Vec<Gap>>,
     /// Out of scope.
     pub out_of_scope: Vec<OutOfScope>,
     /// Targets.
     pub targets: Vec<TargetStatus>,
     /// Rules.
-    pub rules: Vec<RuleRow>,
+    pub rules: std::sync::Arc<Vec<RuleRow>>,
     /// Imports.
     pub imports: Vec<crate::resolve::ImportSummary>,
     /// Telemetry investments, by gap weight unlocked.
@@ -897,7 +897,7 @@ pub fn analyse(model: &Resolved, catalog: &Catalog) -> Analysis {
         targets_met: targets.iter().filter(|t| t.met).count(),
         targets: targets.len(),
     };
-    let rules = model
+    let rules: Vec<RuleRow> = model
         .rules
         .iter()
         .map(|r| RuleRow {
@@ -938,11 +938,11 @@ pub fn analyse(model: &Resolved, catalog: &Catalog) -> Analysis {
         actors,
         tactics,
         assets,
-        techniques: rows,
-        gaps,
+        techniques: std::sync::Arc::new(rows),
+        gaps: std::sync::Arc::new(gaps),
         out_of_scope,
         targets,
-        rules,
+        rules: std::sync::Arc::new(rules),
         imports: model.imports.clone(),
         investments,
     }

@@ -50,17 +50,20 @@ pub fn run(ctx: &mut Ctx, args: &BuildArgs) -> i32 {
     };
     crate::timing("emit", t);
     let t = std::time::Instant::now();
-    let written = emit::write_all(&args.out, &outputs);
+    let written = emit::write_build(&args.out, &outputs, &compiled.analysis);
     crate::timing("write", t);
-    if let Err(e) = written {
-        let mut all = compiled.warnings.clone();
-        all.push(
-            Diagnostic::error("output-error", e)
-                .with_help("nothing was replaced: the previous outputs are as they were"),
-        );
-        ctx.report(&all.sorted(), args.format);
-        return exit::USAGE;
-    }
+    let files = match written {
+        Ok(files) => files,
+        Err(e) => {
+            let mut all = compiled.warnings.clone();
+            all.push(
+                Diagnostic::error("output-error", e)
+                    .with_help("nothing was replaced: the previous outputs are as they were"),
+            );
+            ctx.report(&all.sorted(), args.format);
+            return exit::USAGE;
+        }
+    };
     let a = &compiled.analysis;
     let unmet: Vec<&str> = a
         .targets
@@ -77,7 +80,7 @@ pub fn run(ctx: &mut Ctx, args: &BuildArgs) -> i32 {
                 "summary": a.summary,
                 "actors": a.actors.iter().map(|x| serde_json::json!({"id": x.id, "coverage": x.coverage, "in_scope": x.in_scope, "covered": x.covered})).collect::<Vec<_>>(),
                 "targets": a.targets.iter().map(|t| serde_json::json!({"id": t.id, "met": t.met, "current": t.current, "required": t.required})).collect::<Vec<_>>(),
-                "files": outputs.iter().map(|o| o.path.clone()).collect::<Vec<_>>(),
+                "files": files,
             });
             print_out(&(serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"));
         }
@@ -88,7 +91,7 @@ pub fn run(ctx: &mut Ctx, args: &BuildArgs) -> i32 {
                 "built {} → {} ({} files)\n  ATT&CK {} {} · {} actors · {} rules ({} counting)\n  coverage {} of {} in-scope techniques = {} (weighted {}) · {} gaps (P1 {}, P2 {}, P3 {}) · {} out of scope\n",
                 a.model.name,
                 crate::model::load::display_path(&args.out),
-                outputs.len(),
+                files.len(),
                 a.attack.domain,
                 a.attack.release,
                 a.actors.len(),

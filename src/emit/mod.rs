@@ -67,9 +67,25 @@ pub fn report_schema_json() -> String {
     serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
 }
 
-/// report.json: the analysis, plus what was written. Serialized straight to text (no
-/// intermediate JSON tree: large inventories make that tree costly).
-pub fn report_json(a: &Analysis, files: &[String]) -> String {
+/// Writes a build: the rendered outputs, and report.json (listing every file written)
+/// streamed from the analysis, all atomically.
+pub fn write_build(
+    out_dir: &Path,
+    outputs: &[Output],
+    a: &Analysis,
+) -> Result<Vec<String>, String> {
+    let mut files: Vec<String> = outputs.iter().map(|o| o.path.clone()).collect();
+    files.push("report.json".into());
+    files.sort();
+    let write = |w: &mut dyn std::io::Write| -> std::io::Result<()> {
+        write_report(a, &files, w)?;
+        w.write_all(b"\n")
+    };
+    write_all_with(out_dir, outputs, Some(("report.json", &write)))?;
+    Ok(files)
+}
+
+fn write_report(a: &Analysis, files: &[String], w: &mut dyn std::io::Write) -> std::io::Result<()> {
     #[derive(serde::Serialize)]
     struct Out<'a> {
         report_format: u32,
@@ -84,30 +100,29 @@ pub fn report_json(a: &Analysis, files: &[String]) -> String {
         analysis: a,
         files,
     };
-    // Measure first, then write into a buffer of the exact size: a 50,000-rule report is
-    // tens of MB, and a growing buffer would hold up to twice that while it reallocates.
-    struct Count(usize);
-    impl std::io::Write for Count {
-        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-            self.0 += b.len();
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut count = Count(0);
-    let _ = serde_json::to_writer_pretty(&mut count, &out);
-    let mut buf = Vec::with_capacity(count.0 + 1);
-    let _ = serde_json::to_writer_pretty(&mut buf, &out);
-    buf.push(b'\n');
-    String::from_utf8(buf).unwrap_or_default()
+    serde_json::to_writer_pretty(w, &out).map_err(std::io::Error::other)
 }
 
 /// Writes outputs atomically: each to a temporary file in its folder, then all renamed
 /// into place. Files listed by the previous report.json that this build does not write
 /// are removed, so stale actor layers do not linger.
 pub fn write_all(out_dir: &Path, outputs: &[Output]) -> Result<(), String> {
+    write_all_with(out_dir, outputs, None)
+}
+
+/// A file written straight from its data into its temporary file, never held in memory
+/// whole (report.json of a large inventory is tens of MB).
+pub type Streamed<'a> = (
+    &'a str,
+    &'a dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>,
+);
+
+/// [`write_all`], plus one streamed file.
+pub fn write_all_with(
+    out_dir: &Path,
+    outputs: &[Output],
+    streamed: Option<Streamed<'_>>,
+) -> Result<(), String> {
     #[derive(serde::Deserialize)]
     struct Previous {
         #[serde(default)]
@@ -148,6 +163,21 @@ pub fn write_all(out_dir: &Path, outputs: &[Output]) -> Result<(), String> {
         }
         staged.push((tmp, dest));
     }
+    if let Some((path, write)) = streamed {
+        let dest = out_dir.join(path);
+        let tmp = dest.with_file_name(format!(".{path}.threatc-tmp-{}", std::process::id()));
+        let result = std::fs::File::create(&tmp).and_then(|f| {
+            let mut w = std::io::BufWriter::with_capacity(1 << 16, f);
+            write(&mut w)?;
+            std::io::Write::flush(&mut w)
+        });
+        if let Err(e) = result {
+            cleanup(&staged);
+            let _ = std::fs::remove_file(&tmp);
+            return Err(format!("cannot write `{}`: {e}", dest.display()));
+        }
+        staged.push((tmp, dest));
+    }
     for (tmp, dest) in &staged {
         if let Err(e) = std::fs::rename(tmp, dest) {
             cleanup(&staged);
@@ -158,7 +188,8 @@ pub fn write_all(out_dir: &Path, outputs: &[Output]) -> Result<(), String> {
         if old.contains("..") || old.starts_with('/') {
             continue;
         }
-        if !outputs.iter().any(|o| o.path == old) {
+        if !outputs.iter().any(|o| o.path == old) && streamed.map(|(p, _)| p) != Some(old.as_str())
+        {
             let _ = std::fs::remove_file(out_dir.join(&old));
         }
     }
@@ -230,15 +261,6 @@ pub fn build_outputs(
         bytes: plan::plan_xlsx(a)?,
     });
     crate::timing("  plan", t);
-    let t = std::time::Instant::now();
-    let mut files: Vec<String> = outputs.iter().map(|o| o.path.clone()).collect();
-    files.push("report.json".into());
-    files.sort();
-    outputs.push(Output {
-        path: "report.json".into(),
-        bytes: report_json(a, &files).into_bytes(),
-    });
-    crate::timing("  report", t);
     outputs.sort_by(|x, y| x.path.cmp(&y.path));
     Ok(outputs)
 }

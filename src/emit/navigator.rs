@@ -386,7 +386,7 @@ pub fn layers(
         .fold(0.0, f64::max)
         .max(1.0);
     let mut cells = BTreeMap::new();
-    for t in &analysis.techniques {
+    for t in analysis.techniques.iter() {
         let actors: Vec<String> = t
             .actors
             .iter()
@@ -478,7 +478,7 @@ pub fn layers(
     ));
     // Gaps.
     let mut cells = BTreeMap::new();
-    for g in &analysis.gaps {
+    for g in analysis.gaps.iter() {
         let color = match g.tier {
             Tier::P1 => P1_COLOR,
             Tier::P2 => P2_COLOR,

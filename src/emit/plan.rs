@@ -127,7 +127,7 @@ fn in_scope_platforms(a: &Analysis) -> BTreeSet<String> {
 pub fn plan_data(a: &Analysis, catalog: &Catalog) -> PlanData {
     let platforms = in_scope_platforms(a);
     let mut build = BTreeMap::new();
-    for g in &a.gaps {
+    for g in a.gaps.iter() {
         let mut strategies = Vec::new();
         let mut mitigations = Vec::new();
         if let Some(t) = catalog.technique(&g.technique) {
@@ -301,7 +301,7 @@ pub fn matrix_svg(a: &Analysis, catalog: &Catalog) -> String {
         .iter()
         .map(|g| (g.technique.as_str(), g.tier))
         .collect();
-    for t in &a.techniques {
+    for t in a.techniques.iter() {
         let s = if !t.in_scope {
             CellState::OutOfScope
         } else if t.covered {
@@ -510,7 +510,7 @@ pub fn environment(dir: Option<&Path>) -> Environment<'static> {
 /// template value only when a template reads it. The technique rows and the rule list of
 /// a 50,000-rule inventory would otherwise cost more than the rest of the build.
 #[derive(Debug)]
-struct LazySeq<T>(Vec<T>);
+struct LazySeq<T>(std::sync::Arc<Vec<T>>);
 
 impl<T: serde::Serialize + std::fmt::Debug + Send + Sync + 'static> minijinja::value::Object
     for LazySeq<T>
@@ -563,9 +563,12 @@ pub fn context(a: &Analysis, plan: &PlanData, svg: &str) -> Value {
     );
     ctx.insert(
         "techniques".into(),
-        Value::from_object(LazySeq(a.techniques.clone())),
+        Value::from_object(LazySeq(std::sync::Arc::clone(&a.techniques))),
     );
-    ctx.insert("gaps".into(), Value::from(minijinja::value::Serde(&a.gaps)));
+    ctx.insert(
+        "gaps".into(),
+        Value::from_object(LazySeq(std::sync::Arc::clone(&a.gaps))),
+    );
     ctx.insert(
         "out_of_scope".into(),
         Value::from(minijinja::value::Serde(&a.out_of_scope)),
@@ -574,7 +577,10 @@ pub fn context(a: &Analysis, plan: &PlanData, svg: &str) -> Value {
         "targets".into(),
         Value::from(minijinja::value::Serde(&a.targets)),
     );
-    ctx.insert("rules".into(), Value::from_object(LazySeq(a.rules.clone())));
+    ctx.insert(
+        "rules".into(),
+        Value::from_object(LazySeq(std::sync::Arc::clone(&a.rules))),
+    );
     ctx.insert(
         "imports".into(),
         Value::from(minijinja::value::Serde(&a.imports)),

@@ -69,7 +69,7 @@ pub fn gaps_csv(a: &Analysis) -> String {
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(Vec::new());
     let _ = w.write_record(CSV_COLUMNS);
-    for g in &a.gaps {
+    for g in a.gaps.iter() {
         let note = g.note.as_ref();
         let row = [
             g.rank.to_string(),
@@ -148,7 +148,7 @@ pub fn gaps_md(a: &Analysis) -> String {
     }
     s.push_str("| # | Technique | Name | Tactics | Actors | Assets | Score | Factors (actors · criticality · prevalence · kill chain) | Tier | Due | Partial coverage | Notes |\n");
     s.push_str("|---:|---|---|---|---|---|---:|---|---|---|---|---|\n");
-    for g in &a.gaps {
+    for g in a.gaps.iter() {
         let note = g
             .note
             .as_ref()
