@@ -106,23 +106,14 @@ pub(crate) fn parse(path: &Path, text: &str) -> FileOutcome {
             techniques.add(raw, line, None);
         }
         out.problems.append(&mut techniques.problems);
-        let status = status_col
-            .map(field)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string);
-        let deprecated = status
-            .as_deref()
-            .is_some_and(|s| s.eq_ignore_ascii_case("deprecated"));
-        out.rules.push(ImportedRule {
-            source: path.to_path_buf(),
-            line,
-            column: Some(1),
+        out.rules.push(ImportedRule::from_parts(
+            path,
+            (line, Some(1)),
             id,
             title,
-            status,
-            techniques: techniques.refs,
-            deprecated,
-        });
+            status_col.map(field).filter(|s| !s.is_empty()),
+            techniques.refs,
+        ));
     }
     out
 }

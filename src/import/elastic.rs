@@ -16,7 +16,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{
-    file_stem, line_col, lower_first, FileOutcome, ImportProblem, ImportedRule, TechniqueCollector,
+    field_or, file_stem, line_col, lower_first, FileOutcome, ImportProblem, ImportedRule,
+    TechniqueCollector,
 };
 
 #[derive(Debug, Default, Deserialize)]
@@ -89,34 +90,26 @@ pub(crate) fn parse(path: &Path, text: &str) -> FileOutcome {
     let rule = rule.into_inner();
     let stem = file_stem(path);
 
-    let id = match rule.rule_id.as_deref().map(str::trim) {
-        Some(id) if !id.is_empty() => id.to_string(),
-        _ => {
-            out.problems.push(
-                ImportProblem::new(
-                    path,
-                    "import-missing-field",
-                    format!("elastic rule has no `rule_id`; using `{stem}`"),
-                )
-                .at(line, column),
-            );
-            stem.clone()
-        }
+    let missing = |what: String| {
+        ImportProblem::new(
+            path,
+            "import-missing-field",
+            format!("{what}; using `{stem}`"),
+        )
+        .at(line, column)
     };
-    let title = match rule.name.as_deref().map(str::trim) {
-        Some(n) if !n.is_empty() => n.to_string(),
-        _ => {
-            out.problems.push(
-                ImportProblem::new(
-                    path,
-                    "import-missing-field",
-                    format!("elastic rule `{id}` has no `name`; using `{stem}`"),
-                )
-                .at(line, column),
-            );
-            stem.clone()
-        }
-    };
+    let id = field_or(
+        rule.rule_id.as_deref(),
+        &stem,
+        || missing("elastic rule has no `rule_id`".into()),
+        &mut out.problems,
+    );
+    let title = field_or(
+        rule.name.as_deref(),
+        &stem,
+        || missing(format!("elastic rule `{id}` has no `name`")),
+        &mut out.problems,
+    );
 
     let mut techniques = TechniqueCollector::new(path, &id);
     let mut add = |s: &Spanned<String>| {

@@ -181,6 +181,51 @@ pub struct ImportProblem {
     pub fatal_for_file: bool,
 }
 
+/// The trimmed text of a field every rule should have, or `stand_in` with an
+/// `import-missing-field` problem at the rule (the same for every format).
+pub(crate) fn field_or(
+    value: Option<&str>,
+    stand_in: &str,
+    missing: impl FnOnce() -> ImportProblem,
+    problems: &mut Vec<ImportProblem>,
+) -> String {
+    match value.map(str::trim) {
+        Some(v) if !v.is_empty() => v.to_string(),
+        _ => {
+            problems.push(missing());
+            stand_in.to_string()
+        }
+    }
+}
+
+impl ImportedRule {
+    /// A rule from its parts; the source status is trimmed and `deprecated` (any case)
+    /// marks the rule deprecated, as Sigma, Splunk, Elastic and CSV all spell it.
+    pub(crate) fn from_parts(
+        path: &Path,
+        (line, column): (Option<u32>, Option<u32>),
+        id: String,
+        title: String,
+        status: Option<&str>,
+        techniques: Vec<TechniqueRef>,
+    ) -> ImportedRule {
+        let status = status.map(|s| s.trim().to_string());
+        let deprecated = status
+            .as_deref()
+            .is_some_and(|s| s.eq_ignore_ascii_case("deprecated"));
+        ImportedRule {
+            source: path.to_path_buf(),
+            line,
+            column,
+            id,
+            title,
+            status,
+            techniques,
+            deprecated,
+        }
+    }
+}
+
 impl ImportProblem {
     pub(crate) fn new(path: &Path, code: &'static str, message: impl Into<String>) -> Self {
         ImportProblem {

@@ -15,7 +15,9 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_saphyr::{DuplicateKeyPolicy, MessageFormatter, Spanned, UserMessageFormatter};
 
-use super::{file_stem, lower_first, FileOutcome, ImportProblem, ImportedRule, TechniqueCollector};
+use super::{
+    field_or, file_stem, lower_first, FileOutcome, ImportProblem, ImportedRule, TechniqueCollector,
+};
 
 #[derive(Debug, Clone, Default, Deserialize)]
 struct SigmaDoc {
@@ -149,20 +151,19 @@ pub(crate) fn parse(path: &Path, text: &str) -> FileOutcome {
                 stand_in
             }
         };
-        let title = match &merged.title {
-            Some(t) if !t.value.trim().is_empty() => t.value.trim().to_string(),
-            _ => {
-                out.problems.push(
-                    ImportProblem::new(
-                        path,
-                        "import-missing-field",
-                        format!("sigma rule `{id}` has no `title`; using `{stem}`"),
-                    )
-                    .at(line, column),
-                );
-                stem.clone()
-            }
-        };
+        let title = field_or(
+            merged.title.as_ref().map(|t| t.value.as_str()),
+            &stem,
+            || {
+                ImportProblem::new(
+                    path,
+                    "import-missing-field",
+                    format!("sigma rule `{id}` has no `title`; using `{stem}`"),
+                )
+                .at(line, column)
+            },
+            &mut out.problems,
+        );
 
         let mut techniques = TechniqueCollector::new(path, &id);
         for tag in merged.tags.iter().flatten() {
@@ -172,20 +173,14 @@ pub(crate) fn parse(path: &Path, text: &str) -> FileOutcome {
             }
         }
         out.problems.append(&mut techniques.problems);
-        let status = merged.status.map(|s| s.trim().to_string());
-        let deprecated = status
-            .as_deref()
-            .is_some_and(|s| s.eq_ignore_ascii_case("deprecated"));
-        out.rules.push(ImportedRule {
-            source: path.to_path_buf(),
-            line,
-            column,
+        out.rules.push(ImportedRule::from_parts(
+            path,
+            (line, column),
             id,
             title,
-            status,
-            techniques: techniques.refs,
-            deprecated,
-        });
+            merged.status.as_deref(),
+            techniques.refs,
+        ));
     }
     if rule_docs == 0 {
         out.problems.push(

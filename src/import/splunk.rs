@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 use super::sigma::{span_of, yaml_options, yaml_problem};
-use super::{file_stem, FileOutcome, ImportProblem, ImportedRule, TechniqueCollector};
+use super::{field_or, file_stem, FileOutcome, ImportProblem, ImportedRule, TechniqueCollector};
 
 #[derive(Debug, Default, Deserialize)]
 struct SplunkDoc {
@@ -50,34 +50,26 @@ pub(crate) fn parse(path: &Path, text: &str) -> FileOutcome {
     let doc = doc.value;
     let stem = file_stem(path);
 
-    let id = match doc.id.as_deref().map(str::trim) {
-        Some(id) if !id.is_empty() => id.to_string(),
-        _ => {
-            out.problems.push(
-                ImportProblem::new(
-                    path,
-                    "import-missing-field",
-                    format!("splunk detection has no `id`; using `{stem}`"),
-                )
-                .at(line, column),
-            );
-            stem.clone()
-        }
+    let missing = |what: String| {
+        ImportProblem::new(
+            path,
+            "import-missing-field",
+            format!("{what}; using `{stem}`"),
+        )
+        .at(line, column)
     };
-    let title = match doc.name.as_deref().map(str::trim) {
-        Some(n) if !n.is_empty() => n.to_string(),
-        _ => {
-            out.problems.push(
-                ImportProblem::new(
-                    path,
-                    "import-missing-field",
-                    format!("splunk detection `{id}` has no `name`; using `{stem}`"),
-                )
-                .at(line, column),
-            );
-            stem.clone()
-        }
-    };
+    let id = field_or(
+        doc.id.as_deref(),
+        &stem,
+        || missing("splunk detection has no `id`".into()),
+        &mut out.problems,
+    );
+    let title = field_or(
+        doc.name.as_deref(),
+        &stem,
+        || missing(format!("splunk detection `{id}` has no `name`")),
+        &mut out.problems,
+    );
     let mut techniques = TechniqueCollector::new(path, &id);
     for t in doc
         .tags
@@ -89,20 +81,14 @@ pub(crate) fn parse(path: &Path, text: &str) -> FileOutcome {
         techniques.add(&t.value, l, c);
     }
     out.problems.append(&mut techniques.problems);
-    let status = doc.status.map(|s| s.trim().to_string());
-    let deprecated = status
-        .as_deref()
-        .is_some_and(|s| s.eq_ignore_ascii_case("deprecated"));
-    out.rules.push(ImportedRule {
-        source: path.to_path_buf(),
-        line,
-        column,
+    out.rules.push(ImportedRule::from_parts(
+        path,
+        (line, column),
         id,
         title,
-        status,
-        techniques: techniques.refs,
-        deprecated,
-    });
+        doc.status.as_deref(),
+        techniques.refs,
+    ));
     out
 }
 
