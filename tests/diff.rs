@@ -723,6 +723,12 @@ fn ci_workflow_runs_against_a_pull_request_repository() {
         std::fs::read_to_string(repo_root().join(".github/workflows/threatc.yml")).unwrap(),
         "docs/threatc-workflow.yml is the committed workflow"
     );
+    // README shows the same workflow, copy-ready.
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    assert!(
+        readme.contains(text.trim_end()),
+        "README's GitHub Actions workflow differs from docs/threatc-workflow.yml"
+    );
     let wf: Value = serde_saphyr::from_str(&text).unwrap();
     assert!(wf["on"].get("pull_request").is_some());
     assert_eq!(wf["permissions"]["pull-requests"], "write");
