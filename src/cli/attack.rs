@@ -264,31 +264,38 @@ fn show(ctx: &Ctx, a: &ShowArgs) -> i32 {
 
 fn text_of(v: &serde_json::Value, indent: &str) -> String {
     let mut s = String::new();
-    if let serde_json::Value::Object(m) = v {
-        for (k, val) in m {
-            match val {
-                serde_json::Value::Array(items) if items.iter().all(|i| !i.is_object()) => {
-                    let parts: Vec<String> = items
-                        .iter()
-                        .map(|i| {
-                            i.as_str()
-                                .map(str::to_string)
-                                .unwrap_or_else(|| i.to_string())
-                        })
-                        .collect();
-                    s.push_str(&format!("{indent}{k}: {}\n", parts.join(", ")));
+    let serde_json::Value::Object(m) = v else {
+        return s;
+    };
+    for (k, val) in m {
+        match val {
+            serde_json::Value::Array(items) if items.iter().all(|i| !i.is_object()) => {
+                if items.is_empty() {
+                    continue;
                 }
-                serde_json::Value::Array(items) => {
-                    s.push_str(&format!("{indent}{k}:\n"));
-                    for i in items {
-                        let inner = text_of(i, &format!("{indent}    "));
-                        s.push_str(&format!("{indent}  - {}\n", inner.trim_start()));
-                    }
-                }
-                serde_json::Value::Null => {}
-                serde_json::Value::String(t) => s.push_str(&format!("{indent}{k}: {t}\n")),
-                other => s.push_str(&format!("{indent}{k}: {other}\n")),
+                let parts: Vec<String> = items
+                    .iter()
+                    .map(|i| {
+                        i.as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| i.to_string())
+                    })
+                    .collect();
+                s.push_str(&format!("{indent}{k}: {}\n", parts.join(", ")));
             }
+            serde_json::Value::Array(items) => {
+                s.push_str(&format!("{indent}{k}:\n"));
+                let inner_indent = format!("{indent}    ");
+                for i in items {
+                    let inner = text_of(i, &inner_indent);
+                    // The first line of an item hangs on its dash.
+                    let inner = inner.strip_prefix(inner_indent.as_str()).unwrap_or(&inner);
+                    s.push_str(&format!("{indent}  - {inner}"));
+                }
+            }
+            serde_json::Value::Null => {}
+            serde_json::Value::String(t) => s.push_str(&format!("{indent}{k}: {t}\n")),
+            other => s.push_str(&format!("{indent}{k}: {other}\n")),
         }
     }
     s
