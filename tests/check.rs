@@ -132,3 +132,26 @@ fn all_diagnostics_of_a_file_come_at_once() {
         assert!(codes.contains(&c), "{c} missing from {codes:?}");
     }
 }
+
+#[test]
+fn a_duplicate_key_is_shown_at_both_places() {
+    let out = threatc(
+        &[
+            "check",
+            "--format",
+            "json",
+            "tests/check/duplicate-key.yaml",
+        ],
+        &root(),
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let d = &v["diagnostics"][0];
+    assert_eq!(d["message"], "duplicate key `actors`");
+    let lines: Vec<u64> = d["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, [6, 5]);
+}

@@ -385,12 +385,12 @@ fn yaml_error(file: FileId, src: &SourceFile, e: &serde_saphyr::Error, bom: usiz
     } else {
         "yaml-syntax"
     };
-    let message = lowercase_first(message.trim_end_matches('.'));
+    let mut message = lowercase_first(message.trim_end_matches('.'));
+    if let Some(key) = message.strip_prefix("duplicate mapping key: ") {
+        message = format!("duplicate key `{key}`");
+    }
     let mut d = Diagnostic::error(code, message);
     let mut labels = Vec::new();
-    if let Some(locs) = e.locations() {
-        let _ = &locs;
-    }
     if let Some(loc) = e.location() {
         if loc.line() > 0 {
             let mut span = span_of(file, src, &loc);
@@ -406,11 +406,59 @@ fn yaml_error(file: FileId, src: &SourceFile, e: &serde_saphyr::Error, bom: usiz
         None => d = d.with_label(Span::new(file, 0, 0), ""),
     }
     if code == "yaml-duplicate-key" {
+        if let Some(first) = labels.first().and_then(|s| first_occurrence(src, *s)) {
+            d = d.with_label(first, "first defined here");
+        }
         d = d.with_help("each key may appear once in a mapping; merge the two entries");
     } else if code == "yaml-limit" {
         d = d.with_help("threatc bounds nesting (64 levels), aliases and document size to stay safe on hostile input");
     }
     d
+}
+
+/// For a duplicate key in block style, the earlier line of the same mapping that holds
+/// the same key: same indentation, nothing less indented in between.
+fn first_occurrence(src: &SourceFile, dup: Span) -> Option<Span> {
+    let text: &str = &src.text;
+    let start = dup.start as usize;
+    let line_start = text.get(..start)?.rfind('\n').map_or(0, |i| i + 1);
+    let line = text.get(line_start..)?.lines().next()?;
+    let indent = line.len() - line.trim_start().len();
+    let key = line
+        .trim_start()
+        .trim_start_matches("- ")
+        .split(':')
+        .next()?
+        .trim();
+    if key.is_empty() {
+        return None;
+    }
+    let mut offset = line_start;
+    for prev in text.get(..line_start)?.lines().rev() {
+        offset = offset.checked_sub(prev.len() + 1)?;
+        let trimmed = prev.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let pind = prev.len() - trimmed.len();
+        if pind < indent {
+            return None;
+        }
+        if pind == indent {
+            let pkey = trimmed.split(':').next().unwrap_or("").trim();
+            if pkey == key
+                && trimmed
+                    .get(pkey.len()..)
+                    .is_some_and(|r| r.trim_start().starts_with(':'))
+            {
+                return Some(Span::new(dup.file, offset + pind, pkey.len()));
+            }
+            if trimmed.starts_with("- ") {
+                return None;
+            }
+        }
+    }
+    None
 }
 
 /// Upper-cases nothing: makes the first letter lower-case, as diagnostics are written.
