@@ -458,3 +458,36 @@ fn listing_files_in_another_order_gives_the_same_bytes() {
         );
     }
 }
+
+#[test]
+fn mobile_and_ics_models_build_with_valid_layers() {
+    let layer_schema = validator("navigator-layer-4.5.schema.json");
+    let cases = [
+        (
+            "mobile-attack",
+            "threatc: 1\nmodel:\n  name: m\nattack:\n  domain: mobile\nactors:\n  - group: PROMETHIUM\nassets:\n  - id: phones\n    platforms: [Android, iOS]\nrules:\n  - id: r\n    techniques: [T1437.001]\n",
+        ),
+        (
+            "ics-attack",
+            "threatc: 1\nmodel:\n  name: i\nattack:\n  domain: ics\nactors:\n  - group: Sandworm Team\nrules:\n  - id: r\n    techniques: [T0855]\n",
+        ),
+    ];
+    for (domain, model) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("m.yaml"), model).unwrap();
+        let o = threatc(&["build", "m.yaml", "--out", "out"], dir.path());
+        assert_eq!(o.status.code(), Some(0), "{domain}: {}", stderr(&o));
+        let r = json(&dir.path().join("out/report.json"));
+        assert!(r["summary"]["in_scope"].as_u64().unwrap() > 10, "{domain}");
+        assert_eq!(r["summary"]["covered"], 1, "{domain}");
+        for f in ["threat", "coverage", "gaps"] {
+            let l = json(&dir.path().join(format!("out/layers/{f}.json")));
+            assert_eq!(l["domain"], domain);
+            let errs: Vec<String> = layer_schema
+                .iter_errors(&l)
+                .map(|e| e.to_string())
+                .collect();
+            assert!(errs.is_empty(), "{domain} {f}: {errs:?}");
+        }
+    }
+}

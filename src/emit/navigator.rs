@@ -133,7 +133,10 @@ pub struct Layer {
     versions: Versions,
     domain: &'static str,
     description: String,
-    filters: Filters,
+    /// Left out when the domain names no platforms (ICS lists `None`): Navigator then
+    /// shows every technique instead of none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    filters: Option<Filters>,
     sorting: u8,
     layout: Layout,
     hide_disabled: bool,
@@ -271,9 +274,9 @@ pub fn layer(analysis: &Analysis, catalog: &Catalog, spec: &LayerSpec<'_>) -> La
         },
         domain: catalog.domain.stix_name(),
         description: spec.description.clone(),
-        filters: Filters {
-            platforms: filter_platforms(analysis, catalog),
-        },
+        filters: Some(filter_platforms(analysis, catalog))
+            .filter(|p| !p.is_empty())
+            .map(|platforms| Filters { platforms }),
         sorting: 0,
         layout: Layout {
             layout: "side",
