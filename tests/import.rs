@@ -21,7 +21,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use threatc::import::{import, summarize, Format, ImportOptions, ImportResult};
 
@@ -596,11 +596,10 @@ fn symlink_loops_end_with_a_problem() {
     std::thread::spawn(move || {
         let _ = tx.send(import(Format::Sigma, "rules", &opts));
     });
-    let started = Instant::now();
+    // A guard against a hang, not a speed check: the walk takes milliseconds.
     let res = rx
-        .recv_timeout(Duration::from_secs(20))
+        .recv_timeout(Duration::from_secs(300))
         .expect("import of a symlink loop did not finish");
-    assert!(started.elapsed() < Duration::from_secs(20));
     assert_eq!(res.rules.len(), 1);
     let mut c = codes(&res);
     c.sort();

@@ -133,27 +133,20 @@ pub(crate) fn parse(path: &Path, text: &str) -> FileOutcome {
     }
     out.problems.append(&mut techniques.problems);
 
-    let status = file
-        .metadata
-        .and_then(|m| m.maturity)
-        .map(|s| s.trim().to_string());
     let in_deprecated_folder = path
         .components()
         .any(|c| matches!(c, Component::Normal(n) if n == "_deprecated"));
-    let deprecated = in_deprecated_folder
-        || status
-            .as_deref()
-            .is_some_and(|s| s.eq_ignore_ascii_case("deprecated"));
-    out.rules.push(ImportedRule {
-        source: path.to_path_buf(),
-        line,
-        column,
+    let maturity = file.metadata.and_then(|m| m.maturity);
+    let mut rule = ImportedRule::from_parts(
+        path,
+        (line, column),
         id,
         title,
-        status,
-        techniques: techniques.refs,
-        deprecated,
-    });
+        maturity.as_deref(),
+        techniques.refs,
+    );
+    rule.deprecated |= in_deprecated_folder;
+    out.rules.push(rule);
     out
 }
 
