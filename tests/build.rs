@@ -469,7 +469,8 @@ fn mobile_and_ics_models_build_with_valid_layers() {
         ),
         (
             "ics-attack",
-            "threatc: 1\nmodel:\n  name: i\nattack:\n  domain: ics\nactors:\n  - group: Sandworm Team\nrules:\n  - id: r\n    techniques: [T0855]\n",
+            // ICS techniques name no platforms: an asset with `platforms: []` applies to all.
+            "threatc: 1\nmodel:\n  name: i\nattack:\n  domain: ics\nactors:\n  - group: Sandworm Team\nassets:\n  - id: plant\n    platforms: []\n    criticality: critical\nrules:\n  - id: r\n    techniques: [T0855]\n    assets: [plant]\n",
         ),
     ];
     for (domain, model) in cases {
@@ -480,6 +481,7 @@ fn mobile_and_ics_models_build_with_valid_layers() {
         let r = json(&dir.path().join("out/report.json"));
         assert!(r["summary"]["in_scope"].as_u64().unwrap() > 10, "{domain}");
         assert_eq!(r["summary"]["covered"], 1, "{domain}");
+        assert_eq!(r["summary"]["out_of_scope"], 0, "{domain}");
         for f in ["threat", "coverage", "gaps"] {
             let l = json(&dir.path().join(format!("out/layers/{f}.json")));
             assert_eq!(l["domain"], domain);

@@ -533,10 +533,11 @@ pub fn analyse(model: &Resolved, catalog: &Catalog) -> Analysis {
         let asset_ids: Vec<String> = model
             .assets
             .iter()
-            .filter(|a| a.platforms.iter().any(|p| platforms.contains(p)))
+            // An asset without platforms (ATT&CK for ICS names none) applies to every technique.
+            .filter(|a| a.platforms.is_empty() || a.platforms.iter().any(|p| platforms.contains(p)))
             .map(|a| a.id.clone())
             .collect();
-        let in_scope = !has_assets || platforms.iter().any(|p| all_platforms.contains(p.as_str()));
+        let in_scope = !has_assets || !asset_ids.is_empty();
         let mut rules = Vec::new();
         let mut partial = Vec::new();
         for (r, via) in by_family.get(family(tid)).map(Vec::as_slice).unwrap_or(&[]) {
@@ -910,7 +911,8 @@ pub fn analyse(model: &Resolved, catalog: &Catalog) -> Analysis {
             source: r.source.clone(),
         })
         .collect();
-    let investments = investments::compute(catalog, &gaps, &all_platforms, has_assets);
+    let platform_scoped = has_assets && model.assets.iter().all(|a| !a.platforms.is_empty());
+    let investments = investments::compute(catalog, &gaps, &all_platforms, platform_scoped);
     Analysis {
         model: ModelInfo {
             name: model.meta.name.clone(),

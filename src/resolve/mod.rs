@@ -547,6 +547,10 @@ pub fn resolve(
                         )
                         .with_label(p.span, "unknown platform");
                         d = match near {
+                            _ if catalog.platforms.is_empty() => d.with_help(format!(
+                                "ATT&CK {} gives its techniques no platforms: write `platforms: []` and the asset applies to every technique",
+                                catalog.domain
+                            )),
                             Some(n) => d.with_help(format!(
                                 "did you mean `{n}`? platforms: {}",
                                 catalog.platforms.join(", ")
