@@ -16,7 +16,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{
-    field_or, file_stem, line_col, lower_first, FileOutcome, ImportProblem, ImportedRule,
+    id_and_title, line_col, lower_first, FileOutcome, ImportProblem, ImportedRule,
     TechniqueCollector,
 };
 
@@ -88,26 +88,13 @@ pub(crate) fn parse(path: &Path, text: &str) -> FileOutcome {
     };
     let (line, column) = line_col(text, rule.span().start);
     let rule = rule.into_inner();
-    let stem = file_stem(path);
 
-    let missing = |what: String| {
-        ImportProblem::new(
-            path,
-            "import-missing-field",
-            format!("{what}; using `{stem}`"),
-        )
-        .at(line, column)
-    };
-    let id = field_or(
-        rule.rule_id.as_deref(),
-        &stem,
-        || missing("elastic rule has no `rule_id`".into()),
-        &mut out.problems,
-    );
-    let title = field_or(
-        rule.name.as_deref(),
-        &stem,
-        || missing(format!("elastic rule `{id}` has no `name`")),
+    let (id, title) = id_and_title(
+        path,
+        (line, column),
+        "elastic rule",
+        (rule.rule_id.as_deref(), "rule_id"),
+        (rule.name.as_deref(), "name"),
         &mut out.problems,
     );
 

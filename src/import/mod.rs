@@ -198,6 +198,41 @@ pub(crate) fn field_or(
     }
 }
 
+/// A rule's id and title, each the file stem with an `import-missing-field` problem at the
+/// rule when the source lacks it. `kind` names the record ("splunk detection"), the
+/// `*_key`s the source's field names.
+pub(crate) fn id_and_title(
+    path: &Path,
+    (line, column): (Option<u32>, Option<u32>),
+    kind: &str,
+    (id, id_key): (Option<&str>, &str),
+    (title, title_key): (Option<&str>, &str),
+    problems: &mut Vec<ImportProblem>,
+) -> (String, String) {
+    let stem = file_stem(path);
+    let missing = |what: String| {
+        ImportProblem::new(
+            path,
+            "import-missing-field",
+            format!("{what}; using `{stem}`"),
+        )
+        .at(line, column)
+    };
+    let id = field_or(
+        id,
+        &stem,
+        || missing(format!("{kind} has no `{id_key}`")),
+        problems,
+    );
+    let title = field_or(
+        title,
+        &stem,
+        || missing(format!("{kind} `{id}` has no `{title_key}`")),
+        problems,
+    );
+    (id, title)
+}
+
 impl ImportedRule {
     /// A rule from its parts; the source status is trimmed and `deprecated` (any case)
     /// marks the rule deprecated, as Sigma, Splunk, Elastic and CSV all spell it.

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 use super::sigma::{span_of, yaml_options, yaml_problem};
-use super::{field_or, file_stem, FileOutcome, ImportProblem, ImportedRule, TechniqueCollector};
+use super::{id_and_title, FileOutcome, ImportProblem, ImportedRule, TechniqueCollector};
 
 #[derive(Debug, Default, Deserialize)]
 struct SplunkDoc {
@@ -48,28 +48,16 @@ pub(crate) fn parse(path: &Path, text: &str) -> FileOutcome {
     };
     let (line, column) = span_of(&doc);
     let doc = doc.value;
-    let stem = file_stem(path);
 
-    let missing = |what: String| {
-        ImportProblem::new(
-            path,
-            "import-missing-field",
-            format!("{what}; using `{stem}`"),
-        )
-        .at(line, column)
-    };
-    let id = field_or(
-        doc.id.as_deref(),
-        &stem,
-        || missing("splunk detection has no `id`".into()),
+    let (id, title) = id_and_title(
+        path,
+        (line, column),
+        "splunk detection",
+        (doc.id.as_deref(), "id"),
+        (doc.name.as_deref(), "name"),
         &mut out.problems,
     );
-    let title = field_or(
-        doc.name.as_deref(),
-        &stem,
-        || missing(format!("splunk detection `{id}` has no `name`")),
-        &mut out.problems,
-    );
+
     let mut techniques = TechniqueCollector::new(path, &id);
     for t in doc
         .tags
