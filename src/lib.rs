@@ -19,6 +19,7 @@ pub mod cli;
 pub mod date;
 pub mod diag;
 pub mod emit;
+pub mod gitrepo;
 pub mod import;
 pub mod migrate;
 pub mod model;

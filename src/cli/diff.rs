@@ -9,9 +9,11 @@ use std::process::Command;
 /// `threatc diff BASE HEAD` or `threatc diff --git REV MODEL`
 #[derive(clap::Args, Debug)]
 #[command(after_help = "\
-BASE and HEAD are each a model file or the report.json of an earlier build.
-With --git REV, BASE is MODEL (and every file it includes) as committed at REV, read
-with `git archive` into a temporary folder: the work tree is not touched.
+BASE and HEAD are each a model file or the report.json of an earlier build (a .json
+file). With --git REV, BASE is MODEL (and every file it includes) as committed at REV,
+read with `git archive` into a temporary folder: the work tree is not touched. The
+repository is the nearest folder above MODEL holding .git; git's own discovery and
+GIT_* variables are not used.
 
 --fail-on-regression exits with code 1 when overall or weighted coverage drops, any
 actor's or target's coverage drops, or a target goes from met to unmet.
@@ -71,12 +73,17 @@ pub fn run(ctx: &mut Ctx, args: &DiffArgs) -> i32 {
 fn run_inner(ctx: &mut Ctx, args: &DiffArgs) -> Result<i32, Fail> {
     let (base, head) = match (&args.git, &args.head) {
         (Some(rev), None) => {
+            // Both sides are compiled from the model: the base from the revision's
+            // tree, never from a report.json found in it or in the work tree.
             let snapshot = GitSnapshot::new(rev, &args.base)?;
-            let base = load(ctx, &snapshot.model)?;
+            let base = load(ctx, &snapshot.model, Side::Model)?;
             drop(snapshot);
-            (base, load(ctx, &args.base)?)
+            (base, load(ctx, &args.base, Side::Model)?)
         }
-        (None, Some(head)) => (load(ctx, &args.base)?, load(ctx, head)?),
+        (None, Some(head)) => (
+            load(ctx, &args.base, Side::ByExtension)?,
+            load(ctx, head, Side::ByExtension)?,
+        ),
         (Some(_), Some(_)) => {
             return Err(Fail::Usage(
                 Diagnostic::error("diff-input", "--git takes one model, not two inputs")
@@ -146,12 +153,23 @@ fn run_inner(ctx: &mut Ctx, args: &DiffArgs) -> Result<i32, Fail> {
     Ok(exit::OK)
 }
 
-/// Reads one side: a report.json, or a model compiled now.
-fn load(ctx: &mut Ctx, path: &Path) -> Result<DiffInput, Fail> {
+/// How to read one side of a diff.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Side {
+    /// A `.json` file is a report.json (and must be one); anything else is a model.
+    ByExtension,
+    /// Always a model, compiled now (`--git`).
+    Model,
+}
+
+/// Reads one side: a report.json (a `.json` file, when allowed), or a model compiled
+/// now. What a file contains never decides: a model quoting `"report_format"` is still
+/// a model.
+fn load(ctx: &mut Ctx, path: &Path, side: Side) -> Result<DiffInput, Fail> {
     let is_json = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("json"));
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let io_error = |e: std::io::Error| {
         Fail::Usage(Diagnostic::error(
             "io-error",
             format!(
@@ -159,8 +177,9 @@ fn load(ctx: &mut Ctx, path: &Path) -> Result<DiffInput, Fail> {
                 crate::model::load::display_path(path)
             ),
         ))
-    })?;
-    if is_json || text.contains("\"report_format\"") {
+    };
+    if side == Side::ByExtension && is_json {
+        let text = std::fs::read_to_string(path).map_err(io_error)?;
         let bad = |e: String| {
             Fail::Usage(
                 Diagnostic::error(
@@ -174,8 +193,12 @@ fn load(ctx: &mut Ctx, path: &Path) -> Result<DiffInput, Fail> {
             )
         };
         let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+        if v.get("report_format").and_then(serde_json::Value::as_u64) != Some(1) {
+            return Err(bad("no `report_format: 1`".into()));
+        }
         return DiffInput::from_value(v).map_err(bad);
     }
+    std::fs::metadata(path).map_err(io_error)?;
     let opts = ctx.compile_options(false);
     let compiled = crate::compile(path, &opts, &mut ctx.sources).map_err(Fail::Invalid)?;
     DiffInput::from_analysis(&compiled.analysis).map_err(|e| {
@@ -197,66 +220,98 @@ fn git_error(msg: String, help: &str) -> Fail {
     Fail::Usage(Diagnostic::error("diff-git", msg).with_help(help.to_string()))
 }
 
-fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .output()
-        .map_err(|e| format!("cannot run git: {e}"))?;
-    if out.status.success() {
-        Ok(String::from_utf8_lossy(&out.stdout).trim_end().to_string())
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
+/// A new, private temporary folder (never one that already exists).
+fn private_temp_dir() -> std::io::Result<PathBuf> {
+    let base = std::env::temp_dir();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let mut last = None;
+    for attempt in 0..100u32 {
+        let dir = base.join(format!(
+            "threatc-diff-{}-{nanos}-{attempt}",
+            std::process::id()
+        ));
+        let mut builder = std::fs::DirBuilder::new();
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        match builder.create(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) => return Err(e),
+        }
     }
+    Err(last.unwrap_or_else(|| std::io::Error::other("no free temporary name")))
 }
 
 impl GitSnapshot {
     fn new(rev: &str, model: &Path) -> Result<Self, Fail> {
         let shown = crate::model::load::display_path(model);
-        let abs = std::fs::canonicalize(model).map_err(|e| {
-            Fail::Usage(Diagnostic::error(
-                "io-error",
-                format!("cannot read `{shown}`: {e}"),
-            ))
+        // The repository is the nearest folder above the model (its lexical path: a
+        // linked model is not followed) with a `.git` entry, never what git would
+        // discover from the model's folder, where a pull request may have committed a
+        // fake repository.
+        let abs = crate::gitrepo::absolute_lexical(model);
+        let repo = crate::gitrepo::find(&abs).map_err(|e| match e {
+            crate::gitrepo::RepoError::NotInRepo => git_error(
+                format!("`{shown}` is not in a git repository: {e}"),
+                "run `threatc diff --git` inside a clone, or compare two files with `threatc diff BASE HEAD`",
+            ),
+            crate::gitrepo::RepoError::BadDotGit { .. } => git_error(
+                format!("cannot use the repository of `{shown}`: {e}"),
+                "`.git` must be the repository's folder, or a worktree's or submodule's `gitdir:` file",
+            ),
         })?;
-        let dir = abs.parent().map(Path::to_path_buf).unwrap_or_default();
-        let top = git(&dir, &["rev-parse", "--show-toplevel"]).map_err(|e| {
-            git_error(format!("`{shown}` is not in a git repository: {e}"), "run `threatc diff --git` inside a clone, or compare two files with `threatc diff BASE HEAD`")
-        })?;
-        let top = std::fs::canonicalize(&top).unwrap_or_else(|_| PathBuf::from(&top));
         let rel = abs
-            .strip_prefix(&top)
-            .map_err(|_| {
+            .strip_prefix(&repo.root)
+            .ok()
+            .filter(|r| !r.as_os_str().is_empty())
+            .map(Path::to_path_buf)
+            .ok_or_else(|| {
                 git_error(
-                    format!("`{shown}` is outside its repository `{}`", top.display()),
+                    format!("`{shown}` is outside its repository"),
                     "give a model inside the repository",
                 )
-            })?
-            .to_path_buf();
-        let rel_git = rel.to_string_lossy().replace('\\', "/");
-        if rev.starts_with('-') {
+            })?;
+        let rel_git = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/");
+        if rev.starts_with('-') || rev.is_empty() {
             return Err(git_error(
                 format!("unknown revision `{rev}`"),
                 "name a commit, branch or tag",
             ));
         }
-        let commit = git(&top, &["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")])
+        let commit = repo
+            .git(&[
+                "rev-parse",
+                "--verify",
+                "--quiet",
+                "--end-of-options",
+                &format!("{rev}^{{commit}}"),
+            ])
             .map_err(|_| git_error(format!("unknown revision `{rev}`"), "name a commit, branch or tag; in CI fetch the full history (actions/checkout with fetch-depth: 0)"))?;
-        if git(&top, &["cat-file", "-e", &format!("{commit}:{rel_git}")]).is_err() {
+        if !is_object_id(&commit) {
+            return Err(git_error(
+                format!("unknown revision `{rev}`"),
+                "name a commit, branch or tag",
+            ));
+        }
+        let kind = repo
+            .git(&["cat-file", "-t", &format!("{commit}:{rel_git}")])
+            .unwrap_or_default();
+        if kind != "blob" {
             return Err(git_error(
                 format!("`{rel_git}` does not exist at revision `{rev}`"),
                 "the model is new in this change: compare against a report.json, or skip the diff",
             ));
         }
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        let tmp = std::env::temp_dir().join(format!("threatc-diff-{}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&tmp).map_err(|e| {
+        let tmp = private_temp_dir().map_err(|e| {
             git_error(
-                format!("cannot create `{}`: {e}", tmp.display()),
+                format!("cannot create a temporary folder: {e}"),
                 "check the temporary folder",
             )
         })?;
@@ -265,8 +320,18 @@ impl GitSnapshot {
             dir: tmp,
         };
         let tar = snap.dir.join("base.tar");
-        let tar_s = tar.to_string_lossy().to_string();
-        git(&top, &["archive", "--format=tar", "-o", &tar_s, &commit]).map_err(|e| {
+        let mut out_arg = std::ffi::OsString::from("--output=");
+        out_arg.push(tar.as_os_str());
+        // No --worktree-attributes: only the committed .gitattributes of the revision
+        // (export-ignore, export-subst) apply.
+        repo.git(&[
+            std::ffi::OsStr::new("archive"),
+            std::ffi::OsStr::new("--format=tar"),
+            &out_arg,
+            std::ffi::OsStr::new(&commit),
+            std::ffi::OsStr::new("--"),
+        ])
+        .map_err(|e| {
             git_error(
                 format!("git archive of `{rev}` failed: {e}"),
                 "check the repository",
@@ -280,11 +345,16 @@ impl GitSnapshot {
                 "check the temporary folder",
             )
         })?;
+        // git archive writes no absolute or `..` member names; tar refuses them anyway,
+        // and creates files as the current user with the umask's permissions.
         let status = Command::new("tar")
+            .arg("--no-same-owner")
+            .arg("--no-same-permissions")
             .arg("-xf")
             .arg(&tar)
             .arg("-C")
             .arg(&src)
+            .stdin(std::process::Stdio::null())
             .status()
             .map_err(|e| git_error(format!("cannot run tar: {e}"), "install tar"))?;
         if !status.success() {
@@ -293,8 +363,14 @@ impl GitSnapshot {
                 "check the temporary folder",
             ));
         }
+        let _ = std::fs::remove_file(&tar);
         Ok(snap)
     }
+}
+
+/// A full hexadecimal object id (SHA-1 or SHA-256), as `rev-parse --verify` prints.
+fn is_object_id(s: &str) -> bool {
+    (s.len() == 40 || s.len() == 64) && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 impl Drop for GitSnapshot {

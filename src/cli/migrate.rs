@@ -216,8 +216,15 @@ fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "model".into());
     let tmp = dir.join(format!(".{name}.threatc-migrate.{}", std::process::id()));
+    // Created new (O_EXCL): a file or link already at the temporary name is neither
+    // written through nor removed.
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)?;
     let result = (|| {
-        std::fs::write(&tmp, text)?;
+        std::io::Write::write_all(&mut file, text.as_bytes())?;
+        drop(file);
         if let Ok(meta) = std::fs::metadata(path) {
             std::fs::set_permissions(&tmp, meta.permissions())?;
         }

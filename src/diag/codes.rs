@@ -94,12 +94,12 @@ pub static CODES: &[CodeInfo] = &[
     c("import-too-deep", W, "an import folder is nested deeper than 64 levels"),
     c("import-too-many-problems", W, "a file has more problems than are reported one by one"),
     // build / templates
-    c("output-error", E, "an output could not be written; earlier outputs are left as they were"),
+    c("output-error", E, "an output could not be written (or a folder inside the output folder is a symbolic link); earlier outputs are left as they were"),
     c("template-error", E, "a report template failed to render"),
     c("target-unmet", W, "a coverage target is not met"),
     // diff
     c("diff-input", E, "a `threatc diff` input is neither a model nor a threatc report.json, or the arguments do not name two sides"),
-    c("diff-git", E, "`threatc diff --git` could not read the base: not a git repository, unknown revision, or the model is missing at that revision"),
+    c("diff-git", E, "`threatc diff --git` could not read the base: no `.git` above the model (or a `.git` that is not a repository), unknown revision, or the model is missing at that revision"),
     // migrate
     c("migrate-deprecated", W, "a deprecated technique has no replacement and was left in place"),
     c("migrate-revoked", N, "a revoked technique id was replaced by its successor"),

@@ -68,7 +68,8 @@ pub fn report_schema_json() -> String {
 }
 
 /// Writes a build: the rendered outputs, and report.json (listing every file written)
-/// streamed from the analysis, all atomically.
+/// streamed from the analysis, all atomically; then removes build outputs this build
+/// did not write (see [`remove_stale`]).
 pub fn write_build(
     out_dir: &Path,
     outputs: &[Output],
@@ -82,6 +83,7 @@ pub fn write_build(
         w.write_all(b"\n")
     };
     write_all_with(out_dir, outputs, Some(("report.json", &write)))?;
+    remove_stale(out_dir, &files);
     Ok(files)
 }
 
@@ -103,9 +105,94 @@ fn write_report(a: &Analysis, files: &[String], w: &mut dyn std::io::Write) -> s
     serde_json::to_writer_pretty(w, &out).map_err(std::io::Error::other)
 }
 
+/// The files of a build whose names do not depend on the model. `plan.xlsx` is written
+/// only with the `xlsx` feature.
+const BUILD_FILES: &[&str] = &[
+    "gaps.csv",
+    "gaps.json",
+    "gaps.md",
+    "layers/all.json",
+    "layers/coverage.json",
+    "layers/gaps.json",
+    "layers/threat.json",
+    "matrix.svg",
+    "plan.html",
+    "plan.md",
+    "plan.xlsx",
+    "report.json",
+];
+
+/// Is `name` (a file name in `layers/`) an actor layer's, `actor-<actor id>.json`, with
+/// an id of the shape the model schema allows (`[A-Za-z0-9][A-Za-z0-9._-]{0,63}`)?
+pub fn is_actor_layer_name(name: &str) -> bool {
+    let Some(id) = name
+        .strip_prefix("actor-")
+        .and_then(|n| n.strip_suffix(".json"))
+    else {
+        return false;
+    };
+    let mut chars = id.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && id.len() <= 64
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
+/// Could a build have written this file (a path relative to the output folder, with
+/// `/`)? Only such files are ever removed from an output folder.
+pub fn is_build_output(rel: &str) -> bool {
+    BUILD_FILES.contains(&rel) || rel.strip_prefix("layers/").is_some_and(is_actor_layer_name)
+}
+
+/// Removes the build outputs a previous build left that this one (which wrote `written`)
+/// did not: actor layers of actors no longer in the model (found by listing `layers/`),
+/// and fixed names this build does not write (`plan.xlsx` without the xlsx feature).
+///
+/// The previous report.json is not consulted: the output folder may be committed by a
+/// pull request, so its list of files is no more trusted than the folder's listing, and
+/// the listing, filtered by the names a build writes, is the simpler of the two. Only
+/// regular files and links (the link itself) are removed, and nothing below a folder
+/// that is a link. Failures are ignored: a stale file is not worth failing a build.
+pub fn remove_stale(out_dir: &Path, written: &[String]) {
+    let mut stale: Vec<String> = BUILD_FILES
+        .iter()
+        .map(|f| (*f).to_string())
+        .filter(|f| !written.contains(f))
+        .collect();
+    let layers = out_dir.join("layers");
+    let layers_is_dir = layers
+        .symlink_metadata()
+        .is_ok_and(|m| m.file_type().is_dir());
+    if layers_is_dir {
+        if let Ok(rd) = std::fs::read_dir(&layers) {
+            for e in rd.flatten() {
+                if let Some(name) = e.file_name().to_str() {
+                    let rel = format!("layers/{name}");
+                    if is_actor_layer_name(name) && !written.contains(&rel) {
+                        stale.push(rel);
+                    }
+                }
+            }
+        }
+    }
+    for rel in stale {
+        let Ok(parts) = plain_relative(&rel) else {
+            continue;
+        };
+        if check_folders(out_dir, &parts, false).is_err() {
+            continue;
+        }
+        let path = out_dir.join(&rel);
+        let removable = path
+            .symlink_metadata()
+            .is_ok_and(|m| m.file_type().is_file() || m.file_type().is_symlink());
+        if removable && is_build_output(&rel) {
+            let _ = std::fs::remove_file(&path);
+        }
+    }
+}
+
 /// Writes outputs atomically: each to a temporary file in its folder, then all renamed
-/// into place. Files listed by the previous report.json that this build does not write
-/// are removed, so stale actor layers do not linger.
+/// into place. Removes nothing.
 pub fn write_all(out_dir: &Path, outputs: &[Output]) -> Result<(), String> {
     write_all_with(out_dir, outputs, None)
 }
@@ -117,24 +204,134 @@ pub type Streamed<'a> = (
     &'a dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>,
 );
 
+/// The names of a relative output path (`layers/x.json` → `["layers", "x.json"]`), or an
+/// error when it could leave the output folder or is not a plain name: absolute, empty,
+/// `.`, `..`, a backslash or NUL in a name.
+fn plain_relative(rel: &str) -> Result<Vec<&str>, String> {
+    let parts: Vec<&str> = rel.split('/').collect();
+    let bad = parts
+        .iter()
+        .any(|p| p.is_empty() || *p == "." || *p == ".." || p.contains('\\') || p.contains('\0'));
+    if bad || Path::new(rel).is_absolute() {
+        return Err(format!(
+            "internal error: `{rel}` is not a plain relative output path"
+        ));
+    }
+    Ok(parts)
+}
+
+/// Checks the folders between `out_dir` and the file `parts` names: none may be a
+/// symbolic link or anything but a folder, and the file itself may not be a folder.
+/// With `create`, missing folders are created (each checked again after); without,
+/// the check stops at the first missing one. Errors name the path inside the output
+/// folder, never where a link points.
+fn check_folders(out_dir: &Path, parts: &[&str], create: bool) -> Result<(), String> {
+    let Some((file, folders)) = parts.split_last() else {
+        return Err("internal error: an empty output path".into());
+    };
+    let mut cur = out_dir.to_path_buf();
+    for name in folders {
+        cur.push(name);
+        let meta = match cur.symlink_metadata() {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if !create {
+                    return Ok(());
+                }
+                match std::fs::create_dir(&cur) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                    Err(e) => return Err(format!("cannot create `{}`: {e}", cur.display())),
+                }
+                cur.symlink_metadata()
+                    .map_err(|e| format!("cannot create `{}`: {e}", cur.display()))?
+            }
+            Err(e) => return Err(format!("cannot read `{}`: {e}", cur.display())),
+        };
+        if meta.file_type().is_symlink() {
+            return Err(format!(
+                "`{}` is a symbolic link: threatc does not write through links inside the output folder (remove it)",
+                cur.display()
+            ));
+        }
+        if !meta.is_dir() {
+            return Err(format!(
+                "`{}` is not a folder: threatc needs a folder there (remove it)",
+                cur.display()
+            ));
+        }
+    }
+    cur.push(file);
+    if cur.symlink_metadata().is_ok_and(|m| m.is_dir()) {
+        return Err(format!(
+            "`{}` is a folder: threatc writes a file there (remove it)",
+            cur.display()
+        ));
+    }
+    Ok(())
+}
+
+/// Creates a new temporary file beside `dest` (`.NAME.threatc-tmp-PID`, or with a
+/// further `-N` when taken). Never opens an existing file or follows a link planted at
+/// that name.
+fn create_temp(dest: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
+    let name = dest
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let pid = std::process::id();
+    let mut last = None;
+    for attempt in 0..64u32 {
+        let tmp_name = if attempt == 0 {
+            format!(".{name}.threatc-tmp-{pid}")
+        } else {
+            format!(".{name}.threatc-tmp-{pid}-{attempt}")
+        };
+        let tmp = dest.with_file_name(tmp_name);
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+        {
+            Ok(f) => return Ok((tmp, f)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::other("no free temporary name")))
+}
+
 /// [`write_all`], plus one streamed file.
+///
+/// The output folder, as named, may be a link (the operator's choice); nothing inside
+/// it is followed: a folder on the way to an output that is a link fails the write
+/// before anything is written. Temporary files are created new (`O_EXCL`), and the final
+/// rename replaces a link at the destination instead of writing through it.
 pub fn write_all_with(
     out_dir: &Path,
     outputs: &[Output],
     streamed: Option<Streamed<'_>>,
 ) -> Result<(), String> {
-    #[derive(serde::Deserialize)]
-    struct Previous {
-        #[serde(default)]
-        files: Vec<String>,
+    let mut paths: Vec<&str> = outputs.iter().map(|o| o.path.as_str()).collect();
+    paths.extend(streamed.map(|(p, _)| p));
+    let mut checked = Vec::with_capacity(paths.len());
+    for rel in &paths {
+        checked.push(plain_relative(rel)?);
     }
-    let previous: Vec<String> = std::fs::read_to_string(out_dir.join("report.json"))
-        .ok()
-        .and_then(|t| serde_json::from_str::<Previous>(&t).ok())
-        .map(|p| p.files)
-        .unwrap_or_default();
+    if let Ok(m) = std::fs::metadata(out_dir) {
+        if !m.is_dir() {
+            return Err(format!("`{}` is not a folder", out_dir.display()));
+        }
+    }
+    // Everything is checked before anything is written.
+    for parts in &checked {
+        check_folders(out_dir, parts, false)?;
+    }
     std::fs::create_dir_all(out_dir)
         .map_err(|e| format!("cannot create `{}`: {e}", out_dir.display()))?;
+    for parts in &checked {
+        check_folders(out_dir, parts, true)?;
+    }
     let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
     let cleanup = |staged: &[(PathBuf, PathBuf)]| {
         for (tmp, _) in staged {
@@ -143,54 +340,32 @@ pub fn write_all_with(
     };
     for o in outputs {
         let dest = out_dir.join(&o.path);
-        if let Some(parent) = dest.parent() {
-            if let Err(e) = std::fs::create_dir_all(parent) {
-                cleanup(&staged);
-                return Err(format!("cannot create `{}`: {e}", parent.display()));
-            }
-        }
-        let tmp = dest.with_file_name(format!(
-            ".{}.threatc-tmp-{}",
-            dest.file_name()
-                .map(|f| f.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            std::process::id()
-        ));
-        if let Err(e) = std::fs::write(&tmp, &o.bytes) {
+        let result = create_temp(&dest).and_then(|(tmp, mut f)| {
+            staged.push((tmp, dest.clone()));
+            std::io::Write::write_all(&mut f, &o.bytes)
+        });
+        if let Err(e) = result {
             cleanup(&staged);
-            let _ = std::fs::remove_file(&tmp);
             return Err(format!("cannot write `{}`: {e}", dest.display()));
         }
-        staged.push((tmp, dest));
     }
     if let Some((path, write)) = streamed {
         let dest = out_dir.join(path);
-        let tmp = dest.with_file_name(format!(".{path}.threatc-tmp-{}", std::process::id()));
-        let result = std::fs::File::create(&tmp).and_then(|f| {
+        let result = create_temp(&dest).and_then(|(tmp, f)| {
+            staged.push((tmp, dest.clone()));
             let mut w = std::io::BufWriter::with_capacity(1 << 16, f);
             write(&mut w)?;
             std::io::Write::flush(&mut w)
         });
         if let Err(e) = result {
             cleanup(&staged);
-            let _ = std::fs::remove_file(&tmp);
             return Err(format!("cannot write `{}`: {e}", dest.display()));
         }
-        staged.push((tmp, dest));
     }
     for (tmp, dest) in &staged {
         if let Err(e) = std::fs::rename(tmp, dest) {
             cleanup(&staged);
             return Err(format!("cannot write `{}`: {e}", dest.display()));
-        }
-    }
-    for old in previous {
-        if old.contains("..") || old.starts_with('/') {
-            continue;
-        }
-        if !outputs.iter().any(|o| o.path == old) && streamed.map(|(p, _)| p) != Some(old.as_str())
-        {
-            let _ = std::fs::remove_file(out_dir.join(&old));
         }
     }
     Ok(())
