@@ -19,6 +19,8 @@ pub mod cli;
 pub mod date;
 pub mod diag;
 pub mod emit;
+pub mod escape;
+pub mod fsio;
 pub mod gitrepo;
 pub mod import;
 pub mod migrate;
@@ -78,10 +80,14 @@ pub struct Compiled {
 
 /// Loads the catalog for a domain: `--attack-data`, else the model's `attack.data`,
 /// else the embedded one.
+///
+/// `--attack-data` is the operator's choice ([`fsio::Confine::named`]); a model's
+/// `attack.data` is untrusted and confined to the model's repository root (`model_root`).
 pub fn load_catalog(
     domain: Domain,
     opts: &CompileOptions,
     model_data: Option<(&Path, source::Span)>,
+    model_root: &Path,
 ) -> Result<CatalogRef, Diagnostic> {
     let (path, span) = match (&opts.attack_data, model_data) {
         (Some(p), _) => (Some(p.clone()), None),
@@ -93,7 +99,11 @@ pub fn load_catalog(
             .map(CatalogRef::Embedded)
             .map_err(|e| Diagnostic::error("attack-data", format!("embedded catalog: {e}"))),
         Some(p) => {
-            let c = catalog::load_bundle_file(&p, opts.attack_release.as_deref()).map_err(|e| {
+            let confine = match span {
+                Some(_) => fsio::Confine::new(model_root, opts.allow_outside_root),
+                None => fsio::Confine::named(&p),
+            };
+            let c = catalog::stix::load_bundle_confined(&p, opts.attack_release.as_deref(), &confine).map_err(|e| {
                 let d = Diagnostic::error(
                     "attack-data",
                     format!("cannot use ATT&CK data `{}`: {e}", model::load::display_path(&p)),
@@ -160,6 +170,7 @@ pub fn compile(
         domain,
         opts,
         data_path.as_ref().map(|(p, s)| (p.as_path(), *s)),
+        &loaded.root_dir,
     )?;
     timing("catalog", t);
     let t = std::time::Instant::now();

@@ -139,6 +139,9 @@ pub struct SourceFile {
     pub path: PathBuf,
     /// The whole text.
     pub text: Arc<str>,
+    /// Read from outside the repository root (`--allow-outside-root`): diagnostics name
+    /// the file and line but never show its text.
+    pub hidden: bool,
     line_starts: Vec<u32>,
 }
 
@@ -215,9 +218,17 @@ impl SourceMap {
             name: name.into(),
             path: path.to_path_buf(),
             text,
+            hidden: false,
             line_starts,
         });
         u32::try_from(self.files.len() - 1).unwrap_or(u32::MAX)
+    }
+
+    /// Marks a file as hidden: its text is never shown in a diagnostic.
+    pub fn hide(&mut self, id: FileId) {
+        if let Some(f) = self.files.get_mut(id as usize) {
+            f.hidden = true;
+        }
     }
 
     /// The file with this id.

@@ -34,6 +34,14 @@ pub enum CatalogError {
         /// What was wrong.
         message: String,
     },
+    /// The confined opener refused the file (outside the repository, not a regular
+    /// file, too large); it was not opened.
+    Refused {
+        /// The file as named.
+        path: PathBuf,
+        /// Why.
+        refusal: crate::fsio::Refusal,
+    },
     /// A file could not be read or written.
     Io {
         /// The file concerned.
@@ -69,6 +77,9 @@ impl fmt::Display for CatalogError {
             ),
             CatalogError::Decode { message } => {
                 write!(f, "cannot decode compact catalog: {message}")
+            }
+            CatalogError::Refused { path, refusal } => {
+                write!(f, "`{}` {}", path.display(), refusal.phrase())
             }
             CatalogError::Io { path, source } => write!(f, "{}: {source}", path.display()),
         }

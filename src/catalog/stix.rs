@@ -26,13 +26,31 @@ pub fn read_bundle(bytes: &[u8], release: Option<&str>) -> Result<Catalog, Catal
 
 /// Reads a bundle file (for `--attack-data FILE`). The release comes from `release`, else the
 /// bundle's collection object, else the file name (see [`release_from_file_name`]).
+///
+/// The file is one the operator named (`--attack-data`): it may lie anywhere, but when it
+/// lies inside a repository it must resolve inside it ([`crate::fsio::Confine::named`]).
 pub fn load_bundle_file(path: &Path, release: Option<&str>) -> Result<Catalog, CatalogError> {
-    let bytes = std::fs::read(path).map_err(|source| CatalogError::Io {
-        path: path.to_path_buf(),
-        source,
+    load_bundle_confined(path, release, &crate::fsio::Confine::named(path))
+}
+
+/// Largest ATT&CK bundle read (bytes); Enterprise 18.1 is 33 MB.
+pub const MAX_BUNDLE_BYTES: u64 = 512 * 1024 * 1024;
+
+/// [`load_bundle_file`] for a file a model names (`attack.data`): read through the
+/// confined opener, so it must lie under the model's repository root.
+pub fn load_bundle_confined(
+    path: &Path,
+    release: Option<&str>,
+    confine: &crate::fsio::Confine,
+) -> Result<Catalog, CatalogError> {
+    let opened = crate::fsio::read(path, confine, MAX_BUNDLE_BYTES).map_err(|refusal| {
+        CatalogError::Refused {
+            path: path.to_path_buf(),
+            refusal,
+        }
     })?;
     let from_name = release_from_file_name(path);
-    read_with_fallback(&bytes, release, from_name.as_deref())
+    read_with_fallback(&opened.bytes, release, from_name.as_deref())
 }
 
 /// The release a file name states: `enterprise-attack-18.1.json` → `18.1`,
@@ -59,7 +77,11 @@ fn read_with_fallback(
 ) -> Result<Catalog, CatalogError> {
     let bundle: RawBundle = serde_json::from_slice(bytes).map_err(json_error)?;
     if bundle.kind.as_deref() != Some("bundle") {
-        let found = bundle.kind.as_deref().unwrap_or("no `type` field");
+        let found = match bundle.kind.as_deref() {
+            None => "no `type` field".to_string(),
+            Some(k) if is_plain_word(k) => format!("`{k}`"),
+            Some(_) => "another value".to_string(),
+        };
         return Err(CatalogError::NotABundle {
             message: format!("expected `\"type\": \"bundle\"`, found {found}"),
         });
@@ -85,17 +107,51 @@ fn read_with_fallback(
     Builder::new(&objects).build(release)
 }
 
+/// serde_json's message with every quoted value replaced by `…`: a bundle may be any file
+/// (a link to a secret, a config file), so its values are never echoed.
+fn redact_quoted(msg: &str) -> String {
+    let mut out = String::with_capacity(msg.len());
+    let mut open: Option<char> = None;
+    for ch in msg.chars() {
+        match open {
+            Some(q) if ch == q => {
+                out.push('…');
+                out.push(ch);
+                open = None;
+            }
+            Some(_) => {}
+            None if ch == '"' || ch == '`' => {
+                out.push(ch);
+                open = Some(ch);
+            }
+            None => out.push(ch),
+        }
+    }
+    if open.is_some() {
+        out.push('…');
+    }
+    out
+}
+
+/// A short lowercase word such as a STIX type or domain name: safe to echo (a token or
+/// password from a file that is not a bundle is not).
+fn is_plain_word(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 40
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
 fn json_error(err: serde_json::Error) -> CatalogError {
     use serde_json::error::Category;
+    let message = redact_quoted(&err.to_string());
     match err.classify() {
         Category::Syntax | Category::Eof => CatalogError::NotJson {
-            message: err.to_string(),
+            message,
             line: err.line(),
             column: err.column(),
         },
-        Category::Data | Category::Io => CatalogError::NotABundle {
-            message: err.to_string(),
-        },
+        Category::Data | Category::Io => CatalogError::NotABundle { message },
     }
 }
 
@@ -356,7 +412,9 @@ impl<'a> Builder<'a> {
             .into_iter()
             .max_by_key(|(d, n)| (*n, std::cmp::Reverse(*d)))
             .map(|(d, _)| d)
-            .ok_or(CatalogError::UnknownDomain { found: first_found })
+            .ok_or(CatalogError::UnknownDomain {
+                found: first_found.filter(|f| is_plain_word(f)),
+            })
     }
 
     fn build(&self, release: String) -> Result<Catalog, CatalogError> {

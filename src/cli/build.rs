@@ -89,8 +89,8 @@ pub fn run(ctx: &mut Ctx, args: &BuildArgs) -> i32 {
             let s = &a.summary;
             let mut text = format!(
                 "built {} → {} ({} files)\n  ATT&CK {} {} · {} actors · {} rules ({} counting)\n  coverage {} of {} in-scope techniques = {} (weighted {}) · {} gaps (P1 {}, P2 {}, P3 {}) · {} out of scope\n",
-                a.model.name,
-                crate::model::load::display_path(&args.out),
+                crate::escape::terminal(&a.model.name),
+                crate::escape::terminal(&crate::model::load::display_path(&args.out)),
                 files.len(),
                 a.attack.domain,
                 a.attack.release,
@@ -110,7 +110,7 @@ pub fn run(ctx: &mut Ctx, args: &BuildArgs) -> i32 {
             for t in &a.targets {
                 text.push_str(&format!(
                     "  target {}: {} {} of {}{}\n",
-                    t.id,
+                    crate::escape::terminal(&t.id),
                     if t.met { "met" } else { "NOT met" },
                     emit::pct(t.current),
                     emit::pct(t.required),

@@ -29,7 +29,7 @@ pub fn run(ctx: &mut Ctx, args: &CheckArgs) -> i32 {
             Ok(c) => {
                 summaries.push(format!(
                     "{}: valid ({} actors, {} assets, {} rules, {} targets; ATT&CK {} {})",
-                    crate::model::load::display_path(m),
+                    crate::escape::terminal(&crate::model::load::display_path(m)),
                     c.resolved.actors.len(),
                     c.resolved.assets.len(),
                     c.resolved.rules.len(),

@@ -30,7 +30,7 @@ pub fn run(ctx: &mut Ctx, args: &ImportArgs) -> i32 {
         Err(_) => {
             super::eprint_line(&format!(
                 "error: unknown import format `{}` (sigma, splunk, elastic, navigator, csv)",
-                args.format
+                crate::escape::terminal(&args.format)
             ));
             return exit::USAGE;
         }
@@ -70,7 +70,7 @@ pub fn run(ctx: &mut Ctx, args: &ImportArgs) -> i32 {
             let mut s = format!(
                 "{} {}: {} files, {} rules ({} deprecated, {} without a technique), {} techniques, {} problems\n",
                 format.as_str(),
-                args.path,
+                crate::escape::terminal(&args.path),
                 summary.files,
                 summary.rules,
                 summary.deprecated,
@@ -93,7 +93,7 @@ pub fn run(ctx: &mut Ctx, args: &ImportArgs) -> i32 {
                 });
             }
             for (t, n) in top.iter().take(shown) {
-                s.push_str(&format!("  {t:<10} {n}\n"));
+                s.push_str(&format!("  {:<10} {n}\n", crate::escape::terminal(t)));
             }
             for p in &res.problems {
                 let loc = match (p.line, p.column) {
@@ -103,11 +103,11 @@ pub fn run(ctx: &mut Ctx, args: &ImportArgs) -> i32 {
                 };
                 s.push_str(&format!(
                     "{}{}: {}[{}]: {}\n",
-                    p.path.display(),
+                    crate::escape::terminal(&p.path.display().to_string()),
                     loc,
                     if p.fatal_for_file { "error" } else { "warning" },
                     p.code,
-                    p.message
+                    crate::escape::terminal(&p.message)
                 ));
             }
             print_out(&s);

@@ -87,11 +87,15 @@ fn run_model(ctx: &mut Ctx, args: &MigrateArgs) -> i32 {
     let data = attack
         .and_then(|a| a.data.as_ref())
         .map(|d| (root.dir.join(&d.value), d.span));
-    let catalog =
-        match crate::load_catalog(domain, &opts, data.as_ref().map(|(p, s)| (p.as_path(), *s))) {
-            Ok(c) => c,
-            Err(d) => return fail(ctx, d, exit::USAGE),
-        };
+    let catalog = match crate::load_catalog(
+        domain,
+        &opts,
+        data.as_ref().map(|(p, s)| (p.as_path(), *s)),
+        &loaded.root_dir,
+    ) {
+        Ok(c) => c,
+        Err(d) => return fail(ctx, d, exit::USAGE),
+    };
     if let Err(d) = check_to(args, &catalog.release) {
         return fail(ctx, d, exit::USAGE);
     }
@@ -117,19 +121,26 @@ fn run_model(ctx: &mut Ctx, args: &MigrateArgs) -> i32 {
     finish(args, &files, result.replaced.len(), &catalog.release)
 }
 
+/// Largest layer file `migrate` reads (bytes).
+const MAX_LAYER_BYTES: u64 = 64 * 1024 * 1024;
+
 fn run_layer(ctx: &mut Ctx, args: &MigrateArgs) -> i32 {
     let shown = display_path(&args.path);
-    let text = match std::fs::read_to_string(&args.path) {
-        Ok(t) => t,
+    // A layer is read through the confined opener: a regular file, size-capped, and a
+    // path inside a repository must resolve inside it.
+    let confine = crate::fsio::Confine::named(&args.path);
+    let text = match crate::fsio::read_text(&args.path, &confine, MAX_LAYER_BYTES) {
+        Ok((t, _)) => t,
         Err(e) => {
+            let why = match e {
+                crate::fsio::TextError::Refused(r) => r.phrase(),
+                crate::fsio::TextError::NotUtf8 { .. } => "is not UTF-8 text".to_string(),
+            };
             return fail(
                 ctx,
-                Diagnostic::error(
-                    "io-error",
-                    format!("cannot read `{shown}`: {}", crate::model::load::io_text(&e)),
-                ),
+                Diagnostic::error("io-error", format!("`{shown}` {why}")),
                 exit::USAGE,
-            )
+            );
         }
     };
     let domain = serde_json::from_str::<serde_json::Value>(&text)
@@ -141,7 +152,7 @@ fn run_layer(ctx: &mut Ctx, args: &MigrateArgs) -> i32 {
         })
         .unwrap_or(Domain::Enterprise);
     let opts = ctx.compile_options(false);
-    let catalog = match crate::load_catalog(domain, &opts, None) {
+    let catalog = match crate::load_catalog(domain, &opts, None, Path::new(".")) {
         Ok(c) => c,
         Err(d) => return fail(ctx, d, exit::USAGE),
     };

@@ -153,17 +153,21 @@ impl Ctx {
         }
     }
 
-    /// Prints diagnostics in the chosen format: human and GitHub to stderr, JSON and
-    /// SARIF to stdout.
+    /// Prints diagnostics in the chosen format: human to stderr; JSON, SARIF and GitHub
+    /// to stdout. Only the GitHub format may print lines starting with `::` (its
+    /// workflow commands, whose user text `render_github` encodes); everything else
+    /// goes through the workflow-command guard.
     pub fn report(&self, diags: &[&Diagnostic], format: OutputFormat) {
         match format {
             OutputFormat::Human => {
                 let text = diag::render_human(diags, &self.sources, self.color());
+                // Not `terminal_output`: the colours are escape sequences of our own.
+                let text = crate::escape::workflow_command_guard(&text);
                 let _ = std::io::stderr().write_all(text.as_bytes());
             }
             OutputFormat::Json => print_out(&diag::render_json(diags, &self.sources)),
             OutputFormat::Sarif => print_out(&diag::render_sarif(diags, &self.sources)),
-            OutputFormat::Github => print_out(&diag::render_github(diags, &self.sources)),
+            OutputFormat::Github => write_stdout(&diag::render_github(diags, &self.sources)),
         }
     }
 }
@@ -183,16 +187,25 @@ pub fn failure_code(diags: &crate::diag::Diagnostics) -> i32 {
     }
 }
 
-/// Writes to stdout, ignoring a closed pipe.
+/// Writes to stdout, ignoring a closed pipe. The text goes through
+/// [`crate::escape::terminal_output`]: control characters a terminal would act on are
+/// shown escaped, and no line can start a GitHub workflow command (README, "How user
+/// text is escaped"). JSON stays valid JSON with the same value.
 pub fn print_out(s: &str) {
+    write_stdout(&crate::escape::terminal_output(s));
+}
+
+/// Writes to stdout as is (the GitHub format's workflow commands), ignoring a closed
+/// pipe.
+fn write_stdout(s: &str) {
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(s.as_bytes());
     let _ = out.flush();
 }
 
-/// Writes a line to stderr.
+/// Writes a line to stderr, escaped as [`print_out`] does.
 pub fn eprint_line(s: &str) {
-    let _ = writeln!(std::io::stderr(), "{s}");
+    let _ = writeln!(std::io::stderr(), "{}", crate::escape::terminal_output(s));
 }
 
 /// Runs the CLI; returns the exit code.

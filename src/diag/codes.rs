@@ -35,7 +35,9 @@ pub static CODES: &[CodeInfo] = &[
     c("empty-model", E, "the model file holds no document"),
     c("include-cycle", E, "a file includes itself, directly or through others"),
     c("include-not-found", E, "an included file does not exist"),
-    c("path-outside-root", E, "an include or import path leaves the model's repository root"),
+    c("path-outside-root", E, "a model, include or import path (or a symbolic link on the way) leaves the model's repository root; the file is not opened"),
+    c("path-refused", E, "a named file is inside a `.git` folder or is not a regular file (a device, pipe or socket); it is not opened"),
+    c("include-too-deep", E, "includes nest more than 64 levels deep"),
     // schema
     c("schema-type", E, "a value has the wrong type"),
     c("schema-unknown-key", E, "a mapping has a key the model format does not define"),

@@ -1,9 +1,11 @@
 //! Renderers: human (miette), JSON, SARIF 2.1.0 and GitHub workflow commands.
 
 use super::{Diagnostic, Severity};
-use crate::source::{SourceMap, Span};
+use crate::escape::{self, OffsetMap};
+use crate::source::{FileId, SourceMap, Span};
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource};
 use serde_json::{json, Value};
+use std::collections::HashMap;
 
 /// How diagnostics (and command summaries) are printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Default)]
@@ -74,6 +76,11 @@ pub fn render_json(diags: &[&Diagnostic], sources: &SourceMap) -> String {
 }
 
 /// Diagnostics as text with labelled snippets. `color` adds ANSI colours.
+///
+/// Every user-written part is escaped for a terminal ([`escape::terminal`]): the
+/// message, labels, help, file names, and the source lines of the snippets (spans move
+/// with the escapes). The caller still passes the result through
+/// [`escape::workflow_command_guard`] before printing it.
 pub fn render_human(diags: &[&Diagnostic], sources: &SourceMap, color: bool) -> String {
     let theme = if color {
         GraphicalTheme::unicode()
@@ -84,29 +91,53 @@ pub fn render_human(diags: &[&Diagnostic], sources: &SourceMap, color: bool) -> 
         .with_width(100)
         .with_links(false)
         .with_context_lines(1);
+    let mut escaped_sources: HashMap<FileId, Option<(String, OffsetMap)>> = HashMap::new();
     let mut out = String::new();
     for d in diags {
-        out.push_str(&render_one(&handler, d, sources));
+        out.push_str(&render_one(&handler, d, sources, &mut escaped_sources));
         out.push('\n');
     }
     out
 }
 
-fn render_one(handler: &GraphicalReportHandler, d: &Diagnostic, sources: &SourceMap) -> String {
+fn render_one(
+    handler: &GraphicalReportHandler,
+    d: &Diagnostic,
+    sources: &SourceMap,
+    escaped_sources: &mut HashMap<FileId, Option<(String, OffsetMap)>>,
+) -> String {
     let severity = match d.severity {
         Severity::Error => miette::Severity::Error,
         Severity::Warning => miette::Severity::Warning,
         Severity::Note => miette::Severity::Advice,
     };
-    let primary_file = d.primary().map(|s| s.file);
-    let mut md = MietteDiagnostic::new(d.message.clone())
+    // A file read from outside the repository root (`hidden`) is never quoted: its
+    // labels become `see FILE:LINE:COL` lines, as labels in other files do.
+    let primary_file = d
+        .primary()
+        .map(|s| s.file)
+        .filter(|f| sources.get(*f).is_some_and(|x| !x.hidden));
+    let file = primary_file.and_then(|f| sources.get(f));
+    // Source text with its control characters made visible, computed once per file.
+    let escaped = match (primary_file, file) {
+        (Some(id), Some(f)) => escaped_sources
+            .entry(id)
+            .or_insert_with(|| escape::terminal_source(&f.text))
+            .as_ref(),
+        _ => None,
+    };
+    let mut md = MietteDiagnostic::new(escape::terminal(&d.message).into_owned())
         .with_code(d.code)
         .with_severity(severity);
     let mut elsewhere = Vec::new();
     for (i, l) in d.labels.iter().enumerate() {
         if Some(l.span.file) == primary_file {
-            let text = (!l.message.is_empty()).then(|| l.message.clone());
-            let span = (l.span.start as usize, l.span.len as usize);
+            let text = (!l.message.is_empty()).then(|| escape::terminal(&l.message).into_owned());
+            let (start, end) = match escaped {
+                Some((_, map)) => (map.map(l.span.start as usize), map.map(l.span.end())),
+                None => (l.span.start as usize, l.span.end()),
+            };
+            let span = (start, end.saturating_sub(start));
             let ls = if i == 0 {
                 LabeledSpan::new_primary_with_span(text, span)
             } else {
@@ -114,10 +145,18 @@ fn render_one(handler: &GraphicalReportHandler, d: &Diagnostic, sources: &Source
             };
             md = md.and_label(ls);
         } else if let Some((name, line, col)) = sources.locate(l.span) {
-            elsewhere.push(format!("{name}:{line}:{col}: {}", l.message));
+            elsewhere.push(format!(
+                "{}:{line}:{col}: {}",
+                escape::terminal(name),
+                escape::terminal(&l.message)
+            ));
         }
     }
-    let mut help = d.help.clone().unwrap_or_default();
+    let mut help = d
+        .help
+        .as_deref()
+        .map(|h| escape::terminal(h).into_owned())
+        .unwrap_or_default();
     for e in elsewhere {
         if !help.is_empty() {
             help.push('\n');
@@ -129,33 +168,27 @@ fn render_one(handler: &GraphicalReportHandler, d: &Diagnostic, sources: &Source
         md = md.with_help(help);
     }
     let mut out = String::new();
-    let file = primary_file.and_then(|f| sources.get(f));
     let result = match file {
         Some(f) => {
+            let text = match escaped {
+                Some((t, _)) => t.clone(),
+                None => f.text.to_string(),
+            };
             let report = miette::Report::new(md)
-                .with_source_code(NamedSource::new(f.name.clone(), f.text.to_string()));
+                .with_source_code(NamedSource::new(escape::terminal(&f.name), text));
             handler.render_report(&mut out, report.as_ref())
         }
         None => handler.render_report(&mut out, &md),
     };
     if result.is_err() {
-        out = format!("{}[{}]: {}\n", d.severity.as_str(), d.code, d.message);
+        out = format!(
+            "{}[{}]: {}\n",
+            d.severity.as_str(),
+            d.code,
+            escape::terminal(&d.message)
+        );
     }
     out
-}
-
-fn escape_property(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-        .replace(':', "%3A")
-        .replace(',', "%2C")
-}
-
-fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
 }
 
 /// Diagnostics as GitHub Actions workflow commands, one per line.
@@ -167,12 +200,12 @@ pub fn render_github(diags: &[&Diagnostic], sources: &SourceMap) -> String {
             Severity::Warning => "warning",
             Severity::Note => "notice",
         };
-        let mut props = vec![format!("title={}", escape_property(d.code))];
+        let mut props = vec![format!("title={}", escape::workflow_property(d.code))];
         if let Some(span) = d.primary() {
             if let Some(f) = sources.get(span.file) {
                 let (line, col) = f.line_col(span.start as usize);
                 let (end_line, end_col) = f.line_col(span.end());
-                props.insert(0, format!("file={}", escape_property(&f.name)));
+                props.insert(0, format!("file={}", escape::workflow_property(&f.name)));
                 props.insert(1, format!("line={line}"));
                 props.insert(2, format!("col={col}"));
                 props.insert(3, format!("endLine={end_line}"));
@@ -181,15 +214,17 @@ pub fn render_github(diags: &[&Diagnostic], sources: &SourceMap) -> String {
                 }
             }
         }
-        let mut msg = d.message.clone();
+        // User text inside the message is made visible first (a line break in a rule
+        // status shows as `\n`), then the message is encoded as GitHub decodes it.
+        let mut msg = escape::terminal(&d.message).into_owned();
         if let Some(h) = &d.help {
             msg.push_str("\nhelp: ");
-            msg.push_str(h);
+            msg.push_str(&escape::terminal(h));
         }
         out.push_str(&format!(
             "::{cmd} {}::{}\n",
             props.join(","),
-            escape_data(&msg)
+            escape::workflow_data(&msg)
         ));
     }
     out
@@ -235,7 +270,7 @@ pub fn render_sarif(diags: &[&Diagnostic], sources: &SourceMap) -> String {
                     let (end_line, end_col) = f.line_col(span.end());
                     Some(json!({
                         "physicalLocation": {
-                            "artifactLocation": { "uri": f.name.replace('\\', "/") },
+                            "artifactLocation": { "uri": escape::uri_path(&f.name) },
                             "region": {
                                 "startLine": line,
                                 "startColumn": col,

@@ -2,8 +2,8 @@
 //! and head). Both sides are read through [`DiffInput`], a typed view of report.json,
 //! so a side may be a model compiled now or a report.json of an earlier build.
 
-use super::tables::md_cell;
 use super::{fmt_num, pct};
+use crate::escape::pr_comment_text as md_cell;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -787,6 +787,34 @@ fn code(s: &str) -> String {
     md_cell(s)
 }
 
+/// A regression text (README): generated words, with ids quoted in backticks. The
+/// quoted ids stay code spans when every one is a plain id; anything else (a backtick
+/// or a mention inside an id of a hand-written report.json) is escaped as text.
+fn regression_line(r: &str) -> String {
+    let parts: Vec<&str> = r.split('`').collect();
+    let plain_id = |p: &str| {
+        !p.is_empty()
+            && p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | ':' | '/'))
+    };
+    let balanced = parts.len() % 2 == 1;
+    if !balanced || !parts.iter().skip(1).step_by(2).all(|p| plain_id(p)) {
+        return md_cell(r);
+    }
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            if i % 2 == 1 {
+                // As before: the id, Markdown-escaped, between backticks.
+                format!("`{}`", crate::escape::markdown_text(p))
+            } else {
+                md_cell(p)
+            }
+        })
+        .collect()
+}
+
 /// The Markdown summary for a pull-request comment, at most [`MD_LIMIT`] characters.
 pub fn markdown(d: &CoverageDiff) -> String {
     let mut out = String::new();
@@ -799,7 +827,7 @@ pub fn markdown(d: &CoverageDiff) -> String {
         out.push_str("> [!WARNING]\n> **Coverage regression**\n");
         for r in &d.regressions {
             // The texts quote ids (slugs) in backticks: keep those code spans.
-            out.push_str(&format!("> - {}\n", md_cell(r).replace("\\`", "`")));
+            out.push_str(&format!("> - {}\n", regression_line(r)));
         }
         out.push('\n');
     }
@@ -897,7 +925,7 @@ pub fn markdown(d: &CoverageDiff) -> String {
                     "| {} | {} | {} | {} |",
                     code(&t.id),
                     md_cell(&t.name),
-                    t.before,
+                    md_cell(&t.before),
                     ids(&t.rules)
                 )
             })
@@ -925,7 +953,7 @@ pub fn markdown(d: &CoverageDiff) -> String {
                     md_cell(&g.tier),
                     fmt_num(g.score),
                     ids(&g.actors),
-                    g.reason
+                    md_cell(&g.reason)
                 )
             })
             .collect()

@@ -269,19 +269,10 @@ impl CellState {
     }
 }
 
+/// Text for the SVG: escaped, and characters XML forbids replaced (titles come from
+/// the model and from ATT&CK data it may point at).
 fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::escape::xml_text(s).into_owned()
 }
 
 const COL_W: usize = 128;
@@ -464,10 +455,33 @@ fn fmt_value(v: &Value) -> String {
     }
 }
 
+/// Instructions one template render may run. The embedded plan templates use a small
+/// share of it on a 50,000-rule inventory (README, "Plan templates"); a template that
+/// loops without end stops with `template-error` instead of hanging the build.
+pub const TEMPLATE_FUEL: u64 = 50_000_000;
+
+/// Largest template file read (bytes).
+const MAX_TEMPLATE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Where templates from `--templates DIR` may resolve: inside the repository that holds
+/// the folder (a pull request writes it), else inside the folder itself.
+fn template_confine(dir: &Path) -> crate::fsio::Confine {
+    let abs = crate::fsio::normalize(&crate::fsio::absolute(dir));
+    let root = crate::fsio::repo_root(&abs);
+    if root.join(".git").symlink_metadata().is_ok() {
+        crate::fsio::Confine::new(&root, false)
+    } else {
+        crate::fsio::Confine::new(&abs, false)
+    }
+}
+
 /// The template environment: embedded templates, overridden by file name from `dir`.
 pub fn environment(dir: Option<&Path>) -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
+    // Templates from `--templates` are untrusted: nested loops must end. Each render
+    // gets this many instructions (see `TEMPLATE_FUEL`).
+    env.set_fuel(Some(TEMPLATE_FUEL));
     env.set_auto_escape_callback(escape_kind);
     env.set_formatter(|out, state, value| {
         if matches!(state.auto_escape(), AutoEscape::Custom(k) if k == "markdown")
@@ -480,21 +494,33 @@ pub fn environment(dir: Option<&Path>) -> Environment<'static> {
             minijinja::escape_formatter(out, state, value)
         }
     });
-    let dir: Option<PathBuf> = dir.map(Path::to_path_buf);
+    let dir: Option<(PathBuf, crate::fsio::Confine)> =
+        dir.map(|d| (d.to_path_buf(), template_confine(d)));
     env.set_loader(move |name: &str| {
         // Plain file names only: a template cannot reach outside the folder.
         if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
             return Ok(None);
         }
-        if let Some(d) = &dir {
+        if let Some((d, confine)) = &dir {
             let p = d.join(name);
-            if p.is_file() {
-                return std::fs::read_to_string(&p).map(Some).map_err(|e| {
-                    minijinja::Error::new(
-                        minijinja::ErrorKind::InvalidOperation,
-                        format!("cannot read template: {e}"),
-                    )
-                });
+            if p.symlink_metadata().is_ok() {
+                // Through the confined opener: a template that is a link out of the
+                // folder (to /proc/self/environ, say) is refused, never read.
+                return match crate::fsio::read_text(&p, confine, MAX_TEMPLATE_BYTES) {
+                    Ok((text, _)) => Ok(Some(text)),
+                    Err(e) => {
+                        let why = match e {
+                            crate::fsio::TextError::Refused(r) => r.phrase(),
+                            crate::fsio::TextError::NotUtf8 { .. } => {
+                                "is not UTF-8 text".to_string()
+                            }
+                        };
+                        Err(minijinja::Error::new(
+                            minijinja::ErrorKind::InvalidOperation,
+                            format!("template `{name}` {why}"),
+                        ))
+                    }
+                };
             }
         }
         Ok(embedded(name).map(str::to_string))
@@ -652,6 +678,9 @@ pub fn plan_xlsx(a: &Analysis) -> Result<Vec<u8>, Diagnostic> {
     use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, XlsxError};
     let err =
         |e: XlsxError| Diagnostic::error("output-error", format!("cannot render plan.xlsx: {e}"));
+    // Every text is written with `write_string` (never as a formula) and cut to Excel's
+    // cell limit: a 40,000-character note must not fail the build.
+    let cell = |s: &str| crate::escape::xlsx_cell(s).into_owned();
     let mut wb = Workbook::new();
     let created = a
         .model
@@ -660,7 +689,7 @@ pub fn plan_xlsx(a: &Analysis) -> Result<Vec<u8>, Diagnostic> {
         .map_or_else(|| ExcelDateTime::from_ymd(2000, 1, 1), Ok)
         .map_err(err)?;
     let props = DocProperties::new()
-        .set_title(&a.model.title)
+        .set_title(cell(&a.model.title))
         .set_creation_datetime(&created);
     wb.set_properties(&props);
     let bold = Format::new().set_bold();
@@ -691,20 +720,24 @@ pub fn plan_xlsx(a: &Analysis) -> Result<Vec<u8>, Diagnostic> {
         let r = (i + 1) as u32;
         let note = g.note.as_ref();
         ws.write_number(r, 0, g.rank as f64).map_err(err)?;
-        ws.write_string(r, 1, &g.technique).map_err(err)?;
-        ws.write_string(r, 2, &g.name).map_err(err)?;
-        ws.write_string(r, 3, g.tactics.join("; ")).map_err(err)?;
+        ws.write_string(r, 1, cell(&g.technique)).map_err(err)?;
+        ws.write_string(r, 2, cell(&g.name)).map_err(err)?;
+        ws.write_string(r, 3, cell(&g.tactics.join("; ")))
+            .map_err(err)?;
         ws.write_string(
             r,
             4,
-            g.actors
-                .iter()
-                .map(|x| x.id.as_str())
-                .collect::<Vec<_>>()
-                .join("; "),
+            cell(
+                &g.actors
+                    .iter()
+                    .map(|x| x.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
         )
         .map_err(err)?;
-        ws.write_string(r, 5, g.assets.join("; ")).map_err(err)?;
+        ws.write_string(r, 5, cell(&g.assets.join("; ")))
+            .map_err(err)?;
         ws.write_number(r, 6, g.score).map_err(err)?;
         ws.write_string(r, 7, g.tier.as_str()).map_err(err)?;
         ws.write_string(r, 8, g.due.map(|d| d.to_string()).unwrap_or_default())
@@ -718,19 +751,19 @@ pub fn plan_xlsx(a: &Analysis) -> Result<Vec<u8>, Diagnostic> {
         ws.write_string(
             r,
             10,
-            note.and_then(|n| n.approach.clone()).unwrap_or_default(),
+            cell(note.and_then(|n| n.approach.as_deref()).unwrap_or_default()),
         )
         .map_err(err)?;
         ws.write_string(
             r,
             11,
-            note.and_then(|n| n.owner.clone()).unwrap_or_default(),
+            cell(note.and_then(|n| n.owner.as_deref()).unwrap_or_default()),
         )
         .map_err(err)?;
         ws.write_string(
             r,
             12,
-            note.and_then(|n| n.ticket.clone()).unwrap_or_default(),
+            cell(note.and_then(|n| n.ticket.as_deref()).unwrap_or_default()),
         )
         .map_err(err)?;
         ws.write_string(r, 13, technique_url(&g.technique))
@@ -762,9 +795,9 @@ pub fn plan_xlsx(a: &Analysis) -> Result<Vec<u8>, Diagnostic> {
     }
     for (i, x) in a.actors.iter().enumerate() {
         let r = (i + 1) as u32;
-        ws.write_string(r, 0, &x.id).map_err(err)?;
-        ws.write_string(r, 1, &x.name).map_err(err)?;
-        ws.write_string(r, 2, x.group_id.clone().unwrap_or_default())
+        ws.write_string(r, 0, cell(&x.id)).map_err(err)?;
+        ws.write_string(r, 1, cell(&x.name)).map_err(err)?;
+        ws.write_string(r, 2, cell(x.group_id.as_deref().unwrap_or_default()))
             .map_err(err)?;
         ws.write_number(r, 3, x.weight).map_err(err)?;
         ws.write_number(r, 4, x.techniques as f64).map_err(err)?;
@@ -793,20 +826,25 @@ pub fn plan_xlsx(a: &Analysis) -> Result<Vec<u8>, Diagnostic> {
     for (i, x) in a.investments.iter().enumerate() {
         let r = (i + 1) as u32;
         ws.write_number(r, 0, x.rank as f64).map_err(err)?;
-        ws.write_string(r, 1, &x.log_source).map_err(err)?;
-        ws.write_string(r, 2, x.channels.join("; ")).map_err(err)?;
-        ws.write_string(r, 3, &x.data_component).map_err(err)?;
-        ws.write_string(r, 4, &x.data_component_name).map_err(err)?;
+        ws.write_string(r, 1, cell(&x.log_source)).map_err(err)?;
+        ws.write_string(r, 2, cell(&x.channels.join("; ")))
+            .map_err(err)?;
+        ws.write_string(r, 3, cell(&x.data_component))
+            .map_err(err)?;
+        ws.write_string(r, 4, cell(&x.data_component_name))
+            .map_err(err)?;
         ws.write_number(r, 5, x.gaps as f64).map_err(err)?;
         ws.write_number(r, 6, x.weight).map_err(err)?;
         ws.write_string(
             r,
             7,
-            x.techniques
-                .iter()
-                .map(|t| t.technique.as_str())
-                .collect::<Vec<_>>()
-                .join("; "),
+            cell(
+                &x.techniques
+                    .iter()
+                    .map(|t| t.technique.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
         )
         .map_err(err)?;
     }

@@ -3,26 +3,10 @@
 use crate::analysis::{Analysis, Gap};
 use serde_json::json;
 
-/// Escapes text for a Markdown table cell: pipes, HTML, line breaks.
+/// Escapes text for a Markdown table cell: pipes, HTML, Markdown punctuation, line
+/// breaks, bidi controls (see [`crate::escape::markdown_text`]).
 pub fn md_cell(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '|' => out.push_str("\\|"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '\\' => out.push_str("\\\\"),
-            '`' => out.push_str("\\`"),
-            '*' | '_' | '[' | ']' => {
-                out.push('\\');
-                out.push(ch);
-            }
-            '\n' | '\r' => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::escape::markdown_text(s)
 }
 
 fn actors_text(g: &Gap) -> String {
@@ -93,7 +77,8 @@ pub fn gaps_csv(a: &Analysis) -> String {
             note.and_then(|n| n.approach.clone()).unwrap_or_default(),
             note.and_then(|n| n.owner.clone()).unwrap_or_default(),
         ];
-        // Cells starting with = + - @ are neutralised against spreadsheet formula injection.
+        // Cells a spreadsheet would run as a formula (= + - @ tab CR, unless a plain
+        // number) get a leading `'`.
         let row: Vec<String> = row.into_iter().map(|c| csv_safe(&c)).collect();
         let _ = w.write_record(&row);
     }
@@ -102,18 +87,10 @@ pub fn gaps_csv(a: &Analysis) -> String {
         .unwrap_or_default()
 }
 
-/// Prefixes a cell that a spreadsheet would run as a formula.
+/// Prefixes a cell that a spreadsheet would run as a formula (see
+/// [`crate::escape::csv_cell`]).
 pub fn csv_safe(s: &str) -> String {
-    match s.chars().next() {
-        Some('=' | '+' | '@' | '\t' | '\r') => format!("'{s}"),
-        Some('-')
-            if s.get(1..)
-                .is_some_and(|r| !r.is_empty() && !r.starts_with(|c: char| c.is_ascii_digit())) =>
-        {
-            format!("'{s}")
-        }
-        _ => s.to_string(),
-    }
+    crate::escape::csv_cell(s).into_owned()
 }
 
 /// gaps.json.

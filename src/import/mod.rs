@@ -370,11 +370,12 @@ pub(crate) struct FileOutcome {
 pub fn import(format: Format, path_spec: &str, opts: &ImportOptions) -> ImportResult {
     let discovery = paths::discover(format, path_spec, opts);
     let mut problems = discovery.problems;
+    let confine = crate::fsio::Confine::new(&opts.root, opts.allow_outside_root);
 
     let outcomes: Vec<FileOutcome> = discovery
         .files
         .par_iter()
-        .map(|file| read_and_parse(format, file))
+        .map(|file| read_and_parse(format, file, &confine))
         .collect();
 
     let files_read = discovery.files.len();
@@ -429,9 +430,13 @@ pub fn import(format: Format, path_spec: &str, opts: &ImportOptions) -> ImportRe
     }
 }
 
-fn read_and_parse(format: Format, file: &paths::FoundFile) -> FileOutcome {
+fn read_and_parse(
+    format: Format,
+    file: &paths::FoundFile,
+    confine: &crate::fsio::Confine,
+) -> FileOutcome {
     let path = &file.display;
-    let text = match read_text(&file.real, path) {
+    let (text, outside_root) = match read_text(&file.real, path, confine) {
         Ok(t) => t,
         Err(p) => {
             return FileOutcome {
@@ -440,7 +445,22 @@ fn read_and_parse(format: Format, file: &paths::FoundFile) -> FileOutcome {
             }
         }
     };
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let mut outcome = parse_text(format, path, &text);
+    if outside_root {
+        // Read under --allow-outside-root: its problems are located, never quoted.
+        for p in &mut outcome.problems {
+            p.message = format!(
+                "{} in a file outside the repository root (its text is not shown)",
+                p.code
+            );
+            p.help = None;
+        }
+    }
+    outcome
+}
+
+fn parse_text(format: Format, path: &Path, text: &str) -> FileOutcome {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim().is_empty() {
         return FileOutcome {
             problems: vec![
@@ -460,63 +480,65 @@ fn read_and_parse(format: Format, file: &paths::FoundFile) -> FileOutcome {
     }
 }
 
-/// Read a file as UTF-8 text, refusing files over [`MAX_FILE_BYTES`].
-fn read_text(real: &Path, display: &Path) -> Result<String, Box<ImportProblem>> {
-    use std::io::Read;
+/// Read a file as UTF-8 text through the confined opener ([`crate::fsio::read`]):
+/// inside the root, a regular file, at most [`MAX_FILE_BYTES`]. A refused file is never
+/// opened.
+fn read_text(
+    real: &Path,
+    display: &Path,
+    confine: &crate::fsio::Confine,
+) -> Result<(String, bool), Box<ImportProblem>> {
+    use crate::fsio::Refusal;
 
-    let read_err = |e: std::io::Error| {
-        Box::new(
-            ImportProblem::new(
+    let opened = crate::fsio::read(real, confine, MAX_FILE_BYTES).map_err(|r| {
+        let p = match &r {
+            Refusal::OutsideRoot => ImportProblem::new(
                 display,
-                "import-read-error",
-                format!("cannot read file: {}", lower_first(&e.to_string())),
+                "import-outside-root",
+                format!(
+                    "`{}` resolves outside the repository root `{}`; not read",
+                    display.display(),
+                    confine.shown_root().display()
+                ),
             )
-            .fatal(),
-        )
-    };
-    let file = std::fs::File::open(real).map_err(read_err)?;
-    let too_large = |len: u64| {
-        Box::new(
-            ImportProblem::new(
+            .help("import only files inside the repository (`..` and symbolic links are resolved first), or pass --allow-outside-root"),
+            Refusal::TooLarge { len, .. } => ImportProblem::new(
                 display,
                 "import-file-too-large",
                 format!("file is {len} bytes, over the {MAX_FILE_BYTES}-byte limit"),
             )
-            .help("split the inventory or exclude this file")
-            .fatal(),
-        )
-    };
-    let len = file.metadata().map_err(read_err)?.len();
-    if len > MAX_FILE_BYTES {
-        return Err(too_large(len));
-    }
-    // Read at most one byte past the limit, in case the file grew since the check.
-    let mut bytes = Vec::new();
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(read_err)?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(too_large(bytes.len() as u64));
-    }
-    String::from_utf8(bytes).map_err(|e| {
-        let offset = e.utf8_error().valid_up_to();
-        let (line, column) = e
-            .as_bytes()
-            .get(..offset)
-            .and_then(|b| std::str::from_utf8(b).ok())
-            .map(|prefix| line_col(prefix, prefix.len()))
-            .unwrap_or((None, None));
-        Box::new(
-            ImportProblem::new(
+            .help("split the inventory or exclude this file"),
+            other => ImportProblem::new(
                 display,
-                "import-not-utf8",
-                format!("file is not UTF-8 text (invalid byte at offset {offset})"),
+                "import-read-error",
+                format!("`{}` {}", display.display(), other.phrase()),
+            ),
+        };
+        Box::new(p.fatal())
+    })?;
+    let outside_root = opened.outside_root;
+    let bytes = opened.bytes;
+    String::from_utf8(bytes)
+        .map_err(|e| {
+            let offset = e.utf8_error().valid_up_to();
+            let (line, column) = e
+                .as_bytes()
+                .get(..offset)
+                .and_then(|b| std::str::from_utf8(b).ok())
+                .map(|prefix| line_col(prefix, prefix.len()))
+                .unwrap_or((None, None));
+            Box::new(
+                ImportProblem::new(
+                    display,
+                    "import-not-utf8",
+                    format!("file is not UTF-8 text (invalid byte at offset {offset})"),
+                )
+                .at(line, column)
+                .help("save the file as UTF-8, or exclude it if it is not a rule file")
+                .fatal(),
             )
-            .at(line, column)
-            .help("save the file as UTF-8, or exclude it if it is not a rule file")
-            .fatal(),
-        )
-    })
+        })
+        .map(|t| (t, outside_root))
 }
 
 /// A technique id, normalised: trimmed, upper-case, `T####` or `T####.###`.

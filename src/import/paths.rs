@@ -35,10 +35,7 @@ pub(crate) struct Discovery {
 
 /// The nearest ancestor of `start` (itself included) that holds `.git`, else `start`.
 pub fn find_root(start: &Path) -> PathBuf {
-    let abs = std::fs::canonicalize(start).unwrap_or_else(|_| start.to_path_buf());
-    abs.ancestors()
-        .find(|dir| dir.join(".git").exists())
-        .map_or_else(|| start.to_path_buf(), Path::to_path_buf)
+    crate::fsio::repo_root(start)
 }
 
 struct Walker<'a> {
@@ -131,6 +128,16 @@ pub(crate) fn discover(format: Format, spec: &str, opts: &ImportOptions) -> Disc
         let real = opts.base_dir.join(&spec_path);
         match std::fs::metadata(&real) {
             Ok(meta) if meta.is_dir() => walker.walk(&real, &spec_path, 0),
+            Ok(meta) if !meta.is_file() => walker.out.problems.push(
+                ImportProblem::new(
+                    &spec_path,
+                    "import-read-error",
+                    format!(
+                        "`{spec_trimmed}` is not a regular file (a device, pipe or socket); not read"
+                    ),
+                )
+                .fatal(),
+            ),
             Ok(_) => walker.file(&real, &spec_path, false),
             Err(e) if is_loop(&e) => walker.loop_problem(&spec_path),
             Err(e) if real.symlink_metadata().is_ok() => walker.out.problems.push(
@@ -285,7 +292,7 @@ impl Walker<'_> {
                     self.opts.root.display()
                 ),
             )
-            .help("import only files inside the repository; `..` and symbolic links are resolved before this check")
+            .help("import only files inside the repository (`..` and symbolic links are resolved before this check), or pass --allow-outside-root for a trusted local run")
             .fatal(),
         );
         false

@@ -4,7 +4,9 @@
 use super::v1::ModelFile;
 use super::{de, schema, yaml};
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::fsio::{self, Confine, Refusal, TextError};
 use crate::source::{FileId, SourceMap, Span, Spanned};
+use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
 
 /// Largest model file read (bytes).
@@ -39,16 +41,9 @@ pub struct LoadOptions {
     pub allow_outside_root: bool,
 }
 
-/// The nearest ancestor of `start` holding `.git`; else `start`.
+/// The nearest ancestor of `start` holding `.git`; else `start` (see [`fsio::repo_root`]).
 pub fn find_repo_root(start: &Path) -> PathBuf {
-    let mut cur = Some(start);
-    while let Some(dir) = cur {
-        if dir.join(".git").exists() {
-            return dir.to_path_buf();
-        }
-        cur = dir.parent();
-    }
-    start.to_path_buf()
+    fsio::repo_root(start)
 }
 
 /// A path shown to users: relative to the working directory when below it, with `/`.
@@ -99,95 +94,116 @@ pub fn relative_to(path: &Path, base: &Path) -> String {
     }
 }
 
-/// Reads a text file into the source map, checking size and encoding.
+/// Reads a model file into the source map through the confined opener ([`fsio::read`]):
+/// inside the repository root, a regular file, at most [`MAX_MODEL_BYTES`]. A refused
+/// file is never opened, so its diagnostic shows its name and the `include:` that named
+/// it, never its content. A file read from outside the root (`--allow-outside-root`) is
+/// marked hidden: diagnostics locate it but show no snippet.
 pub fn read_source(
     path: &Path,
     name: String,
     sources: &mut SourceMap,
     at: Option<Span>,
+    confine: &Confine,
 ) -> Result<FileId, Diagnostic> {
     // A file that cannot be read still gets its name (and line 1) in the diagnostic,
     // plus the `include:` that named it.
     let located = |sources: &mut SourceMap, d: Diagnostic| {
-        let id = sources.add(name.clone(), path, "");
-        let d = d.with_label(Span::new(id, 0, 0), "");
-        match at {
-            Some(s) => d.with_label(s, "included here"),
+        let d = match at {
+            Some(s) => return d.with_label(s, "included here"),
             None => d,
-        }
+        };
+        let id = sources.add(name.clone(), path, "");
+        d.with_label(Span::new(id, 0, 0), "")
     };
-    let meta = match std::fs::metadata(path) {
-        Ok(m) => m,
-        Err(e) => {
-            let d = Diagnostic::error("io-error", format!("cannot read `{name}`: {}", io_text(&e)));
-            return Err(match at {
-                Some(s) => d.with_label(s, "included here"),
-                None => located(sources, d),
-            });
-        }
-    };
-    if meta.is_dir() {
-        return Err(located(
-            sources,
-            Diagnostic::error(
-                "io-error",
-                format!("`{name}` is a folder, not a model file"),
-            ),
-        ));
-    }
-    if meta.len() > MAX_MODEL_BYTES {
-        return Err(located(
-            sources,
-            Diagnostic::error(
-                "yaml-limit",
-                format!(
-                    "`{name}` is {} MiB; model files are limited to {} MiB",
-                    meta.len() >> 20,
-                    MAX_MODEL_BYTES >> 20
-                ),
-            )
-            .with_help("split the model with `include:`, or keep large inventories in rule files and import them"),
-        ));
-    }
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) => {
-            return Err(located(
-                sources,
-                Diagnostic::error("io-error", format!("cannot read `{name}`: {}", io_text(&e))),
-            ))
-        }
-    };
-    let text = match String::from_utf8(bytes) {
+    let (text, opened) = match fsio::read_text(path, confine, MAX_MODEL_BYTES) {
         Ok(t) => t,
-        Err(e) => {
-            let b = e.as_bytes();
-            let what = if b.starts_with(&[0xFF, 0xFE]) || b.starts_with(&[0xFE, 0xFF]) {
+        Err(TextError::Refused(r)) => return Err(located(sources, refused(&name, &r, confine))),
+        Err(TextError::NotUtf8 { valid_up_to }) => {
+            // Read again only to say what kind of file it is and where: the opener has
+            // already accepted it, and only its valid prefix is kept.
+            let bytes = fsio::read(path, confine, MAX_MODEL_BYTES)
+                .map(|o| o.bytes)
+                .unwrap_or_default();
+            let what = if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
                 "is UTF-16 text"
-            } else if b.contains(&0) {
+            } else if bytes.contains(&0) {
                 "is binary data"
             } else {
                 "is not UTF-8 text"
             };
-            let off = e.utf8_error().valid_up_to();
-            // Keep the valid prefix so the label can show where the bad byte is.
-            let prefix = String::from_utf8_lossy(b.get(..off).unwrap_or(&[])).into_owned();
+            let off = valid_up_to;
+            let outside = fsio::check(path, confine).map(|(_, o)| o).unwrap_or(true);
+            let prefix = if outside {
+                String::new()
+            } else {
+                String::from_utf8_lossy(bytes.get(..off).unwrap_or(&[])).into_owned()
+            };
             let id = sources.add(name.clone(), path, prefix);
-            return Err(Diagnostic::error("not-utf8", format!("`{name}` {what}"))
+            if outside {
+                sources.hide(id);
+            }
+            let d = Diagnostic::error("not-utf8", format!("`{name}` {what}"))
                 .with_label(Span::new(id, off, 0), format!("byte {off} is not UTF-8"))
-                .with_help("save model files as UTF-8"));
+                .with_help("save model files as UTF-8");
+            return Err(match at {
+                Some(s) => d.with_label(s, "included here"),
+                None => d,
+            });
         }
     };
+    let hidden = opened.outside_root;
     if text.contains('\0') {
         let off = text.find('\0').unwrap_or(0);
         let id = sources.add(name.clone(), path, text);
+        if hidden {
+            sources.hide(id);
+        }
         return Err(
             Diagnostic::error("not-utf8", format!("`{name}` is binary data"))
                 .with_label(Span::new(id, off, 1), "NUL byte")
                 .with_help("save model files as UTF-8 text"),
         );
     }
-    Ok(sources.add(name, path, text))
+    let id = sources.add(name, path, text);
+    if hidden {
+        sources.hide(id);
+    }
+    Ok(id)
+}
+
+/// The diagnostic for a model or include file the opener refused.
+fn refused(name: &str, r: &Refusal, confine: &Confine) -> Diagnostic {
+    match r {
+        Refusal::OutsideRoot => Diagnostic::error(
+            "path-outside-root",
+            format!("`{name}` resolves outside the repository root; not read"),
+        )
+        .with_help(format!(
+            "model files must stay under `{}` (`..` and symbolic links are resolved first); pass --allow-outside-root to allow it",
+            display_path(confine.shown_root())
+        )),
+        Refusal::GitInternals => Diagnostic::error(
+            "path-refused",
+            format!("`{name}` is inside a `.git` folder; not read"),
+        )
+        .with_help("a model cannot include git's own files"),
+        Refusal::TooLarge { .. } => Diagnostic::error(
+            "yaml-limit",
+            format!("`{name}` {}; model files are limited to {} MiB", r.phrase(), MAX_MODEL_BYTES >> 20),
+        )
+        .with_help("split the model with `include:`, or keep large inventories in rule files and import them"),
+        Refusal::Folder => Diagnostic::error("io-error", format!("`{name}` is a folder, not a model file")),
+        Refusal::NotRegular => Diagnostic::error(
+            "path-refused",
+            format!("`{name}` is not a regular file (a device, pipe or socket); not read"),
+        ),
+        Refusal::NotFound => Diagnostic::error("io-error", format!("cannot read `{name}`: no such file")),
+        Refusal::Permission => Diagnostic::error("io-error", format!("cannot read `{name}`: permission denied")),
+        Refusal::Loop | Refusal::Io(_) => {
+            Diagnostic::error("io-error", format!("`{name}` {}", r.phrase()))
+        }
+    }
 }
 
 /// Short text of an I/O error.
@@ -230,26 +246,13 @@ pub fn parse_file(file: FileId, sources: &SourceMap) -> Result<ModelFile, Diagno
     })
 }
 
-/// Is `p` (made absolute and normalised) under `root`?
-pub fn is_under(p: &Path, root: &Path) -> bool {
-    let canon = |x: &Path| std::fs::canonicalize(x).unwrap_or_else(|_| normalize(x));
-    canon(p).starts_with(canon(root))
-}
-
 /// Lexical normalisation (`a/./b/../c` → `a/c`).
 pub fn normalize(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::CurDir => {}
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
+    fsio::normalize(p)
 }
+
+/// Includes nest at most this deep.
+pub const MAX_INCLUDE_DEPTH: usize = 64;
 
 /// Loads a root model and its includes.
 pub fn load(
@@ -257,105 +260,115 @@ pub fn load(
     sources: &mut SourceMap,
     opts: &LoadOptions,
 ) -> Result<Loaded, Diagnostics> {
-    let abs = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        std::env::current_dir()
-            .map(|c| c.join(path))
-            .unwrap_or_else(|_| path.to_path_buf())
-    };
-    let abs = normalize(&abs);
+    let abs = normalize(&fsio::absolute(path));
     let dir = abs.parent().map(Path::to_path_buf).unwrap_or_default();
     let root_dir = find_repo_root(&dir);
-    let mut loaded = Loaded {
-        files: Vec::new(),
-        root_dir,
-    };
-    let mut diags = Diagnostics::new();
-    let mut stack: Vec<PathBuf> = Vec::new();
-    load_rec(
-        &abs,
-        None,
+    let confine = Confine::new(&root_dir, opts.allow_outside_root);
+    let mut loader = Loader {
         sources,
-        opts,
-        &mut loaded,
-        &mut stack,
-        &mut diags,
-    );
-    if diags.has_errors() {
-        Err(diags)
+        confine,
+        loaded: Loaded {
+            files: Vec::new(),
+            root_dir,
+        },
+        stack: Vec::new(),
+        seen: HashSet::new(),
+        diags: Diagnostics::new(),
+    };
+    loader.load(&abs, None);
+    if loader.diags.has_errors() {
+        Err(loader.diags)
     } else {
-        Ok(loaded)
+        Ok(loader.loaded)
     }
 }
 
-fn canonical(p: &Path) -> PathBuf {
-    std::fs::canonicalize(p).unwrap_or_else(|_| normalize(p))
+/// The state of one load: files are read once each (by canonical path), so a model with
+/// many includes loads in time linear in their number, and nesting is bounded.
+struct Loader<'a> {
+    sources: &'a mut SourceMap,
+    confine: Confine,
+    loaded: Loaded,
+    /// Canonical paths of the files on the current include chain (cycle detection).
+    stack: Vec<PathBuf>,
+    /// Canonical paths of every file read so far.
+    seen: HashSet<PathBuf>,
+    diags: Diagnostics,
 }
 
-fn load_rec(
-    abs: &Path,
-    at: Option<Span>,
-    sources: &mut SourceMap,
-    opts: &LoadOptions,
-    loaded: &mut Loaded,
-    stack: &mut Vec<PathBuf>,
-    diags: &mut Diagnostics,
-) {
-    let canon = canonical(abs);
-    let file = match read_source(abs, display_path(abs), sources, at) {
-        Ok(f) => f,
-        Err(d) => {
-            diags.push(d);
-            return;
+impl Loader<'_> {
+    fn load(&mut self, abs: &Path, at: Option<Span>) {
+        let file = match read_source(abs, display_path(abs), self.sources, at, &self.confine) {
+            Ok(f) => f,
+            Err(d) => {
+                self.diags.push(d);
+                return;
+            }
+        };
+        let canon = fsio::check(abs, &self.confine)
+            .map(|(c, _)| c)
+            .unwrap_or_else(|_| normalize(abs));
+        self.seen.insert(canon.clone());
+        let content = match parse_file(file, self.sources) {
+            Ok(c) => c,
+            Err(ds) => {
+                self.diags.extend(ds);
+                return;
+            }
+        };
+        let dir = abs.parent().map(Path::to_path_buf).unwrap_or_default();
+        let includes: Vec<Spanned<String>> = content.include.clone();
+        self.loaded.files.push(LoadedFile {
+            file,
+            dir: dir.clone(),
+            content,
+            included_at: at,
+        });
+        self.stack.push(canon);
+        for inc in includes {
+            self.include(&dir, &inc);
         }
-    };
-    let content = match parse_file(file, sources) {
-        Ok(c) => c,
-        Err(ds) => {
-            diags.extend(ds);
-            return;
-        }
-    };
-    let dir = abs.parent().map(Path::to_path_buf).unwrap_or_default();
-    let includes: Vec<Spanned<String>> = content.include.clone();
-    loaded.files.push(LoadedFile {
-        file,
-        dir: dir.clone(),
-        content,
-        included_at: at,
-    });
-    stack.push(canon);
-    for inc in includes {
+        self.stack.pop();
+    }
+
+    fn include(&mut self, dir: &Path, inc: &Spanned<String>) {
         let target = normalize(&dir.join(&inc.value));
-        if !opts.allow_outside_root && !is_under(&target, &loaded.root_dir) {
-            diags.push(
-                Diagnostic::error(
-                    "path-outside-root",
-                    format!("include `{}` leaves the repository root", inc.value),
-                )
-                .with_label(inc.span, "outside the repository")
-                .with_help(format!(
-                    "paths must stay under `{}`; pass --allow-outside-root to allow it",
-                    display_path(&loaded.root_dir)
-                )),
-            );
-            continue;
-        }
-        if !target.is_file() {
-            diags.push(
-                Diagnostic::error(
-                    "include-not-found",
-                    format!("included file `{}` does not exist", inc.value),
-                )
-                .with_label(inc.span, "not found")
-                .with_help("paths are relative to the including file"),
-            );
-            continue;
-        }
-        let tcanon = canonical(&target);
-        if stack.contains(&tcanon) {
-            diags.push(
+        let tcanon = match fsio::check(&target, &self.confine) {
+            Ok((c, _)) => c,
+            Err(Refusal::NotFound) => {
+                self.diags.push(
+                    Diagnostic::error(
+                        "include-not-found",
+                        format!("included file `{}` does not exist", inc.value),
+                    )
+                    .with_label(inc.span, "not found")
+                    .with_help("paths are relative to the including file"),
+                );
+                return;
+            }
+            Err(Refusal::OutsideRoot) => {
+                self.diags.push(
+                    Diagnostic::error(
+                        "path-outside-root",
+                        format!("include `{}` leaves the repository root", inc.value),
+                    )
+                    .with_label(inc.span, "outside the repository")
+                    .with_help(format!(
+                        "paths must stay under `{}` (`..` and symbolic links are resolved first); pass --allow-outside-root to allow it",
+                        display_path(&self.loaded.root_dir)
+                    )),
+                );
+                return;
+            }
+            Err(r) => {
+                let shown = inc.value.clone();
+                let d = refused(&shown, &r, &self.confine);
+                self.diags.push(d.with_label(inc.span, "included here"));
+                return;
+            }
+        };
+        if self.stack.contains(&tcanon) {
+            self.diags.push(
                 Diagnostic::error(
                     "include-cycle",
                     format!(
@@ -366,17 +379,26 @@ fn load_rec(
                 .with_label(inc.span, "this include closes the cycle")
                 .with_help("a file may not include itself, directly or through other files"),
             );
-            continue;
+            return;
         }
-        if loaded
-            .files
-            .iter()
-            .any(|f| sources.get(f.file).map(|s| canonical(&s.path)) == Some(tcanon.clone()))
-        {
+        if self.seen.contains(&tcanon) {
             // Included twice through different paths (a diamond): read once.
-            continue;
+            return;
         }
-        load_rec(&target, Some(inc.span), sources, opts, loaded, stack, diags);
+        if self.stack.len() >= MAX_INCLUDE_DEPTH {
+            self.diags.push(
+                Diagnostic::error(
+                    "include-too-deep",
+                    format!(
+                        "`{}` would be included more than {MAX_INCLUDE_DEPTH} levels deep; not read",
+                        inc.value
+                    ),
+                )
+                .with_label(inc.span, "too deep")
+                .with_help("flatten the include chain: a root model may include many fragments directly"),
+            );
+            return;
+        }
+        self.load(&target, Some(inc.span));
     }
-    stack.pop();
 }

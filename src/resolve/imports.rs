@@ -5,6 +5,7 @@
 use super::{ResolveOptions, Resolved, Rule, RuleSource};
 use crate::catalog::Catalog;
 use crate::diag::{Diagnostic, Diagnostics, Severity};
+use crate::fsio::Confine;
 use crate::import::{self, Format, ImportOptions};
 use crate::model::load::{display_path, find_repo_root, Loaded};
 use crate::model::v1::{ImportFormat, RuleStatus, StatusSpec};
@@ -43,23 +44,28 @@ fn format_of(f: ImportFormat) -> Format {
 }
 
 /// A span for a line/column in an imported file, reading it into the source map once.
+///
+/// The file is read through the confined opener with the root enforced even under
+/// `--allow-outside-root`: a file outside the repository (or refused for any reason) gets
+/// no snippet, so a diagnostic can never quote it.
 fn span_in(
     sources: &mut SourceMap,
     path: &Path,
     line: Option<u32>,
     column: Option<u32>,
+    confine: &Confine,
 ) -> Option<Span> {
     let id = match sources.find(path) {
         Some(id) => id,
         None => {
-            let meta = std::fs::metadata(path).ok()?;
-            if meta.len() > 10 * 1024 * 1024 {
-                return None;
-            }
-            let text = std::fs::read_to_string(path).ok()?;
+            let (text, _) =
+                crate::fsio::read_text(path, confine, crate::import::MAX_FILE_BYTES).ok()?;
             sources.add(display_path(path), path, text)
         }
     };
+    if sources.get(id).is_some_and(|f| f.hidden) {
+        return None;
+    }
     let f = sources.get(id)?;
     match line {
         Some(l) if l > 0 => {
@@ -116,6 +122,7 @@ pub fn run(
             allow_outside_root: opts.allow_outside_root,
             exclude: e.exclude.iter().map(|x| x.value.clone()).collect(),
         };
+        let snippets = Confine::new(&iopts.root, false);
         let res = import::import(format, &path.value, &iopts);
         for p in &res.problems {
             let abs = if p.path.is_absolute() {
@@ -135,8 +142,8 @@ pub fn run(
             };
             let mut d =
                 Diagnostic::new(severity, code, p.message.clone()).with_help_opt(p.help.clone());
-            match span_in(sources, &abs, p.line, p.column) {
-                Some(s) if abs.is_file() => d = d.with_label(s, display_path(&abs)),
+            match span_in(sources, &abs, p.line, p.column, &snippets) {
+                Some(s) => d = d.with_label(s, display_path(&abs)),
                 _ => d = d.with_label(path.span, format!("while importing `{}`", path.value)),
             }
             if severity == Severity::Error {
@@ -231,7 +238,7 @@ pub fn run(
             )
             .with_help("these rules do not count for it; the id may be from a newer ATT&CK release (use --attack-data) or a typo");
             if let Some((p, l, c)) = at {
-                if let Some(s) = span_in(sources, &p, l, c) {
+                if let Some(s) = span_in(sources, &p, l, c, &snippets) {
                     d = d.with_label(s, "first seen here");
                 }
             }
@@ -252,7 +259,7 @@ pub fn run(
                 "not counted; set `follow_revoked: true` on the import to count revoked ids as their replacement, or update the rules".to_string()
             });
             if let Some((p, l, c)) = at {
-                if let Some(s) = span_in(sources, &p, l, c) {
+                if let Some(s) = span_in(sources, &p, l, c, &snippets) {
                     d = d.with_label(s, "first seen here");
                 }
             }
