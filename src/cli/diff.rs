@@ -162,6 +162,9 @@ enum Side {
     Model,
 }
 
+/// Largest report.json `diff` reads (bytes); a 50,000-rule build writes about 40 MB.
+const MAX_REPORT_BYTES: u64 = 1024 * 1024 * 1024;
+
 /// Reads one side: a report.json (a `.json` file, when allowed), or a model compiled
 /// now. What a file contains never decides: a model quoting `"report_format"` is still
 /// a model.
@@ -179,7 +182,22 @@ fn load(ctx: &mut Ctx, path: &Path, side: Side) -> Result<DiffInput, Fail> {
         ))
     };
     if side == Side::ByExtension && is_json {
-        let text = std::fs::read_to_string(path).map_err(io_error)?;
+        // Through the confined opener: a regular file, size-capped; inside a repository
+        // it must resolve inside it.
+        let confine = crate::fsio::Confine::named(path);
+        let text = match crate::fsio::read_text(path, &confine, MAX_REPORT_BYTES) {
+            Ok((t, _)) => t,
+            Err(e) => {
+                let why = match e {
+                    crate::fsio::TextError::Refused(r) => r.phrase(),
+                    crate::fsio::TextError::NotUtf8 { .. } => "is not UTF-8 text".to_string(),
+                };
+                return Err(Fail::Usage(Diagnostic::error(
+                    "io-error",
+                    format!("`{}` {why}", crate::model::load::display_path(path)),
+                )));
+            }
+        };
         let bad = |e: String| {
             Fail::Usage(
                 Diagnostic::error(
