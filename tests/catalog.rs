@@ -578,7 +578,14 @@ fn json_that_is_not_a_bundle_is_an_error() {
         other => panic!("{other:?}"),
     }
     let err = catalog::load_bundle_file(&dir.path().join("missing.json"), None).expect_err("io");
-    assert!(matches!(err, CatalogError::Io { .. }));
+    // Read through the confined opener: a missing file is refused before any open.
+    assert!(matches!(
+        err,
+        CatalogError::Refused {
+            refusal: threatc::fsio::Refusal::NotFound,
+            ..
+        }
+    ));
 }
 
 fn ext(id: &str) -> Value {

@@ -86,7 +86,13 @@ fn catalog(ctx: &Ctx, domain: &str) -> Result<crate::CatalogRef, i32> {
             return Err(exit::USAGE);
         }
     };
-    crate::load_catalog(d, &ctx.compile_options(false), None, std::path::Path::new(".")).map_err(|e| {
+    crate::load_catalog(
+        d,
+        &ctx.compile_options(false),
+        None,
+        std::path::Path::new("."),
+    )
+    .map_err(|e| {
         ctx.report(&[&e], crate::diag::OutputFormat::Human);
         exit::USAGE
     })
