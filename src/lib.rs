@@ -28,6 +28,7 @@ pub mod model;
 pub mod resolve;
 pub mod source;
 
+use crate::diag::Code;
 use catalog::{Catalog, Domain};
 use diag::{Diagnostic, Diagnostics};
 use source::SourceMap;
@@ -97,7 +98,7 @@ pub fn load_catalog(
     match path {
         None => catalog::embedded(domain)
             .map(CatalogRef::Embedded)
-            .map_err(|e| Diagnostic::error("attack-data", format!("embedded catalog: {e}"))),
+            .map_err(|e| Diagnostic::error(Code::AttackData, format!("embedded catalog: {e}"))),
         Some(p) => {
             let confine = match span {
                 Some(_) => fsio::Confine::new(model_root, opts.allow_outside_root),
@@ -105,7 +106,7 @@ pub fn load_catalog(
             };
             let c = catalog::stix::load_bundle_confined(&p, opts.attack_release.as_deref(), &confine).map_err(|e| {
                 let d = Diagnostic::error(
-                    "attack-data",
+                    Code::AttackData,
                     format!("cannot use ATT&CK data `{}`: {e}", model::load::display_path(&p)),
                 )
                 .with_help("give an ATT&CK STIX bundle (e.g. enterprise-attack-18.1.json); name its release with --attack-release when the file name does not say");
@@ -153,7 +154,10 @@ pub fn compile(
         },
     )?;
     let root = loaded.files.first().ok_or_else(|| {
-        Diagnostics::from(Diagnostic::error("empty-model", "no model file was read"))
+        Diagnostics::from(Diagnostic::error(
+            Code::EmptyModel,
+            "no model file was read",
+        ))
     })?;
     let attack = root.content.attack.as_ref().map(|a| &a.value);
     let domain = match attack.and_then(|a| a.domain.as_ref()).map(|d| d.value) {

@@ -425,7 +425,7 @@ impl Repo {
 }
 
 fn codes(res: &ImportResult) -> Vec<&'static str> {
-    res.problems.iter().map(|p| p.code).collect()
+    res.problems.iter().map(|p| p.code.as_str()).collect()
 }
 
 const GOOD_SIGMA: &str = "title: Good\nid: good-1\nstatus: test\ntags:\n    - attack.execution\n    - attack.t1059.001\n";
@@ -470,7 +470,7 @@ fn malformed_files_are_reported_and_others_still_import() {
     let by_file: BTreeMap<String, (&str, Option<u32>)> = res
         .problems
         .iter()
-        .map(|p| (p.path.display().to_string(), (p.code, p.line)))
+        .map(|p| (p.path.display().to_string(), (p.code.as_str(), p.line)))
         .collect();
     let (code, line) = by_file["rules/bad.yml"];
     assert_eq!(code, "import-parse-error");

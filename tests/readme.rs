@@ -5,51 +5,57 @@ mod common;
 use common::*;
 
 #[test]
-fn every_diagnostic_code_is_registered_and_documented() {
+fn every_diagnostic_code_is_documented_and_emitted() {
+    use threatc::diag::Code;
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    for c in threatc::diag::CODES {
+    for c in Code::iter() {
         assert!(
-            readme.contains(&format!("| `{}` |", c.code)),
-            "README lacks diagnostic code `{}`",
-            c.code
+            readme.contains(&format!(
+                "| `{c}` | {} | {} |",
+                c.severity().as_str(),
+                c.meaning()
+            )),
+            "README's table lacks (or disagrees on) diagnostic code `{c}`"
         );
     }
-    // Codes written in the source are registered.
-    let mut missing = Vec::new();
+    // Every code is emitted somewhere in the source (written as `Code::Variant` outside
+    // the registry), or this list says why not.
+    let not_emitted: &[(&str, &str)] = &[(
+        "target-unmet",
+        "unmet targets are reported in the build summary and exit 1 with --fail-under-targets; the diagnostic is planned with the target work (issue 17)",
+    )];
     fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
         for e in std::fs::read_dir(dir).unwrap() {
             let p = e.unwrap().path();
             if p.is_dir() {
                 walk(&p, out);
-            } else if p.extension().is_some_and(|x| x == "rs") {
+            } else if p.extension().is_some_and(|x| x == "rs") && !p.ends_with("diag/codes.rs") {
                 out.push(p);
             }
         }
     }
     let mut files = Vec::new();
     walk(&root().join("src"), &mut files);
-    for f in files {
-        let text = std::fs::read_to_string(&f).unwrap();
-        for pat in [
-            "Diagnostic::error(",
-            "Diagnostic::warning(",
-            "Diagnostic::note(",
-        ] {
-            for (i, _) in text.match_indices(pat) {
-                let rest = text[i + pat.len()..].trim_start();
-                let Some(rest) = rest.strip_prefix('"') else {
-                    continue;
-                };
-                let code = &rest[..rest.find('"').unwrap()];
-                if !threatc::diag::CODES.iter().any(|c| c.code == code) {
-                    missing.push(format!("{}: {code}", f.display()));
-                }
-            }
+    let source: String = files
+        .iter()
+        .map(|f| std::fs::read_to_string(f).unwrap())
+        .collect();
+    let mut missing = Vec::new();
+    for c in Code::iter() {
+        let variant = format!("Code::{c:?}");
+        let used = source.match_indices(&variant).any(|(i, _)| {
+            // `Code::Foo` but not `Code::FooBar`.
+            !source[i + variant.len()..]
+                .starts_with(|ch: char| ch.is_ascii_alphanumeric() || ch == '_')
+        });
+        let excused = not_emitted.iter().any(|(n, _)| *n == c.as_str());
+        if used == excused {
+            missing.push(format!("{c} (emitted: {used}, excused: {excused})"));
         }
     }
     assert!(
         missing.is_empty(),
-        "codes used but not registered in src/diag/codes.rs: {missing:?}"
+        "codes never emitted (or emitted but still excused): {missing:?}"
     );
 }
 

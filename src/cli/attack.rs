@@ -2,6 +2,7 @@
 
 use super::{exit, print_out, Ctx};
 use crate::catalog::{Catalog, Domain};
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 use serde_json::json;
 
@@ -78,7 +79,7 @@ fn catalog(ctx: &Ctx, domain: &str) -> Result<crate::CatalogRef, i32> {
         Err(_) => {
             ctx.report(
                 &[
-                    &Diagnostic::error("attack-data", format!("unknown domain `{domain}`"))
+                    &Diagnostic::error(Code::AttackData, format!("unknown domain `{domain}`"))
                         .with_help("one of enterprise, mobile, ics"),
                 ],
                 crate::diag::OutputFormat::Human,
@@ -245,7 +246,7 @@ fn show(ctx: &Ctx, a: &ShowArgs) -> i32 {
     };
     let Some(doc) = doc else {
         let mut d = Diagnostic::error(
-            "unknown-group",
+            Code::UnknownGroup,
             format!(
                 "`{q}` is not a group, technique, software or campaign in ATT&CK {} {}",
                 cat.domain, cat.release

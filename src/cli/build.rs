@@ -1,6 +1,7 @@
 //! `threatc build`: check, analyse, and write layers, gap tables, report and plan.
 
 use super::{exit, print_out, Ctx};
+use crate::diag::Code;
 use crate::diag::{Diagnostic, OutputFormat};
 use crate::emit;
 use std::path::PathBuf;
@@ -57,7 +58,7 @@ pub fn run(ctx: &mut Ctx, args: &BuildArgs) -> i32 {
         Err(e) => {
             let mut all = compiled.warnings.clone();
             all.push(
-                Diagnostic::error("output-error", e)
+                Diagnostic::error(Code::OutputError, e)
                     .with_help("nothing was replaced: the previous outputs are as they were"),
             );
             ctx.report(&all.sorted(), args.format);

@@ -1,6 +1,7 @@
 //! `threatc diff`: what a change to a model does to coverage, for pull requests.
 
 use super::{exit, print_out, Ctx};
+use crate::diag::Code;
 use crate::diag::{Diagnostic, OutputFormat};
 use crate::emit::{self, diff::DiffInput, Output};
 use std::path::{Path, PathBuf};
@@ -86,13 +87,13 @@ fn run_inner(ctx: &mut Ctx, args: &DiffArgs) -> Result<i32, Fail> {
         ),
         (Some(_), Some(_)) => {
             return Err(Fail::Usage(
-                Diagnostic::error("diff-input", "--git takes one model, not two inputs")
+                Diagnostic::error(Code::DiffInput, "--git takes one model, not two inputs")
                     .with_help("use `threatc diff --git REV MODEL` or `threatc diff BASE HEAD`"),
             ))
         }
         (None, None) => {
             return Err(Fail::Usage(
-                Diagnostic::error("diff-input", "a diff needs a base and a head")
+                Diagnostic::error(Code::DiffInput, "a diff needs a base and a head")
                     .with_help("use `threatc diff BASE HEAD` or `threatc diff --git REV MODEL`"),
             ))
         }
@@ -118,7 +119,7 @@ fn run_inner(ctx: &mut Ctx, args: &DiffArgs) -> Result<i32, Fail> {
         ];
         emit::write_all(out, &outputs).map_err(|e| {
             Fail::Usage(
-                Diagnostic::error("output-error", e)
+                Diagnostic::error(Code::OutputError, e)
                     .with_help("nothing was replaced: the previous outputs are as they were"),
             )
         })?;
@@ -174,7 +175,7 @@ fn load(ctx: &mut Ctx, path: &Path, side: Side) -> Result<DiffInput, Fail> {
         .is_some_and(|e| e.eq_ignore_ascii_case("json"));
     let io_error = |e: std::io::Error| {
         Fail::Usage(Diagnostic::error(
-            "io-error",
+            Code::IoError,
             format!(
                 "cannot read `{}`: {e}",
                 crate::model::load::display_path(path)
@@ -193,7 +194,7 @@ fn load(ctx: &mut Ctx, path: &Path, side: Side) -> Result<DiffInput, Fail> {
                     crate::fsio::TextError::NotUtf8 { .. } => "is not UTF-8 text".to_string(),
                 };
                 return Err(Fail::Usage(Diagnostic::error(
-                    "io-error",
+                    Code::IoError,
                     format!("`{}` {why}", crate::model::load::display_path(path)),
                 )));
             }
@@ -201,7 +202,7 @@ fn load(ctx: &mut Ctx, path: &Path, side: Side) -> Result<DiffInput, Fail> {
         let bad = |e: String| {
             Fail::Usage(
                 Diagnostic::error(
-                    "diff-input",
+                    Code::DiffInput,
                     format!(
                         "`{}` is not a threatc report.json: {e}",
                         crate::model::load::display_path(path)
@@ -221,7 +222,7 @@ fn load(ctx: &mut Ctx, path: &Path, side: Side) -> Result<DiffInput, Fail> {
     let compiled = crate::compile(path, &opts, &mut ctx.sources).map_err(Fail::Invalid)?;
     DiffInput::from_analysis(&compiled.analysis).map_err(|e| {
         Fail::Usage(Diagnostic::error(
-            "diff-input",
+            Code::DiffInput,
             format!("cannot read the analysis: {e}"),
         ))
     })
@@ -235,7 +236,7 @@ struct GitSnapshot {
 }
 
 fn git_error(msg: String, help: &str) -> Fail {
-    Fail::Usage(Diagnostic::error("diff-git", msg).with_help(help.to_string()))
+    Fail::Usage(Diagnostic::error(Code::DiffGit, msg).with_help(help.to_string()))
 }
 
 /// A new, private temporary folder (never one that already exists).

@@ -3,6 +3,7 @@
 
 use super::{exit, Ctx};
 use crate::catalog::Domain;
+use crate::diag::Code;
 use crate::diag::{Diagnostic, Diagnostics, OutputFormat};
 use crate::migrate;
 use crate::model::load::display_path;
@@ -45,7 +46,7 @@ fn fail(ctx: &Ctx, d: Diagnostic, code: i32) -> i32 {
 fn check_to(args: &MigrateArgs, release: &str) -> Result<(), Diagnostic> {
     match &args.to {
         Some(to) if to.trim_start_matches(['v', 'V']) != release => Err(Diagnostic::error(
-            "migrate-release",
+            Code::MigrateRelease,
             format!("cannot migrate to ATT&CK {to}: the catalog in use is {release}"),
         )
         .with_help(format!(
@@ -74,7 +75,7 @@ fn run_model(ctx: &mut Ctx, args: &MigrateArgs) -> i32 {
     let Some(root) = loaded.files.first() else {
         return fail(
             ctx,
-            Diagnostic::error("empty-model", "no model file was read"),
+            Diagnostic::error(Code::EmptyModel, "no model file was read"),
             exit::INVALID,
         );
     };
@@ -138,7 +139,7 @@ fn run_layer(ctx: &mut Ctx, args: &MigrateArgs) -> i32 {
             };
             return fail(
                 ctx,
-                Diagnostic::error("io-error", format!("`{shown}` {why}")),
+                Diagnostic::error(Code::IoError, format!("`{shown}` {why}")),
                 exit::USAGE,
             );
         }
@@ -165,7 +166,7 @@ fn run_layer(ctx: &mut Ctx, args: &MigrateArgs) -> i32 {
             return fail(
                 ctx,
                 Diagnostic::error(
-                    "migrate-layer",
+                    Code::MigrateLayer,
                     format!("`{shown}` is not a Navigator layer: {e}"),
                 ),
                 exit::INVALID,

@@ -179,7 +179,7 @@ pub fn failure_code(diags: &crate::diag::Diagnostics) -> i32 {
     if !errors.is_empty()
         && errors
             .iter()
-            .all(|d| d.code == "io-error" || d.code == "attack-data")
+            .all(|d| d.code.exit_class() == crate::diag::ExitClass::Usage)
     {
         exit::USAGE
     } else {

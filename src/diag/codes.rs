@@ -1,9 +1,22 @@
-//! The registry of diagnostic codes: each code's default severity and meaning.
-//! README's table is checked against it by a test.
+//! The registry of diagnostic codes: [`Code`] is the type every diagnostic carries, with
+//! its kebab-case name, default severity, meaning and exit class. README's table is
+//! checked against it by a test, and a test checks every code is emitted somewhere.
 
 use super::Severity;
+use std::fmt;
 
-/// A documented diagnostic code.
+/// What a failing diagnostic means for the exit code (README, "Exit codes").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitClass {
+    /// The input is invalid (exit 2).
+    Invalid,
+    /// An I/O or usage problem: a file that cannot be read or written, bad arguments (exit 3).
+    Usage,
+    /// A finding the user asked to fail on (exit 1).
+    Findings,
+}
+
+/// A documented diagnostic code (the registry's view of a [`Code`]).
 #[derive(Debug, Clone, Copy)]
 pub struct CodeInfo {
     /// The stable kebab-case code.
@@ -14,103 +27,216 @@ pub struct CodeInfo {
     pub meaning: &'static str,
 }
 
-const fn c(code: &'static str, severity: Severity, meaning: &'static str) -> CodeInfo {
-    CodeInfo {
-        code,
-        severity,
-        meaning,
+use Severity::{Error as E, Note as N, Warning as W};
+
+macro_rules! codes {
+    ($( $variant:ident = $name:literal, $sev:ident, $class:ident, $meaning:literal; )*) => {
+        /// Every code threatc can emit. `Display` and `FromStr` use the kebab-case name.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code {
+            $( #[doc = $meaning] $variant, )*
+        }
+
+        impl Code {
+            /// Every code, in registry order.
+            pub const ALL: &'static [Code] = &[ $( Code::$variant, )* ];
+
+            /// The stable kebab-case name.
+            pub const fn as_str(self) -> &'static str {
+                match self { $( Code::$variant => $name, )* }
+            }
+
+            /// Its usual severity.
+            pub const fn severity(self) -> Severity {
+                match self { $( Code::$variant => $sev, )* }
+            }
+
+            /// What it means (README's table).
+            pub const fn meaning(self) -> &'static str {
+                match self { $( Code::$variant => $meaning, )* }
+            }
+
+            /// What it means for the exit code when it fails a run.
+            pub const fn exit_class(self) -> ExitClass {
+                match self { $( Code::$variant => ExitClass::$class, )* }
+            }
+        }
+    };
+}
+
+impl Code {
+    /// Every code, in registry order.
+    pub fn iter() -> impl Iterator<Item = Code> {
+        Code::ALL.iter().copied()
+    }
+
+    /// The registry entry.
+    pub const fn info(self) -> CodeInfo {
+        CodeInfo {
+            code: self.as_str(),
+            severity: self.severity(),
+            meaning: self.meaning(),
+        }
     }
 }
 
-use Severity::{Error as E, Note as N, Warning as W};
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
-/// Every code threatc can emit.
-pub static CODES: &[CodeInfo] = &[
+/// A name that is no code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownCode(pub String);
+
+impl fmt::Display for UnknownCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}` is not a diagnostic code", self.0)
+    }
+}
+
+impl std::error::Error for UnknownCode {}
+
+impl std::str::FromStr for Code {
+    type Err = UnknownCode;
+    fn from_str(s: &str) -> Result<Code, UnknownCode> {
+        Code::iter()
+            .find(|c| c.as_str() == s)
+            .ok_or_else(|| UnknownCode(s.to_string()))
+    }
+}
+
+impl serde::Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// Every code with its severity and meaning, in registry order.
+#[allow(clippy::indexing_slicing)] // const evaluation: an index out of bounds fails the build
+pub static CODES: &[CodeInfo] = &{
+    let mut out = [CodeInfo {
+        code: "",
+        severity: E,
+        meaning: "",
+    }; Code::ALL.len()];
+    let mut i = 0;
+    while i < Code::ALL.len() {
+        out[i] = Code::ALL[i].info();
+        i += 1;
+    }
+    out
+};
+
+codes! {
     // loading
-    c("io-error", E, "a file could not be read or written"),
-    c("not-utf8", E, "a model file is not UTF-8 text (UTF-16 files and binary data are rejected)"),
-    c("yaml-syntax", E, "the file is not valid YAML"),
-    c("yaml-duplicate-key", E, "a mapping has the same key twice"),
-    c("yaml-limit", E, "the file exceeds a safety limit (nesting depth, alias expansion, node count or size)"),
-    c("empty-model", E, "the model file holds no document"),
-    c("include-cycle", E, "a file includes itself, directly or through others"),
-    c("include-not-found", E, "an included file does not exist"),
-    c("path-outside-root", E, "a model, include or import path (or a symbolic link on the way) leaves the model's repository root; the file is not opened"),
-    c("path-refused", E, "a named file is inside a `.git` folder or is not a regular file (a device, pipe or socket); it is not opened"),
-    c("include-too-deep", E, "includes nest more than 64 levels deep"),
+    IoError = "io-error", E, Usage, "a file could not be read or written";
+    NotUtf8 = "not-utf8", E, Invalid, "a model file is not UTF-8 text (UTF-16 files and binary data are rejected)";
+    YamlSyntax = "yaml-syntax", E, Invalid, "the file is not valid YAML";
+    YamlDuplicateKey = "yaml-duplicate-key", E, Invalid, "a mapping has the same key twice";
+    YamlLimit = "yaml-limit", E, Invalid, "the file exceeds a safety limit (nesting depth, alias expansion, node count or size)";
+    EmptyModel = "empty-model", E, Invalid, "the model file holds no document";
+    IncludeCycle = "include-cycle", E, Invalid, "a file includes itself, directly or through others";
+    IncludeNotFound = "include-not-found", E, Invalid, "an included file does not exist";
+    PathOutsideRoot = "path-outside-root", E, Invalid, "a model, include or import path (or a symbolic link on the way) leaves the model's repository root; the file is not opened";
+    PathRefused = "path-refused", E, Invalid, "a named file is inside a `.git` folder or is not a regular file (a device, pipe or socket); it is not opened";
+    IncludeTooDeep = "include-too-deep", E, Invalid, "includes nest more than 64 levels deep";
     // schema
-    c("schema-type", E, "a value has the wrong type"),
-    c("schema-unknown-key", E, "a mapping has a key the model format does not define"),
-    c("schema-missing-key", E, "a required key is missing"),
-    c("schema-value", E, "a value is outside what the model format allows (enum, pattern, range)"),
-    c("unsupported-version", E, "the `threatc:` format version is not one this threatc reads"),
+    SchemaType = "schema-type", E, Invalid, "a value has the wrong type";
+    SchemaUnknownKey = "schema-unknown-key", E, Invalid, "a mapping has a key the model format does not define";
+    SchemaMissingKey = "schema-missing-key", E, Invalid, "a required key is missing";
+    SchemaValue = "schema-value", E, Invalid, "a value is outside what the model format allows (enum, pattern, range)";
+    UnsupportedVersion = "unsupported-version", E, Invalid, "the `threatc:` format version is not one this threatc reads";
     // meaning
-    c("bad-technique-id", E, "a technique id is not of the form T1234 or T1234.567"),
-    c("unknown-technique", E, "a technique id is not in the ATT&CK catalog in use"),
-    c("revoked-technique", E, "a technique was revoked by ATT&CK; the diagnostic names its replacement"),
-    c("deprecated-technique", W, "a technique is deprecated in ATT&CK and has no replacement"),
-    c("unknown-group", E, "an actor names an ATT&CK group that the catalog does not know"),
-    c("revoked-group", E, "an actor names a group that ATT&CK revoked; the diagnostic names its replacement"),
-    c("duplicate-id", E, "two actors, assets, rules or targets share an id"),
-    c("undefined-asset", E, "a rule names an asset the model does not define"),
-    c("undefined-actor", E, "a target names an actor the model does not define"),
-    c("unknown-platform", E, "an asset names a platform that is not in the model's ATT&CK domain"),
-    c("invalid-actor", E, "an actor entry mixes the keys of a group actor and a custom actor, or lacks both"),
-    c("invalid-rule", E, "a rule entry lacks what an inline rule or an import needs"),
-    c("invalid-date", E, "a date is not an ISO date (YYYY-MM-DD)"),
-    c("invalid-coverage", E, "a coverage share is not a percentage or a fraction between 0 and 1"),
-    c("fragment-section", E, "an included fragment holds a section only the root model may hold"),
-    c("missing-model", E, "the root model has no `model:` section"),
-    c("attack-version-mismatch", W, "the model was written against another ATT&CK release than the catalog in use"),
-    c("attack-domain-mismatch", E, "the ATT&CK data supplied is for another domain than the model's"),
-    c("technique-changed", N, "a technique the model uses was renamed or moved to other tactics between the model's release and the catalog's"),
-    c("unused-asset", W, "no technique of any actor applies to an asset's platforms"),
-    c("empty-actor", W, "an actor has no techniques after add/remove"),
-    c("no-actors", W, "the model declares no actor, so there is nothing to cover"),
-    c("target-after-assessed", N, "a target's date is already past at the model's assessed date"),
-    c("rule-no-techniques", W, "a rule maps to no technique"),
-    c("remove-not-used", W, "an actor removes a technique that it does not use"),
-    c("attack-data", E, "the ATT&CK data file could not be read"),
+    BadTechniqueId = "bad-technique-id", E, Invalid, "a technique id is not of the form T1234 or T1234.567";
+    UnknownTechnique = "unknown-technique", E, Invalid, "a technique id is not in the ATT&CK catalog in use";
+    RevokedTechnique = "revoked-technique", E, Invalid, "a technique was revoked by ATT&CK; the diagnostic names its replacement";
+    DeprecatedTechnique = "deprecated-technique", W, Invalid, "a technique is deprecated in ATT&CK and has no replacement";
+    UnknownGroup = "unknown-group", E, Invalid, "an actor names an ATT&CK group that the catalog does not know";
+    RevokedGroup = "revoked-group", E, Invalid, "an actor names a group that ATT&CK revoked; the diagnostic names its replacement";
+    DuplicateId = "duplicate-id", E, Invalid, "two actors, assets, rules or targets share an id";
+    UndefinedAsset = "undefined-asset", E, Invalid, "a rule names an asset the model does not define";
+    UndefinedActor = "undefined-actor", E, Invalid, "a target names an actor the model does not define";
+    UnknownPlatform = "unknown-platform", E, Invalid, "an asset names a platform that is not in the model's ATT&CK domain";
+    InvalidActor = "invalid-actor", E, Invalid, "an actor entry mixes the keys of a group actor and a custom actor, or lacks both";
+    InvalidRule = "invalid-rule", E, Invalid, "a rule entry lacks what an inline rule or an import needs";
+    InvalidDate = "invalid-date", E, Invalid, "a date is not an ISO date (YYYY-MM-DD)";
+    InvalidCoverage = "invalid-coverage", E, Invalid, "a coverage share is not a percentage or a fraction between 0 and 1";
+    FragmentSection = "fragment-section", E, Invalid, "an included fragment holds a section only the root model may hold";
+    MissingModel = "missing-model", E, Invalid, "the root model has no `model:` section";
+    AttackVersionMismatch = "attack-version-mismatch", W, Invalid, "the model was written against another ATT&CK release than the catalog in use";
+    AttackDomainMismatch = "attack-domain-mismatch", E, Invalid, "the ATT&CK data supplied is for another domain than the model's";
+    TechniqueChanged = "technique-changed", N, Invalid, "a technique the model uses was renamed or moved to other tactics between the model's release and the catalog's";
+    UnusedAsset = "unused-asset", W, Invalid, "no technique of any actor applies to an asset's platforms";
+    EmptyActor = "empty-actor", W, Invalid, "an actor has no techniques after add/remove";
+    NoActors = "no-actors", W, Invalid, "the model declares no actor, so there is nothing to cover";
+    TargetAfterAssessed = "target-after-assessed", N, Invalid, "a target's date is already past at the model's assessed date";
+    RuleNoTechniques = "rule-no-techniques", W, Invalid, "a rule maps to no technique";
+    RemoveNotUsed = "remove-not-used", W, Invalid, "an actor removes a technique that it does not use";
+    AttackData = "attack-data", E, Usage, "the ATT&CK data file could not be read";
     // imports
-    c("import-parse-error", W, "an imported rule file is malformed; the import continues with the other files"),
-    c("import-missing-field", W, "an imported rule lacks a field (id or title); a stand-in is used"),
-    c("import-bad-technique-id", W, "an imported rule carries a tag that is not a technique id"),
-    c("import-unknown-technique", W, "imported rules carry a technique id the catalog does not know"),
-    c("import-revoked-technique", W, "imported rules carry a revoked technique id"),
-    c("import-deprecated-technique", W, "imported rules carry a deprecated technique id"),
-    c("import-unmapped-status", W, "imported rules have a source status the import's `status` map does not map; they count as planned"),
-    c("import-no-rules", W, "an import entry yielded no rule"),
-    c("import-no-technique", N, "imported rules carry no technique tag and are not counted"),
-    c("import-deprecated-rule", N, "imported rules are deprecated at their source and are not counted"),
-    c("import-outside-root", E, "an import path leaves the model's repository root"),
-    c("import-symlink-loop", W, "a symbolic-link loop was found while walking an import folder"),
-    c("import-path-not-found", W, "an import path matches no file"),
-    c("import-file-too-large", W, "an imported file is larger than the 10 MiB limit"),
-    c("import-read-error", W, "an imported file could not be read"),
-    c("import-not-utf8", W, "an imported file is not UTF-8 text"),
-    c("import-empty-file", W, "an imported file is empty"),
-    c("import-no-rule", W, "an imported file holds no rule"),
-    c("import-missing-column", W, "a CSV inventory lacks a required column (id, name, techniques)"),
-    c("import-bad-glob", E, "an import path or exclude pattern is not a valid glob"),
-    c("import-navigator-unscored", W, "a Navigator layer has no technique with a score above 0"),
-    c("import-too-deep", W, "an import folder is nested deeper than 64 levels"),
-    c("import-too-many-problems", W, "a file has more problems than are reported one by one"),
+    ImportParseError = "import-parse-error", W, Invalid, "an imported rule file is malformed; the import continues with the other files";
+    ImportMissingField = "import-missing-field", W, Invalid, "an imported rule lacks a field (id or title); a stand-in is used";
+    ImportBadTechniqueId = "import-bad-technique-id", W, Invalid, "an imported rule carries a tag that is not a technique id";
+    ImportUnknownTechnique = "import-unknown-technique", W, Invalid, "imported rules carry a technique id the catalog does not know";
+    ImportRevokedTechnique = "import-revoked-technique", W, Invalid, "imported rules carry a revoked technique id";
+    ImportDeprecatedTechnique = "import-deprecated-technique", W, Invalid, "imported rules carry a deprecated technique id";
+    ImportUnmappedStatus = "import-unmapped-status", W, Invalid, "imported rules have a source status the import's `status` map does not map; they count as planned";
+    ImportNoRules = "import-no-rules", W, Invalid, "an import entry yielded no rule";
+    ImportNoTechnique = "import-no-technique", N, Invalid, "imported rules carry no technique tag and are not counted";
+    ImportDeprecatedRule = "import-deprecated-rule", N, Invalid, "imported rules are deprecated at their source and are not counted";
+    ImportOutsideRoot = "import-outside-root", E, Invalid, "an import path leaves the model's repository root";
+    ImportSymlinkLoop = "import-symlink-loop", W, Invalid, "a symbolic-link loop was found while walking an import folder";
+    ImportPathNotFound = "import-path-not-found", W, Invalid, "an import path matches no file";
+    ImportFileTooLarge = "import-file-too-large", W, Invalid, "an imported file is larger than the 10 MiB limit";
+    ImportReadError = "import-read-error", W, Invalid, "an imported file could not be read";
+    ImportNotUtf8 = "import-not-utf8", W, Invalid, "an imported file is not UTF-8 text";
+    ImportEmptyFile = "import-empty-file", W, Invalid, "an imported file is empty";
+    ImportNoRule = "import-no-rule", W, Invalid, "an imported file holds no rule";
+    ImportMissingColumn = "import-missing-column", W, Invalid, "a CSV inventory lacks a required column (id, name, techniques)";
+    ImportBadGlob = "import-bad-glob", E, Invalid, "an import path or exclude pattern is not a valid glob";
+    ImportNavigatorUnscored = "import-navigator-unscored", W, Invalid, "a Navigator layer has no technique with a score above 0";
+    ImportTooDeep = "import-too-deep", W, Invalid, "an import folder is nested deeper than 64 levels";
+    ImportTooManyProblems = "import-too-many-problems", W, Invalid, "a file has more problems than are reported one by one";
     // build / templates
-    c("output-error", E, "an output could not be written (or a folder inside the output folder is a symbolic link); earlier outputs are left as they were"),
-    c("template-error", E, "a report template failed to render"),
-    c("target-unmet", W, "a coverage target is not met"),
+    OutputError = "output-error", E, Usage, "an output could not be written (or a folder inside the output folder is a symbolic link); earlier outputs are left as they were";
+    TemplateError = "template-error", E, Invalid, "a report template failed to render";
+    TargetUnmet = "target-unmet", W, Findings, "a coverage target is not met";
     // diff
-    c("diff-input", E, "a `threatc diff` input is neither a model nor a threatc report.json, or the arguments do not name two sides"),
-    c("diff-git", E, "`threatc diff --git` could not read the base: no `.git` above the model (or a `.git` that is not a repository), unknown revision, or the model is missing at that revision"),
+    DiffInput = "diff-input", E, Usage, "a `threatc diff` input is neither a model nor a threatc report.json, or the arguments do not name two sides";
+    DiffGit = "diff-git", E, Usage, "`threatc diff --git` could not read the base: no `.git` above the model (or a `.git` that is not a repository), unknown revision, or the model is missing at that revision";
     // migrate
-    c("migrate-deprecated", W, "a deprecated technique has no replacement and was left in place"),
-    c("migrate-revoked", N, "a revoked technique id was replaced by its successor"),
-    c("migrate-no-replacement", W, "a revoked technique has no replacement in ATT&CK and was left in place"),
-    c("migrate-duplicate", N, "after migration a technique is listed twice (the compiler de-duplicates; layers keep the first entry)"),
-    c("migrate-version", N, "`attack.version` was set to the catalog's release"),
-    c("migrate-no-version", N, "the model has no `attack.version`, so migrate cannot record the new release"),
-    c("migrate-import", N, "imported rule files are foreign files and are not rewritten"),
-    c("migrate-tactic", N, "a layer entry's tactic was changed because the technique is no longer under it"),
-    c("migrate-release", E, "`migrate --to` names another release than the catalog in use"),
-    c("migrate-layer", E, "a file given to migrate as a layer is not a JSON object"),
-];
+    MigrateDeprecated = "migrate-deprecated", W, Invalid, "a deprecated technique has no replacement and was left in place";
+    MigrateRevoked = "migrate-revoked", N, Invalid, "a revoked technique id was replaced by its successor";
+    MigrateNoReplacement = "migrate-no-replacement", W, Invalid, "a revoked technique has no replacement in ATT&CK and was left in place";
+    MigrateDuplicate = "migrate-duplicate", N, Invalid, "after migration a technique is listed twice (the compiler de-duplicates; layers keep the first entry)";
+    MigrateVersion = "migrate-version", N, Invalid, "`attack.version` was set to the catalog's release";
+    MigrateNoVersion = "migrate-no-version", N, Invalid, "the model has no `attack.version`, so migrate cannot record the new release";
+    MigrateImport = "migrate-import", N, Invalid, "imported rule files are foreign files and are not rewritten";
+    MigrateTactic = "migrate-tactic", N, Invalid, "a layer entry's tactic was changed because the technique is no longer under it";
+    MigrateRelease = "migrate-release", E, Usage, "`migrate --to` names another release than the catalog in use";
+    MigrateLayer = "migrate-layer", E, Invalid, "a file given to migrate as a layer is not a JSON object";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_kebab_case_and_round_trip() {
+        let mut seen = std::collections::BTreeSet::new();
+        for c in Code::iter() {
+            let name = c.as_str();
+            assert!(seen.insert(name), "{name} twice");
+            assert!(name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'));
+            assert_eq!(name.parse::<Code>(), Ok(c));
+            assert_eq!(c.to_string(), name);
+            assert!(!c.meaning().is_empty());
+        }
+        assert_eq!(CODES.len(), Code::ALL.len());
+        assert!("no-such-code".parse::<Code>().is_err());
+    }
+}

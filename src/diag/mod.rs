@@ -5,7 +5,7 @@
 mod codes;
 mod render;
 
-pub use codes::{CodeInfo, CODES};
+pub use codes::{Code, CodeInfo, ExitClass, UnknownCode, CODES};
 pub use render::{render_github, render_human, render_json, render_sarif, OutputFormat};
 
 use crate::source::Span;
@@ -47,8 +47,8 @@ pub struct Label {
 pub struct Diagnostic {
     /// How serious.
     pub severity: Severity,
-    /// Stable code, documented in README (see [`CODES`]).
-    pub code: &'static str,
+    /// Stable code, documented in README (see [`Code`]).
+    pub code: Code,
     /// One line, lower-case, user input in backticks, no trailing period.
     pub message: String,
     /// The first label is the primary location.
@@ -59,7 +59,7 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// A new diagnostic of the given severity.
-    pub fn new(severity: Severity, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(severity: Severity, code: Code, message: impl Into<String>) -> Self {
         Diagnostic {
             severity,
             code,
@@ -70,17 +70,17 @@ impl Diagnostic {
     }
 
     /// A new error.
-    pub fn error(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn error(code: Code, message: impl Into<String>) -> Self {
         Self::new(Severity::Error, code, message)
     }
 
     /// A new warning.
-    pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn warning(code: Code, message: impl Into<String>) -> Self {
         Self::new(Severity::Warning, code, message)
     }
 
     /// A new note.
-    pub fn note(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn note(code: Code, message: impl Into<String>) -> Self {
         Self::new(Severity::Note, code, message)
     }
 
@@ -166,7 +166,7 @@ impl Diagnostics {
             let kb = b.primary().map(|s| (s.file, s.start));
             ka.cmp(&kb)
                 .then(a.severity.cmp(&b.severity))
-                .then(a.code.cmp(b.code))
+                .then(a.code.as_str().cmp(b.code.as_str()))
                 .then(a.message.cmp(&b.message))
         });
         v

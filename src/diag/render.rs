@@ -127,7 +127,7 @@ fn render_one(
         _ => None,
     };
     let mut md = MietteDiagnostic::new(escape::terminal(&d.message).into_owned())
-        .with_code(d.code)
+        .with_code(d.code.as_str())
         .with_severity(severity);
     let mut elsewhere = Vec::new();
     for (i, l) in d.labels.iter().enumerate() {
@@ -200,7 +200,10 @@ pub fn render_github(diags: &[&Diagnostic], sources: &SourceMap) -> String {
             Severity::Warning => "warning",
             Severity::Note => "notice",
         };
-        let mut props = vec![format!("title={}", escape::workflow_property(d.code))];
+        let mut props = vec![format!(
+            "title={}",
+            escape::workflow_property(d.code.as_str())
+        )];
         if let Some(span) = d.primary() {
             if let Some(f) = sources.get(span.file) {
                 let (line, col) = f.line_col(span.start as usize);
@@ -232,7 +235,7 @@ pub fn render_github(diags: &[&Diagnostic], sources: &SourceMap) -> String {
 
 /// Diagnostics as a SARIF 2.1.0 log with one run.
 pub fn render_sarif(diags: &[&Diagnostic], sources: &SourceMap) -> String {
-    let mut rule_ids: Vec<&str> = diags.iter().map(|d| d.code).collect();
+    let mut rule_ids: Vec<&str> = diags.iter().map(|d| d.code.as_str()).collect();
     rule_ids.sort_unstable();
     rule_ids.dedup();
     let rules: Vec<Value> = rule_ids
@@ -282,7 +285,7 @@ pub fn render_sarif(diags: &[&Diagnostic], sources: &SourceMap) -> String {
                 })
                 .into_iter()
                 .collect();
-            let rule_index = rule_ids.iter().position(|r| *r == d.code).unwrap_or(0);
+            let rule_index = rule_ids.iter().position(|r| *r == d.code.as_str()).unwrap_or(0);
             json!({
                 "ruleId": d.code,
                 "ruleIndex": rule_index,

@@ -8,6 +8,7 @@
 use super::tables::md_cell;
 use crate::analysis::{Analysis, Tier};
 use crate::catalog::Catalog;
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 use serde::Serialize;
@@ -632,7 +633,7 @@ fn template_diag(e: &minijinja::Error, fallback: &str) -> Diagnostic {
     let line = e.line().map(|l| format!(" line {l}")).unwrap_or_default();
     let detail = e.detail().map(|d| format!(": {d}")).unwrap_or_default();
     Diagnostic::error(
-        "template-error",
+        Code::TemplateError,
         format!("template `{name}`{line}: {}{detail}", e.kind()),
     )
     .with_help("fix the template (README, section Plan templates, lists the context keys); nothing was written")
@@ -676,8 +677,9 @@ pub fn render_plan(
 #[cfg(feature = "xlsx")]
 pub fn plan_xlsx(a: &Analysis) -> Result<Vec<u8>, Diagnostic> {
     use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, XlsxError};
-    let err =
-        |e: XlsxError| Diagnostic::error("output-error", format!("cannot render plan.xlsx: {e}"));
+    let err = |e: XlsxError| {
+        Diagnostic::error(Code::OutputError, format!("cannot render plan.xlsx: {e}"))
+    };
     // Every text is written with `write_string` (never as a formula) and cut to Excel's
     // cell limit: a 40,000-character note must not fail the build.
     let cell = |s: &str| crate::escape::xlsx_cell(s).into_owned();

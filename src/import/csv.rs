@@ -2,6 +2,7 @@
 //! optional `status` column; other columns are ignored. `techniques` holds ids separated
 //! by `;`, `,` or white space. A `status` of `deprecated` (any case) marks the rule deprecated.
 
+use crate::diag::Code;
 use std::path::Path;
 
 use super::{
@@ -44,7 +45,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> FileOutcome {
         out.problems.push(
             ImportProblem::new(
                 path,
-                "import-missing-column",
+                Code::ImportMissingColumn,
                 format!(
                     "csv header lacks the column{} `{}`",
                     if missing.len() > 1 { "s" } else { "" },
@@ -85,7 +86,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> FileOutcome {
                 out.problems.push(
                     ImportProblem::new(
                         path,
-                        "import-missing-field",
+                        Code::ImportMissingField,
                         format!("csv row has no `id`; using `{stand_in}`"),
                     )
                     .at(line, Some(1)),
@@ -122,7 +123,7 @@ fn csv_problem(path: &Path, e: &::csv::Error) -> ImportProblem {
     let line = e.position().and_then(|p| u32::try_from(p.line()).ok());
     ImportProblem::new(
         path,
-        "import-parse-error",
+        Code::ImportParseError,
         format!("invalid CSV: {}", lower_first(&e.to_string())),
     )
     .at(line, None)
@@ -145,14 +146,14 @@ mod tests {
         assert_eq!(ids, ["T1059.001", "T1003", "T1110"]);
         assert!(out.rules[1].techniques.is_empty());
         assert_eq!(out.problems.len(), 1);
-        assert_eq!(out.problems[0].code, "import-bad-technique-id");
+        assert_eq!(out.problems[0].code, Code::ImportBadTechniqueId);
         assert_eq!(out.problems[0].line, Some(4));
     }
 
     #[test]
     fn missing_column() {
         let out = parse(Path::new("r.csv"), "id,title\n1,x\n");
-        assert_eq!(out.problems[0].code, "import-missing-column");
+        assert_eq!(out.problems[0].code, Code::ImportMissingColumn);
         assert!(out.problems[0].message.contains("`name`, `techniques`"));
     }
 }

@@ -10,6 +10,7 @@
 //! (two tactics) counts once. A rule with maturity `deprecated`, or whose file lies under
 //! a `_deprecated` folder, is marked deprecated.
 
+use crate::diag::Code;
 use std::path::{Component, Path};
 
 use serde::Deserialize;
@@ -69,7 +70,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> FileOutcome {
             out.problems.push(
                 ImportProblem::new(
                     path,
-                    "import-parse-error",
+                    Code::ImportParseError,
                     format!("invalid TOML: {}", lower_first(e.message())),
                 )
                 .at(line, column)
@@ -80,7 +81,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> FileOutcome {
     };
     let Some(rule) = file.rule else {
         out.problems.push(
-            ImportProblem::new(path, "import-missing-field", "file has no `[rule]` table")
+            ImportProblem::new(path, Code::ImportMissingField, "file has no `[rule]` table")
                 .help("elastic detection rules keep `rule_id`, `name` and `[[rule.threat]]` under `[rule]`")
                 .fatal(),
         );
@@ -184,7 +185,7 @@ id = "T1003"
     #[test]
     fn bad_toml_has_line() {
         let out = parse(Path::new("x.toml"), "[rule]\nname = \"a\"\nname = \"b\"\n");
-        assert_eq!(out.problems[0].code, "import-parse-error");
+        assert_eq!(out.problems[0].code, Code::ImportParseError);
         assert_eq!(out.problems[0].line, Some(3));
     }
 }

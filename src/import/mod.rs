@@ -33,6 +33,7 @@ mod paths;
 mod sigma;
 mod splunk;
 
+use crate::diag::Code;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -171,8 +172,8 @@ pub struct ImportProblem {
     pub line: Option<u32>,
     /// Column (1-based), when known.
     pub column: Option<u32>,
-    /// Stable kebab-case code; see the module documentation.
-    pub code: &'static str,
+    /// Stable code; see the module documentation.
+    pub code: Code,
     /// One line, lowercase start, user input in backticks, no trailing period.
     pub message: String,
     /// Advice, when there is any.
@@ -213,7 +214,7 @@ pub(crate) fn id_and_title(
     let missing = |what: String| {
         ImportProblem::new(
             path,
-            "import-missing-field",
+            Code::ImportMissingField,
             format!("{what}; using `{stem}`"),
         )
         .at(line, column)
@@ -262,7 +263,7 @@ impl ImportedRule {
 }
 
 impl ImportProblem {
-    pub(crate) fn new(path: &Path, code: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(path: &Path, code: Code, message: impl Into<String>) -> Self {
         ImportProblem {
             path: path.to_path_buf(),
             line: None,
@@ -295,7 +296,7 @@ impl ImportProblem {
             &self.path,
             self.line,
             self.column,
-            self.code,
+            self.code.as_str(),
             self.message.as_str(),
         )
     }
@@ -392,7 +393,7 @@ pub fn import(format: Format, path_spec: &str, opts: &ImportOptions) -> ImportRe
             file_problems.truncate(MAX_PROBLEMS_PER_FILE);
             file_problems.push(ImportProblem::new(
                 &file.display,
-                "import-too-many-problems",
+                Code::ImportTooManyProblems,
                 format!("{dropped} further problems in this file were not listed"),
             ));
         }
@@ -464,7 +465,7 @@ fn parse_text(format: Format, path: &Path, text: &str) -> FileOutcome {
     if text.trim().is_empty() {
         return FileOutcome {
             problems: vec![
-                ImportProblem::new(path, "import-empty-file", "file is empty")
+                ImportProblem::new(path, Code::ImportEmptyFile, "file is empty")
                     .at(Some(1), Some(1))
                     .help("delete the file or exclude it"),
             ],
@@ -494,7 +495,7 @@ fn read_text(
         let p = match &r {
             Refusal::OutsideRoot => ImportProblem::new(
                 display,
-                "import-outside-root",
+                Code::ImportOutsideRoot,
                 format!(
                     "`{}` resolves outside the repository root `{}`; not read",
                     display.display(),
@@ -504,13 +505,13 @@ fn read_text(
             .help("import only files inside the repository (`..` and symbolic links are resolved first), or pass --allow-outside-root"),
             Refusal::TooLarge { len, .. } => ImportProblem::new(
                 display,
-                "import-file-too-large",
+                Code::ImportFileTooLarge,
                 format!("file is {len} bytes, over the {MAX_FILE_BYTES}-byte limit"),
             )
             .help("split the inventory or exclude this file"),
             other => ImportProblem::new(
                 display,
-                "import-read-error",
+                Code::ImportReadError,
                 format!("`{}` {}", display.display(), other.phrase()),
             ),
         };
@@ -530,7 +531,7 @@ fn read_text(
             Box::new(
                 ImportProblem::new(
                     display,
-                    "import-not-utf8",
+                    Code::ImportNotUtf8,
                     format!("file is not UTF-8 text (invalid byte at offset {offset})"),
                 )
                 .at(line, column)
@@ -596,7 +597,7 @@ impl<'a> TechniqueCollector<'a> {
             None => self.problems.push(
                 ImportProblem::new(
                     self.path,
-                    "import-bad-technique-id",
+                    Code::ImportBadTechniqueId,
                     format!(
                         "rule `{}` names `{}`, which is not an ATT&CK technique id",
                         self.rule_id,

@@ -8,6 +8,7 @@
 //! rule), titled with the first line of its comment, else `layer <name>`.
 //! `versions.attack` is recorded so the caller can compare it with its catalog.
 
+use crate::diag::Code;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -66,7 +67,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> FileOutcome {
             out.problems.push(
                 ImportProblem::new(
                     path,
-                    "import-parse-error",
+                    Code::ImportParseError,
                     format!("invalid JSON: {}", lower_first(msg)),
                 )
                 .at(u32::try_from(e.line()).ok(), u32::try_from(e.column()).ok())
@@ -89,7 +90,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> FileOutcome {
         out.problems.push(
             ImportProblem::new(
                 path,
-                "import-missing-field",
+                Code::ImportMissingField,
                 "layer has no `techniques` list",
             )
             .help("is this an ATT&CK Navigator layer file?")
@@ -146,7 +147,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> FileOutcome {
         out.problems.push(
             ImportProblem::new(
                 path,
-                "import-navigator-unscored",
+                Code::ImportNavigatorUnscored,
                 format!(
                     "layer lists {} techniques but none has a score above 0",
                     entries.len()
@@ -207,6 +208,6 @@ mod tests {
             r#"{"techniques":[{"techniqueID":"T1059"}]}"#,
         );
         assert!(out.rules.is_empty());
-        assert_eq!(out.problems[0].code, "import-navigator-unscored");
+        assert_eq!(out.problems[0].code, Code::ImportNavigatorUnscored);
     }
 }

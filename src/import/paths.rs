@@ -7,6 +7,7 @@
 //! folders on the current branch, so a link back to an ancestor ends with a problem
 //! instead of a hang.
 
+use crate::diag::Code;
 use std::collections::HashSet;
 use std::io;
 use std::path::{Component, Path, PathBuf};
@@ -76,7 +77,7 @@ pub(crate) fn discover(format: Format, spec: &str, opts: &ImportOptions) -> Disc
         walker.out.problems.push(
             ImportProblem::new(
                 Path::new(""),
-                "import-path-not-found",
+                Code::ImportPathNotFound,
                 "import path is empty",
             )
             .fatal(),
@@ -109,7 +110,7 @@ pub(crate) fn discover(format: Format, spec: &str, opts: &ImportOptions) -> Disc
                 walker.out.problems.push(
                     ImportProblem::new(
                         &spec_path,
-                        "import-bad-glob",
+                        Code::ImportBadGlob,
                         format!(
                             "import path `{spec_trimmed}` is not a valid glob: {}",
                             lower_first(&e.kind().to_string())
@@ -131,7 +132,7 @@ pub(crate) fn discover(format: Format, spec: &str, opts: &ImportOptions) -> Disc
             Ok(meta) if !meta.is_file() => walker.out.problems.push(
                 ImportProblem::new(
                     &spec_path,
-                    "import-read-error",
+                    Code::ImportReadError,
                     format!(
                         "`{spec_trimmed}` is not a regular file (a device, pipe or socket); not read"
                     ),
@@ -143,7 +144,7 @@ pub(crate) fn discover(format: Format, spec: &str, opts: &ImportOptions) -> Disc
             Err(e) if real.symlink_metadata().is_ok() => walker.out.problems.push(
                 ImportProblem::new(
                     &spec_path,
-                    "import-read-error",
+                    Code::ImportReadError,
                     format!(
                         "cannot follow `{spec_trimmed}`: {}",
                         lower_first(&e.to_string())
@@ -161,7 +162,7 @@ pub(crate) fn discover(format: Format, spec: &str, opts: &ImportOptions) -> Disc
         out.problems.push(
             ImportProblem::new(
                 &spec_path,
-                "import-path-not-found",
+                Code::ImportPathNotFound,
                 format!("import path `{spec_trimmed}` matched no {format} file"),
             )
             .help(format!(
@@ -182,7 +183,7 @@ impl Walker<'_> {
             self.out.problems.push(
                 ImportProblem::new(
                     display,
-                    "import-too-deep",
+                    Code::ImportTooDeep,
                     format!("folder is more than {MAX_DEPTH} levels deep; not searched"),
                 )
                 .fatal(),
@@ -285,7 +286,7 @@ impl Walker<'_> {
         self.out.problems.push(
             ImportProblem::new(
                 display,
-                "import-outside-root",
+                Code::ImportOutsideRoot,
                 format!(
                     "`{}` resolves outside the repository root `{}`; not read",
                     display.display(),
@@ -302,7 +303,7 @@ impl Walker<'_> {
         self.out.problems.push(
             ImportProblem::new(
                 display,
-                "import-symlink-loop",
+                Code::ImportSymlinkLoop,
                 format!(
                     "`{}` is a symbolic link that leads back into itself; not followed",
                     display.display()
@@ -317,7 +318,7 @@ impl Walker<'_> {
         self.out.problems.push(
             ImportProblem::new(
                 display,
-                "import-read-error",
+                Code::ImportReadError,
                 format!(
                     "cannot read `{}`: {}",
                     display.display(),
@@ -339,7 +340,7 @@ fn build_globset(globs: &[String], spec: &str, problems: &mut Vec<ImportProblem>
             Err(e) => problems.push(
                 ImportProblem::new(
                     Path::new(spec),
-                    "import-bad-glob",
+                    Code::ImportBadGlob,
                     format!(
                         "exclude pattern `{g}` is not a valid glob: {}",
                         lower_first(&e.kind().to_string())

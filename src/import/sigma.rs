@@ -10,6 +10,7 @@
 //! `action: global` supplies fields missing from the documents after it, `action: reset`
 //! drops it, and `action: repeat` starts from the previous rule document.
 
+use crate::diag::Code;
 use std::path::Path;
 
 use serde::Deserialize;
@@ -62,7 +63,7 @@ pub(crate) fn yaml_problem(path: &Path, err: &serde_saphyr::Error) -> ImportProb
     let text = UserMessageFormatter.format_message(err.without_snippet());
     ImportProblem::new(
         path,
-        "import-parse-error",
+        Code::ImportParseError,
         format!("invalid YAML: {}", lower_first(&text)),
     )
     .at(line, column)
@@ -142,7 +143,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> FileOutcome {
                 out.problems.push(
                     ImportProblem::new(
                         path,
-                        "import-missing-field",
+                        Code::ImportMissingField,
                         format!("sigma rule has no `id`; using `{stand_in}`"),
                     )
                     .at(line, column)
@@ -157,7 +158,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> FileOutcome {
             || {
                 ImportProblem::new(
                     path,
-                    "import-missing-field",
+                    Code::ImportMissingField,
                     format!("sigma rule `{id}` has no `title`; using `{stem}`"),
                 )
                 .at(line, column)
@@ -184,7 +185,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> FileOutcome {
     }
     if rule_docs == 0 {
         out.problems.push(
-            ImportProblem::new(path, "import-no-rule", "file holds no sigma rule")
+            ImportProblem::new(path, Code::ImportNoRule, "file holds no sigma rule")
                 .at(Some(1), Some(1))
                 .help("a sigma rule is a YAML document with `title`, `id` and `tags`"),
         );
@@ -245,7 +246,7 @@ mod tests {
     fn parse_error_has_location() {
         let out = parse(Path::new("bad.yml"), "title: x\ntags: [a, b\nid: 3\n");
         let p = &out.problems[0];
-        assert_eq!(p.code, "import-parse-error");
+        assert_eq!(p.code, Code::ImportParseError);
         assert!(p.line.is_some(), "{p:?}");
         assert!(!p.message.contains('\n'));
     }

@@ -4,6 +4,7 @@
 //! Ids are recorded exactly as listed: ESCU usually lists both a sub-technique and its
 //! parent, and both are kept; nothing is added.
 
+use crate::diag::Code;
 use std::path::Path;
 
 use serde::Deserialize;
@@ -39,7 +40,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> FileOutcome {
         out.problems.push(
             ImportProblem::new(
                 path,
-                "import-missing-field",
+                Code::ImportMissingField,
                 "file holds no splunk detection",
             )
             .help("a detection is a YAML mapping with `name`, `id` and `tags.mitre_attack_id`"),

@@ -1,6 +1,7 @@
 //! Comparing two catalogs (an old release and a new one) for a set of technique ids.
 
 use crate::catalog::Catalog;
+use crate::diag::Code;
 use serde::Serialize;
 
 /// How a technique's meaning changed between two releases.
@@ -189,7 +190,7 @@ pub fn release_notes(
         Some(p) => {
             owned = crate::catalog::load_bundle_file(p, Some(&model_release)).map_err(|e| {
                 Diagnostic::error(
-                    "attack-data",
+                    Code::AttackData,
                     format!(
                         "cannot use ATT&CK data `{}`: {e}",
                         crate::model::load::display_path(p)
@@ -248,7 +249,7 @@ pub fn release_notes(
             _ => continue,
         };
         out.push(
-            Diagnostic::note("technique-changed", msg)
+            Diagnostic::note(Code::TechniqueChanged, msg)
                 .with_label(*span, label)
                 .with_help("check that the model still means what it says; run `threatc migrate` to record the new release"),
         );

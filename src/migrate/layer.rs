@@ -3,6 +3,7 @@
 //! major release. Annotations (score, comment, color, metadata, links, enabled, …) are kept.
 
 use crate::catalog::Catalog;
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -49,15 +50,15 @@ pub fn migrate(text: &str, catalog: &Catalog) -> Result<LayerMigration, String> 
                         if t.revoked {
                             match &t.revoked_by {
                                 Some(by) => {
-                                    diags.push(Diagnostic::note("migrate-revoked", format!("`{id}` ({}) is revoked; replaced by `{by}`", t.name)));
+                                    diags.push(Diagnostic::note(Code::MigrateRevoked, format!("`{id}` ({}) is revoked; replaced by `{by}`", t.name)));
                                     replaced.push((id.clone(), by.clone()));
                                     new_id = by.clone();
                                     e.insert("techniqueID".into(), Value::String(by.clone()));
                                 }
-                                None => diags.push(Diagnostic::warning("migrate-no-replacement", format!("`{id}` ({}) is revoked and ATT&CK names no replacement; left in place", t.name))),
+                                None => diags.push(Diagnostic::warning(Code::MigrateNoReplacement, format!("`{id}` ({}) is revoked and ATT&CK names no replacement; left in place", t.name))),
                             }
                         } else if t.deprecated {
-                            diags.push(Diagnostic::warning("migrate-deprecated", format!("`{id}` ({}) is deprecated and has no replacement; left in place", t.name)));
+                            diags.push(Diagnostic::warning(Code::MigrateDeprecated, format!("`{id}` ({}) is deprecated and has no replacement; left in place", t.name)));
                         }
                     }
                     if let (Some(t), Some(Value::String(tactic))) =
@@ -65,7 +66,7 @@ pub fn migrate(text: &str, catalog: &Catalog) -> Result<LayerMigration, String> 
                     {
                         if !t.revoked && !t.tactics.is_empty() && !t.tactics.contains(tactic) {
                             if let Some(first) = t.tactics.first() {
-                                diags.push(Diagnostic::note("migrate-tactic", format!("`{new_id}` is not under `{tactic}` in ATT&CK {}; tactic becomes `{first}`", catalog.release)));
+                                diags.push(Diagnostic::note(Code::MigrateTactic, format!("`{new_id}` is not under `{tactic}` in ATT&CK {}; tactic becomes `{first}`", catalog.release)));
                                 e.insert("tactic".into(), Value::String(first.clone()));
                             }
                         }
@@ -74,7 +75,7 @@ pub fn migrate(text: &str, catalog: &Catalog) -> Result<LayerMigration, String> 
                     let key = (new_id.clone(), tactic.clone());
                     if !seen.insert(key) {
                         diags.push(Diagnostic::note(
-                            "migrate-duplicate",
+                            Code::MigrateDuplicate,
                             format!(
                                 "after migration `{new_id}`{} appears twice; the first entry is kept",
                                 tactic.map(|t| format!(" under `{t}`")).unwrap_or_default()
@@ -131,7 +132,10 @@ mod tests {
         assert_eq!(techs[0]["techniqueID"], "T1059.001");
         assert_eq!(techs[0]["score"], 4);
         assert_eq!(techs[0]["comment"], "ps");
-        assert!(m.diags.iter().any(|d| d.code == "migrate-duplicate"));
+        assert!(m
+            .diags
+            .iter()
+            .any(|d| d.code == crate::diag::Code::MigrateDuplicate));
         let again = migrate(&m.text, catalog).unwrap();
         assert!(!again.changed);
         assert_eq!(again.text, m.text);

@@ -5,6 +5,7 @@
 //! key order, quoting and layout stay exactly as they were.
 
 use crate::catalog::Catalog;
+use crate::diag::Code;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::model::load::{display_path, Loaded};
 use crate::resolve::is_technique_id;
@@ -99,7 +100,7 @@ pub fn migrate(loaded: &Loaded, catalog: &Catalog, sources: &SourceMap) -> Model
                                 // old and the new id have to be merged by hand.
                                 Some(by) if is_plan && (plan_keys.contains(&by.as_str()) || seen.contains_key(by)) => {
                                     out.diags.push(
-                                        Diagnostic::warning("migrate-duplicate", format!("`{raw}` is revoked (replaced by `{by}`) but `plan.techniques` already has `{by}`; left as is"))
+                                        Diagnostic::warning(Code::MigrateDuplicate, format!("`{raw}` is revoked (replaced by `{by}`) but `plan.techniques` already has `{by}`; left as is"))
                                             .with_label(t.span, "left in place")
                                             .with_help(format!("merge the notes of `{raw}` into `{by}` by hand")),
                                     );
@@ -109,7 +110,7 @@ pub fn migrate(loaded: &Loaded, catalog: &Catalog, sources: &SourceMap) -> Model
                                         edits.insert(start, (len, by.clone()));
                                         let name = catalog.technique(by).map(|x| x.name.as_str()).unwrap_or("");
                                         out.diags.push(
-                                            Diagnostic::note("migrate-revoked", format!("`{raw}` ({}) is revoked; replaced by `{by}` ({name})", tech.name))
+                                            Diagnostic::note(Code::MigrateRevoked, format!("`{raw}` ({}) is revoked; replaced by `{by}` ({name})", tech.name))
                                                 .with_label(t.span, format!("becomes `{by}`")),
                                         );
                                         out.replaced.push((raw.to_string(), by.clone()));
@@ -118,14 +119,14 @@ pub fn migrate(loaded: &Loaded, catalog: &Catalog, sources: &SourceMap) -> Model
                                     }
                                 }
                                 None => out.diags.push(
-                                    Diagnostic::warning("migrate-no-replacement", format!("`{raw}` ({}) is revoked and ATT&CK names no replacement; left in place", tech.name))
+                                    Diagnostic::warning(Code::MigrateNoReplacement, format!("`{raw}` ({}) is revoked and ATT&CK names no replacement; left in place", tech.name))
                                         .with_label(t.span, "left in place")
                                         .with_help("remove it or map it to a current technique by hand"),
                                 ),
                             }
                         } else if tech.deprecated {
                             out.diags.push(
-                                Diagnostic::warning("migrate-deprecated", format!("`{raw}` ({}) is deprecated and has no replacement; left in place", tech.name))
+                                Diagnostic::warning(Code::MigrateDeprecated, format!("`{raw}` ({}) is deprecated and has no replacement; left in place", tech.name))
                                     .with_label(t.span, format!("deprecated in ATT&CK {}", catalog.release))
                                     .with_help("remove it or map it to a current technique by hand"),
                             );
@@ -135,7 +136,7 @@ pub fn migrate(loaded: &Loaded, catalog: &Catalog, sources: &SourceMap) -> Model
                 match seen.get(&result) {
                     Some((first, first_migrated)) if migrated || *first_migrated => {
                         out.diags.push(
-                            Diagnostic::note("migrate-duplicate", format!("after migration `{result}` is listed twice here; left as is (the compiler de-duplicates)"))
+                            Diagnostic::note(Code::MigrateDuplicate, format!("after migration `{result}` is listed twice here; left as is (the compiler de-duplicates)"))
                                 .with_label(t.span, format!("`{result}` after migration"))
                                 .with_label(*first, "already here"),
                         );
@@ -177,7 +178,7 @@ pub fn migrate(loaded: &Loaded, catalog: &Catalog, sources: &SourceMap) -> Model
 fn note_import(r: &Spanned<crate::model::v1::RuleEntry>, out: &mut ModelMigration) {
     if let (Some(_), Some(p)) = (&r.value.import, &r.value.path) {
         out.diags.push(
-            Diagnostic::note("migrate-import", format!("imported rule files (`{}`) are not rewritten", p.value))
+            Diagnostic::note(Code::MigrateImport, format!("imported rule files (`{}`) are not rewritten", p.value))
                 .with_label(p.span, "left as is")
                 .with_help("they are foreign files; update their technique tags at their source (the import warns about revoked ids)"),
         );
@@ -205,7 +206,7 @@ fn version_edit(
             .unwrap_or_else(|| Span::new(f.file, 0, 0));
         out.diags.push(
             Diagnostic::note(
-                "migrate-no-version",
+                Code::MigrateNoVersion,
                 "the model does not say which ATT&CK release it is written against; left as is",
             )
             .with_label(span, "no `attack.version`")
@@ -245,7 +246,7 @@ fn version_edit(
     out.version_changed = true;
     out.diags.push(
         Diagnostic::note(
-            "migrate-version",
+            Code::MigrateVersion,
             format!(
                 "`attack.version` {} becomes {}",
                 v.value.text(),

@@ -3,6 +3,7 @@
 
 use super::v1::ModelFile;
 use super::{de, schema, yaml};
+use crate::diag::Code;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::fsio::{self, Confine, Refusal, TextError};
 use crate::source::{FileId, SourceMap, Span, Spanned};
@@ -143,7 +144,7 @@ pub fn read_source(
             if outside {
                 sources.hide(id);
             }
-            let d = Diagnostic::error("not-utf8", format!("`{name}` {what}"))
+            let d = Diagnostic::error(Code::NotUtf8, format!("`{name}` {what}"))
                 .with_label(Span::new(id, off, 0), format!("byte {off} is not UTF-8"))
                 .with_help("save model files as UTF-8");
             return Err(match at {
@@ -160,7 +161,7 @@ pub fn read_source(
             sources.hide(id);
         }
         return Err(
-            Diagnostic::error("not-utf8", format!("`{name}` is binary data"))
+            Diagnostic::error(Code::NotUtf8, format!("`{name}` is binary data"))
                 .with_label(Span::new(id, off, 1), "NUL byte")
                 .with_help("save model files as UTF-8 text"),
         );
@@ -176,7 +177,7 @@ pub fn read_source(
 fn refused(name: &str, r: &Refusal, confine: &Confine) -> Diagnostic {
     match r {
         Refusal::OutsideRoot => Diagnostic::error(
-            "path-outside-root",
+            Code::PathOutsideRoot,
             format!("`{name}` resolves outside the repository root; not read"),
         )
         .with_help(format!(
@@ -184,24 +185,24 @@ fn refused(name: &str, r: &Refusal, confine: &Confine) -> Diagnostic {
             display_path(confine.shown_root())
         )),
         Refusal::GitInternals => Diagnostic::error(
-            "path-refused",
+            Code::PathRefused,
             format!("`{name}` is inside a `.git` folder; not read"),
         )
         .with_help("a model cannot include git's own files"),
         Refusal::TooLarge { .. } => Diagnostic::error(
-            "yaml-limit",
+            Code::YamlLimit,
             format!("`{name}` {}; model files are limited to {} MiB", r.phrase(), MAX_MODEL_BYTES >> 20),
         )
         .with_help("split the model with `include:`, or keep large inventories in rule files and import them"),
-        Refusal::Folder => Diagnostic::error("io-error", format!("`{name}` is a folder, not a model file")),
+        Refusal::Folder => Diagnostic::error(Code::IoError, format!("`{name}` is a folder, not a model file")),
         Refusal::NotRegular => Diagnostic::error(
-            "path-refused",
+            Code::PathRefused,
             format!("`{name}` is not a regular file (a device, pipe or socket); not read"),
         ),
-        Refusal::NotFound => Diagnostic::error("io-error", format!("cannot read `{name}`: no such file")),
-        Refusal::Permission => Diagnostic::error("io-error", format!("cannot read `{name}`: permission denied")),
+        Refusal::NotFound => Diagnostic::error(Code::IoError, format!("cannot read `{name}`: no such file")),
+        Refusal::Permission => Diagnostic::error(Code::IoError, format!("cannot read `{name}`: permission denied")),
         Refusal::Loop | Refusal::Io(_) => {
-            Diagnostic::error("io-error", format!("`{name}` {}", r.phrase()))
+            Diagnostic::error(Code::IoError, format!("`{name}` {}", r.phrase()))
         }
     }
 }
@@ -218,12 +219,12 @@ pub fn io_text(e: &std::io::Error) -> String {
 /// Parses one source file: YAML, schema, types. All schema errors at once.
 pub fn parse_file(file: FileId, sources: &SourceMap) -> Result<ModelFile, Diagnostics> {
     let Some(src) = sources.get(file) else {
-        return Err(Diagnostic::error("io-error", "internal error: unknown source file").into());
+        return Err(Diagnostic::error(Code::IoError, "internal error: unknown source file").into());
     };
     let node = yaml::parse(file, src).map_err(Diagnostics::from)?;
     if !matches!(node.value, yaml::Value::Map(_)) {
         return Err(Diagnostic::error(
-            "schema-type",
+            Code::SchemaType,
             format!(
                 "expected a mapping at the top of the model, found {}",
                 node.type_name()
@@ -240,7 +241,7 @@ pub fn parse_file(file: FileId, sources: &SourceMap) -> Result<ModelFile, Diagno
         return Err(ds);
     }
     de::from_node::<ModelFile>(&node).map_err(|e| {
-        Diagnostic::error("schema-value", yaml::lowercase_first(&e.message))
+        Diagnostic::error(Code::SchemaValue, yaml::lowercase_first(&e.message))
             .with_label(e.span.unwrap_or(node.span), "")
             .into()
     })
@@ -338,7 +339,7 @@ impl Loader<'_> {
             Err(Refusal::NotFound) => {
                 self.diags.push(
                     Diagnostic::error(
-                        "include-not-found",
+                        Code::IncludeNotFound,
                         format!("included file `{}` does not exist", inc.value),
                     )
                     .with_label(inc.span, "not found")
@@ -349,7 +350,7 @@ impl Loader<'_> {
             Err(Refusal::OutsideRoot) => {
                 self.diags.push(
                     Diagnostic::error(
-                        "path-outside-root",
+                        Code::PathOutsideRoot,
                         format!("include `{}` leaves the repository root", inc.value),
                     )
                     .with_label(inc.span, "outside the repository")
@@ -370,7 +371,7 @@ impl Loader<'_> {
         if self.stack.contains(&tcanon) {
             self.diags.push(
                 Diagnostic::error(
-                    "include-cycle",
+                    Code::IncludeCycle,
                     format!(
                         "`{}` is already being included: an include cycle",
                         inc.value
@@ -388,7 +389,7 @@ impl Loader<'_> {
         if self.stack.len() >= MAX_INCLUDE_DEPTH {
             self.diags.push(
                 Diagnostic::error(
-                    "include-too-deep",
+                    Code::IncludeTooDeep,
                     format!(
                         "`{}` would be included more than {MAX_INCLUDE_DEPTH} levels deep; not read",
                         inc.value

@@ -2,6 +2,7 @@
 //! with `jsonschema`, each error turned into a diagnostic at the offending node.
 
 use super::yaml::{Node, Value};
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::source::Span;
 use jsonschema::error::ValidationErrorKind;
@@ -48,7 +49,7 @@ fn compiled() -> Option<&'static Schemas> {
 pub fn validate(root: &Node) -> Vec<Diagnostic> {
     let Some(c) = compiled() else {
         return vec![Diagnostic::error(
-            "schema-value",
+            Code::SchemaValue,
             "internal error: the model schema did not compile",
         )];
     };
@@ -209,7 +210,7 @@ fn convert(
                 .iter()
                 .map(|k| {
                     let mut d =
-                        Diagnostic::error("schema-unknown-key", format!("unknown key `{k}`"))
+                        Diagnostic::error(Code::SchemaUnknownKey, format!("unknown key `{k}`"))
                             .with_label(key_span(node, k), "not a key of this section");
                     let help = match nearest(k, &allowed) {
                         Some(n) => format!("did you mean `{n}`?"),
@@ -238,7 +239,7 @@ fn convert(
                 section
             };
             vec![Diagnostic::error(
-                "schema-missing-key",
+                Code::SchemaMissingKey,
                 format!("missing required key `{p}` in {where_}"),
             )
             .with_label(node.span, format!("`{p}` is required here"))]
@@ -252,9 +253,11 @@ fn convert(
                 }
             };
             let found = json_type(e.instance());
-            let mut d =
-                Diagnostic::error("schema-type", format!("expected {expected}, found {found}"))
-                    .with_label(node.span, format!("`{field}` must be {expected}"));
+            let mut d = Diagnostic::error(
+                Code::SchemaType,
+                format!("expected {expected}, found {found}"),
+            )
+            .with_label(node.span, format!("`{field}` must be {expected}"));
             if found == "a string" && expected.contains("boolean") {
                 d = d.with_help("booleans are written `true` or `false` (YAML 1.2); `yes`, `no`, `on` and `off` are strings");
             } else if found == "null" {
@@ -286,7 +289,7 @@ fn convert(
                 "ids start with a letter or digit and use letters, digits, `.`, `_` and `-` (rule ids also `:` and `/`), at most 64 characters (rules 128)".to_string()
             };
             vec![Diagnostic::error(
-                "schema-value",
+                Code::SchemaValue,
                 format!("`{given}` is not a valid {}", field_noun(&field)),
             )
             .with_label(node.span, "wrong shape")
@@ -298,7 +301,7 @@ fn convert(
                 return vec![unsupported_version(node)];
             }
             vec![Diagnostic::error(
-                "schema-value",
+                Code::SchemaValue,
                 format!(
                     "`{}` is below the minimum of {limit} for `{field}`",
                     e.instance()
@@ -312,7 +315,7 @@ fn convert(
                 return vec![unsupported_version(node)];
             }
             vec![Diagnostic::error(
-                "schema-value",
+                Code::SchemaValue,
                 format!(
                     "`{}` is above the maximum of {limit} for `{field}`",
                     e.instance()
@@ -321,7 +324,7 @@ fn convert(
             .with_label(node.span, "too large")]
         }
         ValidationErrorKind::Format { format } => vec![Diagnostic::error(
-            "schema-value",
+            Code::SchemaValue,
             format!("`{}` is not a valid {format}", e.instance()),
         )
         .with_label(node.span, "")],
@@ -372,14 +375,14 @@ fn convert(
             }
             let found = json_type(e.instance());
             vec![
-                Diagnostic::error("schema-type", format!("`{field}` cannot be {found}"))
+                Diagnostic::error(Code::SchemaType, format!("`{field}` cannot be {found}"))
                     .with_label(node.span, "wrong type")
                     .with_help(status_help(&field)),
             ]
         }
         _ => {
             let msg = super::yaml::lowercase_first(&e.to_string());
-            vec![Diagnostic::error("schema-value", msg).with_label(node.span, "")]
+            vec![Diagnostic::error(Code::SchemaValue, msg).with_label(node.span, "")]
         }
     }
 }
@@ -390,7 +393,7 @@ fn enum_error(node: &Node, field: &str, instance: &J, opts: &[String]) -> Diagno
         .map(str::to_string)
         .unwrap_or_else(|| instance.to_string());
     let mut d = Diagnostic::error(
-        "schema-value",
+        Code::SchemaValue,
         format!("`{given}` is not a valid {}", field_noun(field)),
     )
     .with_label(node.span, format!("expected one of: {}", opts.join(", ")));
@@ -414,7 +417,7 @@ fn unsupported_version(node: &Node) -> Diagnostic {
         _ => node.key_text(),
     };
     Diagnostic::error(
-        "unsupported-version",
+        Code::UnsupportedVersion,
         format!("model format version `{found}` is not supported"),
     )
     .with_label(node.span, "this threatc reads format 1")

@@ -4,6 +4,7 @@
 //! and nesting bounded); this module keeps a span for every node so that the schema
 //! stage and the semantic stage can label the exact value they reject.
 
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::source::{FileId, SourceFile, Span};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -322,7 +323,7 @@ pub fn parse(file: FileId, src: &SourceFile) -> Result<Node, Diagnostic> {
             .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
     {
         return Err(
-            Diagnostic::error("empty-model", "the file holds no YAML document")
+            Diagnostic::error(Code::EmptyModel, "the file holds no YAML document")
                 .with_label(Span::new(file, 0, 0), "empty")
                 .with_help("a model starts with `threatc: 1` and a `model:` section"),
         );
@@ -373,7 +374,7 @@ fn yaml_error(file: FileId, src: &SourceFile, e: &serde_saphyr::Error, bom: usiz
     }
     let lower = message.to_lowercase();
     let code = if lower.contains("duplicate") {
-        "yaml-duplicate-key"
+        Code::YamlDuplicateKey
     } else if lower.contains("budget")
         || lower.contains("limit")
         || lower.contains("depth")
@@ -381,9 +382,9 @@ fn yaml_error(file: FileId, src: &SourceFile, e: &serde_saphyr::Error, bom: usiz
         || lower.contains("too many")
         || lower.contains("exceed")
     {
-        "yaml-limit"
+        Code::YamlLimit
     } else {
-        "yaml-syntax"
+        Code::YamlSyntax
     };
     let mut message = lowercase_first(message.trim_end_matches('.'));
     if let Some(key) = message.strip_prefix("duplicate mapping key: ") {
@@ -405,12 +406,12 @@ fn yaml_error(file: FileId, src: &SourceFile, e: &serde_saphyr::Error, bom: usiz
         Some(span) => d = d.with_label(*span, "here"),
         None => d = d.with_label(Span::new(file, 0, 0), ""),
     }
-    if code == "yaml-duplicate-key" {
+    if code == Code::YamlDuplicateKey {
         if let Some(first) = labels.first().and_then(|s| first_occurrence(src, *s)) {
             d = d.with_label(first, "first defined here");
         }
         d = d.with_help("each key may appear once in a mapping; merge the two entries");
-    } else if code == "yaml-limit" {
+    } else if code == Code::YamlLimit {
         d = d.with_help("threatc bounds nesting (64 levels), aliases and document size to stay safe on hostile input");
     }
     d

@@ -4,6 +4,7 @@
 
 use super::{ResolveOptions, Resolved, Rule, RuleSource};
 use crate::catalog::Catalog;
+use crate::diag::Code;
 use crate::diag::{Diagnostic, Diagnostics, Severity};
 use crate::fsio::Confine;
 use crate::import::{self, Format, ImportOptions};
@@ -130,15 +131,13 @@ pub fn run(
             } else {
                 dir.join(&p.path)
             };
-            let info = crate::diag::CODES.iter().find(|c| c.code == p.code);
-            let code = info.map(|c| c.code).unwrap_or("import-parse-error");
+            let code = p.code;
             // Problems with the rule files themselves are warnings (the import goes on with
             // the other files) unless `--deny import-errors` makes them fatal.
-            let severity = match info.map(|c| c.severity) {
-                Some(Severity::Error) => Severity::Error,
+            let severity = match code.severity() {
+                Severity::Error => Severity::Error,
                 _ if opts.deny_import_errors => Severity::Error,
-                Some(s) => s,
-                None => Severity::Warning,
+                s => s,
             };
             let mut d =
                 Diagnostic::new(severity, code, p.message.clone()).with_help_opt(p.help.clone());
@@ -233,7 +232,7 @@ pub fn run(
         let release = format!("ATT&CK {} {}", catalog.domain, catalog.release);
         for (id, (n, at)) in unknown {
             let mut d = Diagnostic::warning(
-                "import-unknown-technique",
+                Code::ImportUnknownTechnique,
                 format!("`{id}` is not a technique of {release} ({n} imported rule{})", if n == 1 { "" } else { "s" }),
             )
             .with_help("these rules do not count for it; the id may be from a newer ATT&CK release (use --attack-data) or a typo");
@@ -250,7 +249,7 @@ pub fn run(
                 .map(|b| format!("; replaced by `{b}`"))
                 .unwrap_or_default();
             let mut d = Diagnostic::warning(
-                "import-revoked-technique",
+                Code::ImportRevokedTechnique,
                 format!("`{id}` was revoked in {release}{by_text} ({n} imported rule{})", if n == 1 { "" } else { "s" }),
             )
             .with_help(if follow {
@@ -268,7 +267,7 @@ pub fn run(
         for (id, n) in deprecated {
             diags.push(
                 Diagnostic::warning(
-                    "import-deprecated-technique",
+                    Code::ImportDeprecatedTechnique,
                     format!(
                         "`{id}` is deprecated in {release} ({n} imported rule{})",
                         if n == 1 { "" } else { "s" }
@@ -280,7 +279,7 @@ pub fn run(
         for (status, n) in unmapped {
             diags.push(
                 Diagnostic::warning(
-                    "import-unmapped-status",
+                    Code::ImportUnmappedStatus,
                     format!("source status `{status}` has no model status ({n} rule{}); counted as planned", if n == 1 { "" } else { "s" }),
                 )
                 .with_label(entry.span, "")
@@ -290,7 +289,7 @@ pub fn run(
         if res.skipped.no_technique > 0 {
             diags.push(
                 Diagnostic::note(
-                    "import-no-technique",
+                    Code::ImportNoTechnique,
                     format!(
                         "{} rule{} from `{}` carry no ATT&CK technique and are not counted",
                         res.skipped.no_technique,
@@ -308,7 +307,7 @@ pub fn run(
         if deprecated_rules > 0 {
             diags.push(
                 Diagnostic::note(
-                    "import-deprecated-rule",
+                    Code::ImportDeprecatedRule,
                     format!("{deprecated_rules} rule{} from `{}` are deprecated at their source and counted as retired", if deprecated_rules == 1 { "" } else { "s" }, path.value),
                 )
                 .with_label(path.span, ""),
@@ -317,7 +316,7 @@ pub fn run(
         if count == 0 {
             diags.push(
                 Diagnostic::warning(
-                    "import-no-rules",
+                    Code::ImportNoRules,
                     format!("import of `{}` yielded no rule", path.value),
                 )
                 .with_label(path.span, format!("{} file(s) read", res.files_read))

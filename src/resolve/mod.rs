@@ -4,6 +4,7 @@
 
 use crate::catalog::{Catalog, UseSource};
 use crate::date::Date;
+use crate::diag::Code;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::model::load::Loaded;
 use crate::model::v1::{
@@ -289,9 +290,11 @@ impl<'a> Resolver<'a> {
         let raw = t.value.trim();
         if !is_technique_id(raw) {
             let upper = raw.to_ascii_uppercase();
-            let mut d =
-                Diagnostic::error("bad-technique-id", format!("`{raw}` is not a technique id"))
-                    .with_label(t.span, format!("{what} takes ATT&CK technique ids"));
+            let mut d = Diagnostic::error(
+                Code::BadTechniqueId,
+                format!("`{raw}` is not a technique id"),
+            )
+            .with_label(t.span, format!("{what} takes ATT&CK technique ids"));
             if is_technique_id(&upper) {
                 d = d.with_help(format!("write `{upper}`"));
             } else if let Some(n) = self.catalog.nearest_techniques(raw, 1).first() {
@@ -308,7 +311,7 @@ impl<'a> Resolver<'a> {
         let Some(tech) = self.catalog.technique(raw) else {
             let near = self.catalog.nearest_techniques(raw, 3);
             let mut d = Diagnostic::error(
-                "unknown-technique",
+                Code::UnknownTechnique,
                 format!(
                     "unknown technique `{raw}` in ATT&CK {} {}",
                     self.catalog.domain, self.catalog.release
@@ -340,7 +343,7 @@ impl<'a> Resolver<'a> {
                 ),
             };
             self.diags.push(
-                Diagnostic::error("revoked-technique", msg.0)
+                Diagnostic::error(Code::RevokedTechnique, msg.0)
                     .with_label(
                         t.span,
                         format!("revoked in ATT&CK {}", self.catalog.release),
@@ -351,7 +354,7 @@ impl<'a> Resolver<'a> {
         }
         if tech.deprecated {
             self.diags.push(
-                Diagnostic::warning("deprecated-technique", format!("technique `{raw}` ({}) is deprecated", tech.name))
+                Diagnostic::warning(Code::DeprecatedTechnique, format!("technique `{raw}` ({}) is deprecated", tech.name))
                     .with_label(t.span, format!("deprecated in ATT&CK {}", self.catalog.release))
                     .with_help("ATT&CK no longer maintains it and no group uses it; remove it or map to a current technique"),
             );
@@ -365,7 +368,7 @@ impl<'a> Resolver<'a> {
             Some(d) => Some(d),
             None => {
                 self.diags.push(
-                    Diagnostic::error("invalid-date", format!("`{text}` is not a valid date"))
+                    Diagnostic::error(Code::InvalidDate, format!("`{text}` is not a valid date"))
                         .with_label(s.span, format!("{what} is a date"))
                         .with_help("write an ISO date: YYYY-MM-DD, e.g. 2027-03-31"),
                 );
@@ -376,12 +379,15 @@ impl<'a> Resolver<'a> {
 
     fn duplicate(&mut self, kind: &str, id: &str, first: Span, again: Span) {
         self.diags.push(
-            Diagnostic::error("duplicate-id", format!("{kind} id `{id}` is defined twice"))
-                .with_label(again, "defined again here")
-                .with_label(first, "first defined here")
-                .with_help(format!(
-                    "{kind} ids must be unique across the model and its includes"
-                )),
+            Diagnostic::error(
+                Code::DuplicateId,
+                format!("{kind} id `{id}` is defined twice"),
+            )
+            .with_label(again, "defined again here")
+            .with_label(first, "first defined here")
+            .with_help(format!(
+                "{kind} ids must be unique across the model and its includes"
+            )),
         );
     }
 }
@@ -411,7 +417,7 @@ pub fn resolve(
         diags: Diagnostics::new(),
     };
     let Some(root) = loaded.files.first() else {
-        return Err(Diagnostic::error("empty-model", "no model file was read").into());
+        return Err(Diagnostic::error(Code::EmptyModel, "no model file was read").into());
     };
 
     // Root-only sections.
@@ -431,7 +437,7 @@ pub fn resolve(
         for (name, span) in checks {
             if let Some(span) = span {
                 let mut d = Diagnostic::error(
-                    "fragment-section",
+                    Code::FragmentSection,
                     format!("`{name}` may only be set in the root model"),
                 )
                 .with_label(span, "in an included fragment");
@@ -453,7 +459,7 @@ pub fn resolve(
                 .map(|_| Span::new(root.file, 0, 0))
                 .unwrap_or_default();
             r.diags.push(
-                Diagnostic::error("missing-model", "the model has no `model:` section")
+                Diagnostic::error(Code::MissingModel, "the model has no `model:` section")
                     .with_label(span, "")
                     .with_help(
                         "add `model:` with at least `name:` (a slug such as `acme-finance`)",
@@ -488,7 +494,7 @@ pub fn resolve(
             if want != catalog.domain.as_str() {
                 r.diags.push(
                     Diagnostic::error(
-                        "attack-domain-mismatch",
+                        Code::AttackDomainMismatch,
                         format!(
                             "the model is for ATT&CK {want} but the ATT&CK data in use is {}",
                             catalog.domain
@@ -504,7 +510,7 @@ pub fn resolve(
             if text != catalog.release && !opts.quiet_version {
                 r.diags.push(
                     Diagnostic::warning(
-                        "attack-version-mismatch",
+                        Code::AttackVersionMismatch,
                         format!("the model is written against ATT&CK {text} but the catalog in use is {}", catalog.release),
                     )
                     .with_label(v.span, format!("catalog is {}", catalog.release))
@@ -542,7 +548,7 @@ pub fn resolve(
                         let near =
                             nearest_ids(&p.value, catalog.platforms.iter().map(String::as_str));
                         let mut d = Diagnostic::error(
-                            "unknown-platform",
+                            Code::UnknownPlatform,
                             format!("`{}` is not an ATT&CK {} platform", p.value, catalog.domain),
                         )
                         .with_label(p.span, "unknown platform");
@@ -615,7 +621,7 @@ pub fn resolve(
                 }
                 if !bad.is_empty() {
                     r.diags.push(
-                        Diagnostic::error("invalid-rule", format!("an import entry cannot have {}", bad.join(", ")))
+                        Diagnostic::error(Code::InvalidRule, format!("an import entry cannot have {}", bad.join(", ")))
                             .with_label(fmt.span, "this entry is an import")
                             .with_help("imported rules carry their own ids and techniques; write inline rules as separate entries"),
                     );
@@ -626,7 +632,7 @@ pub fn resolve(
                 ) {
                     if let Some(s) = &ev.status {
                         r.diags.push(
-                            Diagnostic::error("invalid-rule", "an import's `status` maps source statuses to model statuses")
+                            Diagnostic::error(Code::InvalidRule, "an import's `status` maps source statuses to model statuses")
                                 .with_label(s.span, "a single status")
                                 .with_help("write e.g. `status: {stable: production, test: testing, experimental: planned}`"),
                         );
@@ -635,7 +641,7 @@ pub fn resolve(
                 match &ev.path {
                     Some(_) => import_entries.push((f.dir.clone(), e.clone())),
                     None => r.diags.push(
-                        Diagnostic::error("invalid-rule", "an import entry needs `path`")
+                        Diagnostic::error(Code::InvalidRule, "an import entry needs `path`")
                             .with_label(fmt.span, "import without a path")
                             .with_help(
                                 "name a file, a folder or a glob relative to this model file",
@@ -647,7 +653,7 @@ pub fn resolve(
             let Some(id) = &ev.id else {
                 r.diags.push(
                     Diagnostic::error(
-                        "invalid-rule",
+                        Code::InvalidRule,
                         "a rule needs an `id` (or `import:` and `path:` for an import)",
                     )
                     .with_label(e.span, "no id")
@@ -658,7 +664,7 @@ pub fn resolve(
             if ev.path.is_some() || !ev.exclude.is_empty() || ev.follow_revoked.is_some() {
                 r.diags.push(
                     Diagnostic::error(
-                        "invalid-rule",
+                        Code::InvalidRule,
                         "`path`, `exclude` and `follow_revoked` belong to import entries",
                     )
                     .with_label(id.span, "an inline rule")
@@ -682,7 +688,7 @@ pub fn resolve(
                     if ts.is_empty() {
                         r.diags.push(
                             Diagnostic::warning(
-                                "rule-no-techniques",
+                                Code::RuleNoTechniques,
                                 format!("rule `{}` maps to no technique", id.value),
                             )
                             .with_label(id.span, "no technique")
@@ -694,7 +700,7 @@ pub fn resolve(
                 }
                 None => r.diags.push(
                     Diagnostic::error(
-                        "invalid-rule",
+                        Code::InvalidRule,
                         format!("rule `{}` has no `techniques`", id.value),
                     )
                     .with_label(id.span, "no techniques")
@@ -707,7 +713,7 @@ pub fn resolve(
                 Some((StatusSpec::Map(_), span)) => {
                     r.diags.push(
                         Diagnostic::error(
-                            "invalid-rule",
+                            Code::InvalidRule,
                             "an inline rule's `status` is a single status",
                         )
                         .with_label(span, "a mapping")
@@ -723,7 +729,7 @@ pub fn resolve(
                 } else {
                     let near = nearest_ids(&a.value, asset_ids.keys().map(String::as_str));
                     let mut d = Diagnostic::error(
-                        "undefined-asset",
+                        Code::UndefinedAsset,
                         format!("rule `{}` names undefined asset `{}`", id.value, a.value),
                     )
                     .with_label(a.span, "no such asset");
@@ -778,7 +784,7 @@ pub fn resolve(
                     None => {
                         let near = nearest_ids(&a.value, actors.iter().map(|x| x.id.as_str()));
                         let mut d = Diagnostic::error(
-                            "undefined-actor",
+                            Code::UndefinedActor,
                             format!(
                                 "target `{}` names `{}`, which is not an actor of this model",
                                 tv.id.value, a.value
@@ -800,7 +806,7 @@ pub fn resolve(
                     if let Some(b) = &tv.by {
                         r.diags.push(
                             Diagnostic::note(
-                                "target-after-assessed",
+                                Code::TargetAfterAssessed,
                                 format!(
                                     "target `{}` was due before the assessment date",
                                     tv.id.value
@@ -868,7 +874,7 @@ pub fn resolve(
     if actors.is_empty() && !r.diags.has_errors() {
         let span = rc.model.as_ref().map(|m| m.span).unwrap_or_default();
         r.diags.push(
-            Diagnostic::warning("no-actors", "the model declares no actor")
+            Diagnostic::warning(Code::NoActors, "the model declares no actor")
                 .with_label(span, "")
                 .with_help("add ATT&CK groups under `actors:` (find them with `threatc attack groups --search WORDS`)"),
         );
@@ -888,7 +894,7 @@ pub fn resolve(
         if !applies && !actors.is_empty() && !a.platforms.is_empty() {
             r.diags.push(
                 Diagnostic::warning(
-                    "unused-asset",
+                    Code::UnusedAsset,
                     format!("no technique of any actor applies to asset `{}`", a.id),
                 )
                 .with_label(a.span, format!("platforms: {}", a.platforms.join(", ")))
@@ -935,7 +941,7 @@ fn parse_share(r: &mut Resolver<'_>, s: &Spanned<v1::Scalar>) -> Option<f64> {
     if v.is_none() {
         r.diags.push(
             Diagnostic::error(
-                "invalid-coverage",
+                Code::InvalidCoverage,
                 format!("`{}` is not a coverage share", s.value.text()),
             )
             .with_label(s.span, "expected a percentage or a fraction")
@@ -982,7 +988,7 @@ fn resolve_actor(r: &mut Resolver<'_>, a: &Spanned<v1::Actor>) -> Option<Actor> 
                 Some(crate::catalog::GroupLookup::Replaced { retired, by }) => {
                     r.diags.push(
                         Diagnostic::error(
-                            "revoked-group",
+                            Code::RevokedGroup,
                             format!(
                                 "group `{}` ({}) was revoked; replaced by `{}` ({})",
                                 g.value, retired.id, by.name, by.id
@@ -999,7 +1005,7 @@ fn resolve_actor(r: &mut Resolver<'_>, a: &Spanned<v1::Actor>) -> Option<Actor> 
                 Some(crate::catalog::GroupLookup::Retired(retired)) => {
                     r.diags.push(
                         Diagnostic::error(
-                            "revoked-group",
+                            Code::RevokedGroup,
                             format!(
                                 "group `{}` ({}) is deprecated in ATT&CK",
                                 g.value, retired.id
@@ -1018,7 +1024,7 @@ fn resolve_actor(r: &mut Resolver<'_>, a: &Spanned<v1::Actor>) -> Option<Actor> 
                         .map(|x| format!("`{}` ({})", x.name, x.id))
                         .collect();
                     let mut d = Diagnostic::error(
-                        "unknown-group",
+                        Code::UnknownGroup,
                         format!("unknown ATT&CK group `{}`", g.value),
                     )
                     .with_label(
@@ -1085,7 +1091,7 @@ fn resolve_actor(r: &mut Resolver<'_>, a: &Spanned<v1::Actor>) -> Option<Actor> 
         (None, Some(ts)) => {
             let Some(id) = &av.id else {
                 r.diags.push(
-                    Diagnostic::error("invalid-actor", "a custom actor needs an `id`")
+                    Diagnostic::error(Code::InvalidActor, "a custom actor needs an `id`")
                         .with_label(a.span, "no id")
                         .with_help("write `- id: insider` with `name:` and `techniques:`"),
                 );
@@ -1094,7 +1100,7 @@ fn resolve_actor(r: &mut Resolver<'_>, a: &Spanned<v1::Actor>) -> Option<Actor> 
             if av.software.is_some() {
                 r.diags.push(
                     Diagnostic::error(
-                        "invalid-actor",
+                        Code::InvalidActor,
                         format!("custom actor `{}` cannot use `software`", id.value),
                     )
                     .with_label(id.span, "a custom actor")
@@ -1117,7 +1123,7 @@ fn resolve_actor(r: &mut Resolver<'_>, a: &Spanned<v1::Actor>) -> Option<Actor> 
         }
         (Some(g), Some(_)) => {
             r.diags.push(
-                Diagnostic::error("invalid-actor", format!("actor `{}` has both `group` and `techniques`", g.value))
+                Diagnostic::error(Code::InvalidActor, format!("actor `{}` has both `group` and `techniques`", g.value))
                     .with_label(g.span, "an ATT&CK group")
                     .with_help("a group's techniques come from ATT&CK; add local ones with `add:` and drop some with `remove:`"),
             );
@@ -1125,7 +1131,7 @@ fn resolve_actor(r: &mut Resolver<'_>, a: &Spanned<v1::Actor>) -> Option<Actor> 
         }
         (None, None) => {
             r.diags.push(
-                Diagnostic::error("invalid-actor", "an actor needs `group` (an ATT&CK group) or `id` and `techniques` (a custom actor)")
+                Diagnostic::error(Code::InvalidActor, "an actor needs `group` (an ATT&CK group) or `id` and `techniques` (a custom actor)")
                     .with_label(a.span, "neither")
                     .with_help("e.g. `- group: FIN7` or `- id: insider` with `techniques: [T1078]`"),
             );
@@ -1145,7 +1151,7 @@ fn resolve_actor(r: &mut Resolver<'_>, a: &Spanned<v1::Actor>) -> Option<Actor> 
             if techniques.remove(&tid).is_none() {
                 r.diags.push(
                     Diagnostic::warning(
-                        "remove-not-used",
+                        Code::RemoveNotUsed,
                         format!("actor `{id}` does not use `{tid}`"),
                     )
                     .with_label(t.span, "nothing to remove")
@@ -1162,7 +1168,7 @@ fn resolve_actor(r: &mut Resolver<'_>, a: &Spanned<v1::Actor>) -> Option<Actor> 
     }
     if techniques.is_empty() && r.diags.error_count() == errors_before {
         r.diags.push(
-            Diagnostic::warning("empty-actor", format!("actor `{id}` has no techniques"))
+            Diagnostic::warning(Code::EmptyActor, format!("actor `{id}` has no techniques"))
                 .with_label(a.span, "")
                 .with_help("it adds nothing to the threat; check `add`/`remove` or the group"),
         );
