@@ -12,7 +12,7 @@
 //! system or global configuration: only the repository's own `.git/config` applies.
 
 use std::ffi::{OsStr, OsString};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// A repository: its work-tree root and its git folder.
@@ -50,24 +50,7 @@ impl std::fmt::Display for RepoError {
 /// `path` made absolute against the working directory and normalised lexically
 /// (`a/./b/../c` → `a/c`), without following links.
 pub fn absolute_lexical(path: &Path) -> PathBuf {
-    let abs = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        std::env::current_dir()
-            .map(|c| c.join(path))
-            .unwrap_or_else(|_| path.to_path_buf())
-    };
-    let mut out = PathBuf::new();
-    for c in abs.components() {
-        match c {
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::CurDir => {}
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
+    crate::fsio::normalize(&crate::fsio::absolute(path))
 }
 
 /// Largest `.git` file read (a `gitdir:` line is one path).
