@@ -2,6 +2,8 @@
 //! from files, report.json and git history; regression exit codes; the SARIF and
 //! GitHub renderings of `check`; and the CI workflow documented in README.
 
+mod common;
+use common::{copy_dir, git, replace_once, version_b};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -10,20 +12,7 @@ use std::process::{Command, Output};
 const BIN: &str = env!("CARGO_BIN_EXE_threatc");
 
 fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), &dest).unwrap();
-        }
-    }
+    common::root()
 }
 
 fn run(dir: &Path, args: &[&str]) -> Output {
@@ -33,32 +22,6 @@ fn run(dir: &Path, args: &[&str]) -> Output {
         .env("NO_COLOR", "1")
         .output()
         .unwrap()
-}
-
-fn replace_once(text: &str, from: &str, to: &str) -> String {
-    assert_eq!(
-        text.matches(from).count(),
-        1,
-        "expected `{from}` once in the model"
-    );
-    text.replacen(from, to, 1)
-}
-
-/// Version B of the model: APT41 added, NET-exfil-volume retired, a rule on T1059.003
-/// added, version bumped.
-fn version_b(a: &str) -> String {
-    let t = replace_once(a, "actors:\n", "actors:\n  - group: APT41\n    weight: 1\n");
-    let t = replace_once(
-        &t,
-        "    techniques: [T1041, T1048.003]\n    status: production\n",
-        "    techniques: [T1041, T1048.003]\n    status: retired\n",
-    );
-    let t = replace_once(
-        &t,
-        "rules:\n",
-        "rules:\n  - id: EDR-cmd-shell\n    name: cmd.exe spawned by an Office application\n    techniques: [T1059.003]\n    status: production\n",
-    );
-    replace_once(&t, "version: \"2026.11\"", "version: \"2026.12\"")
 }
 
 /// A temp copy of models/financial as version A.
@@ -425,28 +388,6 @@ fn fail_on_regression() {
         ],
     );
     assert_eq!(o.status.code(), Some(1));
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let o = Command::new("git")
-        .current_dir(dir)
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.com",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout).unwrap()
 }
 
 #[test]

@@ -391,3 +391,35 @@ fn many_includes_load_each_file_once() {
         stderr(&o)
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn the_base_revision_is_read_through_the_same_opener() {
+    // The base revision (what `diff --git` extracts) holds a committed link to a secret;
+    // the head replaced it with a real rule file. The extracted tree is confined too.
+    let r = repo(&format!(
+        "{HEAD}rules:\n  - import: sigma\n    path: rules\n"
+    ));
+    std::fs::remove_dir_all(r.repo.join(".git")).unwrap();
+    git(&r.repo, &["init", "-q"]);
+    std::fs::create_dir_all(r.repo.join("rules")).unwrap();
+    link(&r.secret, &r.repo.join("rules/x.yml"));
+    git(&r.repo, &["add", "-A"]);
+    git(&r.repo, &["commit", "-qm", "base"]);
+    std::fs::remove_file(r.repo.join("rules/x.yml")).unwrap();
+    std::fs::write(
+        r.repo.join("rules/x.yml"),
+        "title: t\nid: 00000000-0000-0000-0000-000000000001\nstatus: stable\ntags: [attack.t1059]\nlogsource: {product: windows}\ndetection: {sel: {a: b}, condition: sel}\n",
+    )
+    .unwrap();
+    git(&r.repo, &["add", "-A"]);
+    git(&r.repo, &["commit", "-qm", "head"]);
+    let o = run(&["diff", "--git", "HEAD~1", "model.yaml"], &r.repo);
+    assert!(
+        stderr(&o).contains("import-outside-root") || stdout(&o).contains("import-outside-root"),
+        "{}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    assert_no_secret(&o, &r.repo);
+}

@@ -334,53 +334,6 @@ fn build_example_models() {
     snaps.finish();
 }
 
-fn replace_once(text: &str, from: &str, to: &str) -> String {
-    assert_eq!(
-        text.matches(from).count(),
-        1,
-        "expected `{from}` once in the model"
-    );
-    text.replacen(from, to, 1)
-}
-
-/// Version B of the financial model, as in tests/diff.rs: APT41 added, NET-exfil-volume
-/// retired, a rule on T1059.003 added, version bumped.
-fn version_b(a: &str) -> String {
-    let t = replace_once(a, "actors:\n", "actors:\n  - group: APT41\n    weight: 1\n");
-    let t = replace_once(
-        &t,
-        "    techniques: [T1041, T1048.003]\n    status: production\n",
-        "    techniques: [T1041, T1048.003]\n    status: retired\n",
-    );
-    let t = replace_once(
-        &t,
-        "rules:\n",
-        "rules:\n  - id: EDR-cmd-shell\n    name: cmd.exe spawned by an Office application\n    techniques: [T1059.003]\n    status: production\n",
-    );
-    replace_once(&t, "version: \"2026.11\"", "version: \"2026.12\"")
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let o = Command::new("git")
-        .current_dir(dir)
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.com",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
-
 #[test]
 fn diff_of_two_versions() {
     let tmp = tempfile::tempdir().unwrap();

@@ -85,3 +85,58 @@ pub fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
     out.sort();
     out
 }
+
+/// Runs git in `dir` with a fixed identity and no signing, ignoring the caller's
+/// `GIT_DIR`/`GIT_WORK_TREE`; asserts success and returns stdout.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let o = Command::new("git")
+        .current_dir(dir)
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .output()
+        .expect("git runs");
+    assert!(
+        o.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout).expect("git prints UTF-8")
+}
+
+/// `text` with `from` (which must occur exactly once) replaced by `to`.
+pub fn replace_once(text: &str, from: &str, to: &str) -> String {
+    assert_eq!(
+        text.matches(from).count(),
+        1,
+        "expected `{from}` once in the model"
+    );
+    text.replacen(from, to, 1)
+}
+
+/// Version B of the financial example model: APT41 added, NET-exfil-volume retired, a
+/// rule on T1059.003 added, version bumped. Used by the diff tests and snapshots.
+pub fn version_b(a: &str) -> String {
+    let t = replace_once(a, "actors:\n", "actors:\n  - group: APT41\n    weight: 1\n");
+    let t = replace_once(
+        &t,
+        "    techniques: [T1041, T1048.003]\n    status: production\n",
+        "    techniques: [T1041, T1048.003]\n    status: retired\n",
+    );
+    let t = replace_once(
+        &t,
+        "rules:\n",
+        "rules:\n  - id: EDR-cmd-shell\n    name: cmd.exe spawned by an Office application\n    techniques: [T1059.003]\n    status: production\n",
+    );
+    replace_once(&t, "version: \"2026.11\"", "version: \"2026.12\"")
+}
