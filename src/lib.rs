@@ -15,7 +15,6 @@
 
 pub mod analysis;
 pub mod catalog;
-pub mod cli;
 pub mod date;
 pub mod diag;
 pub mod emit;
@@ -120,32 +119,104 @@ pub fn load_catalog(
     }
 }
 
-/// Prints a stage's duration to stderr when `THREATC_TIMINGS` is set (for benchmarks).
-pub fn timing(stage: &str, since: std::time::Instant) {
-    if std::env::var_os("THREATC_TIMINGS").is_some() {
+/// How long one stage took, and the peak resident memory after it (Linux).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageTiming {
+    /// Stage name, as printed (nested stages are indented with two spaces).
+    pub stage: &'static str,
+    /// Wall time.
+    pub elapsed: std::time::Duration,
+    /// Peak resident set size so far in kB (`VmHWM`), when the system says.
+    pub peak_kb: Option<u64>,
+}
+
+/// Stage timings of a run, for benchmarks (`THREATC_TIMINGS`). The library records
+/// them; the caller decides whether and how to show them. A disabled collector
+/// records nothing and reads nothing.
+#[derive(Debug, Clone, Default)]
+pub struct Timings {
+    enabled: bool,
+    stages: Vec<StageTiming>,
+}
+
+impl Timings {
+    /// A collector that records when `enabled`.
+    pub fn new(enabled: bool) -> Self {
+        Timings {
+            enabled,
+            stages: Vec::new(),
+        }
+    }
+
+    /// Records that `stage` ran from `since` until now.
+    pub fn record(&mut self, stage: &'static str, since: std::time::Instant) {
+        if !self.enabled {
+            return;
+        }
+        let elapsed = since.elapsed();
         // Peak resident memory so far (Linux), to see which stage sets the peak.
-        let hwm = std::fs::read_to_string("/proc/self/status")
+        let peak_kb = std::fs::read_to_string("/proc/self/status")
             .ok()
             .and_then(|s| {
                 s.lines()
                     .find(|l| l.starts_with("VmHWM:"))
-                    .map(|l| l.split_whitespace().nth(1).unwrap_or("").to_string())
-            })
-            .unwrap_or_default();
-        eprintln!(
-            "timing: {stage:<10} {:>8.2} ms  peak {hwm} kB",
-            since.elapsed().as_secs_f64() * 1000.0
-        );
+                    .and_then(|l| l.split_whitespace().nth(1))
+                    .and_then(|n| n.parse().ok())
+            });
+        self.stages.push(StageTiming {
+            stage,
+            elapsed,
+            peak_kb,
+        });
+    }
+
+    /// Takes the stages recorded so far, in order.
+    pub fn take(&mut self) -> Vec<StageTiming> {
+        std::mem::take(&mut self.stages)
     }
 }
 
-/// Runs the pipeline on one model up to the analysis.
-pub fn compile(
+/// A model's files as loaded, with what its `attack:` section names: the first step of
+/// [`compile`], shared with `migrate` and `attack changes`.
+pub struct LoadedModel {
+    /// The root file and its includes.
+    pub loaded: model::load::Loaded,
+    /// The domain the root file names (`attack.domain`), if any.
+    pub domain: Option<Domain>,
+    /// The ATT&CK bundle the root file names (`attack.data`), resolved against its folder,
+    /// with where it is named.
+    pub attack_data: Option<(PathBuf, source::Span)>,
+}
+
+impl From<model::v1::DomainName> for Domain {
+    fn from(d: model::v1::DomainName) -> Self {
+        match d {
+            model::v1::DomainName::Enterprise => Domain::Enterprise,
+            model::v1::DomainName::Mobile => Domain::Mobile,
+            model::v1::DomainName::Ics => Domain::Ics,
+        }
+    }
+}
+
+impl LoadedModel {
+    /// The catalog the model is compiled against: `--attack-data`, else the model's
+    /// `attack.data`, else the embedded one of its domain (Enterprise by default).
+    pub fn catalog(&self, opts: &CompileOptions) -> Result<CatalogRef, Diagnostic> {
+        load_catalog(
+            self.domain.unwrap_or(Domain::Enterprise),
+            opts,
+            self.attack_data.as_ref().map(|(p, s)| (p.as_path(), *s)),
+            &self.loaded.root_dir,
+        )
+    }
+}
+
+/// Loads a model and its includes, and reads what its `attack:` section names.
+pub fn load_model(
     path: &Path,
     opts: &CompileOptions,
     sources: &mut SourceMap,
-) -> Result<Compiled, Diagnostics> {
-    let t = std::time::Instant::now();
+) -> Result<LoadedModel, Diagnostics> {
     let loaded = model::load::load(
         path,
         sources,
@@ -160,23 +231,53 @@ pub fn compile(
         ))
     })?;
     let attack = root.content.attack.as_ref().map(|a| &a.value);
-    let domain = match attack.and_then(|a| a.domain.as_ref()).map(|d| d.value) {
-        Some(model::v1::DomainName::Mobile) => Domain::Mobile,
-        Some(model::v1::DomainName::Ics) => Domain::Ics,
-        _ => Domain::Enterprise,
-    };
-    let data_path = attack
+    let domain = attack
+        .and_then(|a| a.domain.as_ref())
+        .map(|d| Domain::from(d.value));
+    let attack_data = attack
         .and_then(|a| a.data.as_ref())
         .map(|d| (root.dir.join(&d.value), d.span));
-    timing("load", t);
-    let t = std::time::Instant::now();
-    let catalog = load_catalog(
+    Ok(LoadedModel {
+        loaded,
         domain,
-        opts,
-        data_path.as_ref().map(|(p, s)| (p.as_path(), *s)),
-        &loaded.root_dir,
-    )?;
-    timing("catalog", t);
+        attack_data,
+    })
+}
+
+/// The front half of [`compile`]: the model loaded and the catalog it is compiled
+/// against.
+pub fn load_model_and_catalog(
+    path: &Path,
+    opts: &CompileOptions,
+    sources: &mut SourceMap,
+    timings: &mut Timings,
+) -> Result<(model::load::Loaded, CatalogRef), Diagnostics> {
+    let t = std::time::Instant::now();
+    let model = load_model(path, opts, sources)?;
+    timings.record("load", t);
+    let t = std::time::Instant::now();
+    let catalog = model.catalog(opts)?;
+    timings.record("catalog", t);
+    Ok((model.loaded, catalog))
+}
+
+/// Runs the pipeline on one model up to the analysis.
+pub fn compile(
+    path: &Path,
+    opts: &CompileOptions,
+    sources: &mut SourceMap,
+) -> Result<Compiled, Diagnostics> {
+    compile_timed(path, opts, sources, &mut Timings::default())
+}
+
+/// [`compile`], recording how long each stage takes into `timings`.
+pub fn compile_timed(
+    path: &Path,
+    opts: &CompileOptions,
+    sources: &mut SourceMap,
+    timings: &mut Timings,
+) -> Result<Compiled, Diagnostics> {
+    let (loaded, catalog) = load_model_and_catalog(path, opts, sources, timings)?;
     let t = std::time::Instant::now();
     let ropts = resolve::ResolveOptions {
         allow_outside_root: opts.allow_outside_root,
@@ -184,7 +285,7 @@ pub fn compile(
         deny_import_errors: opts.deny_import_errors,
     };
     let (mut resolved, mut warnings) = resolve::resolve(&loaded, &catalog, sources, &ropts)?;
-    timing("resolve", t);
+    timings.record("resolve", t);
     let t = std::time::Instant::now();
     warnings.extend(migrate::changes::release_notes(&loaded, &catalog, opts)?);
     let import_diags = resolve::imports::run(&loaded, &catalog, sources, &ropts, &mut resolved);
@@ -200,12 +301,12 @@ pub fn compile(
         import_errors.extend(warnings);
         return Err(import_errors);
     }
-    timing("import", t);
+    timings.record("import", t);
     let t = std::time::Instant::now();
     // The parsed files are not needed past this point: free them before the analysis.
     drop(loaded);
     let analysis = analysis::analyse(&resolved, &catalog);
-    timing("analyse", t);
+    timings.record("analyse", t);
     Ok(Compiled {
         catalog,
         resolved,

@@ -1,4 +1,7 @@
 //! The `threatc` binary: parse arguments, run the library, map the result to an exit code.
+//! The command line ([`cli`]) lives here, not in the library: only the binary prints.
+
+mod cli;
 
 fn main() {
     // A panic is a bug in threatc, never the user's fault: say so and exit with the
@@ -6,6 +9,6 @@ fn main() {
     std::panic::set_hook(Box::new(|info| {
         eprintln!("internal error: {info}\nthis is a bug in threatc; please report it with the input that caused it");
     }));
-    let code = std::panic::catch_unwind(threatc::cli::main).unwrap_or(threatc::cli::exit::INTERNAL);
+    let code = std::panic::catch_unwind(cli::main).unwrap_or(cli::exit::INTERNAL);
     std::process::exit(code);
 }

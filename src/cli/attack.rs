@@ -1,10 +1,10 @@
 //! `threatc attack …`: look things up in the ATT&CK catalog.
 
 use super::{exit, print_out, Ctx};
-use crate::catalog::{Catalog, Domain};
-use crate::diag::Code;
-use crate::diag::Diagnostic;
 use serde_json::json;
+use threatc::catalog::{Catalog, Domain};
+use threatc::diag::Code;
+use threatc::diag::Diagnostic;
 
 /// `threatc attack`
 #[derive(clap::Args, Debug)]
@@ -73,7 +73,7 @@ pub struct BuildCatalogArgs {
     pub out: std::path::PathBuf,
 }
 
-fn catalog(ctx: &Ctx, domain: &str) -> Result<crate::CatalogRef, i32> {
+fn catalog(ctx: &Ctx, domain: &str) -> Result<threatc::CatalogRef, i32> {
     let d: Domain = match domain.parse() {
         Ok(d) => d,
         Err(_) => {
@@ -82,19 +82,19 @@ fn catalog(ctx: &Ctx, domain: &str) -> Result<crate::CatalogRef, i32> {
                     &Diagnostic::error(Code::AttackData, format!("unknown domain `{domain}`"))
                         .with_help("one of enterprise, mobile, ics"),
                 ],
-                crate::diag::OutputFormat::Human,
+                threatc::diag::OutputFormat::Human,
             );
             return Err(exit::USAGE);
         }
     };
-    crate::load_catalog(
+    threatc::load_catalog(
         d,
         &ctx.compile_options(false),
         None,
         std::path::Path::new("."),
     )
     .map_err(|e| {
-        ctx.report(&[&e], crate::diag::OutputFormat::Human);
+        ctx.report(&[&e], threatc::diag::OutputFormat::Human);
         exit::USAGE
     })
 }
@@ -106,7 +106,7 @@ pub fn run(ctx: &mut Ctx, args: &AttackArgs) -> i32 {
         AttackCommand::Show(a) => show(ctx, a),
         AttackCommand::Changes(a) => super::changes::run(ctx, a),
         AttackCommand::BuildCatalog(a) => {
-            match crate::catalog::build_embedded(&a.attack_dir, &a.out) {
+            match threatc::catalog::build_embedded(&a.attack_dir, &a.out) {
                 Ok(files) => {
                     for f in files {
                         super::eprint_line(&format!("wrote {}", f.display()));
@@ -128,7 +128,7 @@ fn groups(ctx: &Ctx, a: &GroupsArgs) -> i32 {
         Err(code) => return code,
     };
     let words: Vec<&str> = a.search.iter().flat_map(|w| w.split_whitespace()).collect();
-    let found: Vec<&crate::catalog::Group> = if words.is_empty() {
+    let found: Vec<&threatc::catalog::Group> = if words.is_empty() {
         cat.groups.iter().collect()
     } else {
         cat.search_groups(&words)
@@ -199,7 +199,7 @@ fn technique_json(cat: &Catalog, id: &str) -> Option<serde_json::Value> {
         })
         .collect();
     Some(json!({
-        "type": "technique", "id": t.id, "name": crate::analysis::technique_name(cat, &t.id), "tactics": t.tactics, "platforms": t.platforms,
+        "type": "technique", "id": t.id, "name": threatc::analysis::technique_name(cat, &t.id), "tactics": t.tactics, "platforms": t.platforms,
         "revoked": t.revoked, "revoked_by": t.revoked_by, "deprecated": t.deprecated,
         "groups_using": cat.group_prevalence(&t.id),
         "detection_strategies": dets,
@@ -229,16 +229,16 @@ fn show(ctx: &Ctx, a: &ShowArgs) -> i32 {
         )
     } else {
         match cat.find_group(q) {
-            Some(crate::catalog::GroupLookup::Active(g)) => Some(json!({
+            Some(threatc::catalog::GroupLookup::Active(g)) => Some(json!({
                 "type": "group", "id": g.id, "name": g.name, "aliases": g.aliases, "description": g.description,
                 "campaigns": g.campaigns, "software": g.software,
                 "techniques": g.techniques.iter().map(|t| t.technique.clone()).collect::<Vec<_>>(),
                 "software_techniques": g.software_techniques.iter().map(|t| t.technique.clone()).collect::<Vec<_>>(),
             })),
-            Some(crate::catalog::GroupLookup::Replaced { retired, by }) => Some(
+            Some(threatc::catalog::GroupLookup::Replaced { retired, by }) => Some(
                 json!({"type": "group", "id": retired.id, "name": retired.name, "revoked": true, "replaced_by": by.id}),
             ),
-            Some(crate::catalog::GroupLookup::Retired(r)) => {
+            Some(threatc::catalog::GroupLookup::Retired(r)) => {
                 Some(json!({"type": "group", "id": r.id, "name": r.name, "deprecated": true}))
             }
             None => None,
@@ -257,7 +257,7 @@ fn show(ctx: &Ctx, a: &ShowArgs) -> i32 {
         } else if let Some(t) = cat.nearest_techniques(q, 1).first() {
             d = d.with_help(format!("did you mean `{}` ({})?", t.id, t.name));
         }
-        ctx.report(&[&d], crate::diag::OutputFormat::Human);
+        ctx.report(&[&d], threatc::diag::OutputFormat::Human);
         return exit::USAGE;
     };
     match a.format {

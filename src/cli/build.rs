@@ -1,10 +1,10 @@
 //! `threatc build`: check, analyse, and write layers, gap tables, report and plan.
 
 use super::{exit, print_out, Ctx};
-use crate::diag::Code;
-use crate::diag::{Diagnostic, OutputFormat};
-use crate::emit;
 use std::path::PathBuf;
+use threatc::diag::Code;
+use threatc::diag::{Diagnostic, OutputFormat};
+use threatc::emit;
 
 /// `threatc build MODEL --out DIR`
 #[derive(clap::Args, Debug)]
@@ -32,7 +32,7 @@ pub struct BuildArgs {
 /// Runs `build`.
 pub fn run(ctx: &mut Ctx, args: &BuildArgs) -> i32 {
     let opts = ctx.compile_options(args.deny.iter().any(|d| d == "import-errors"));
-    let compiled = match crate::compile(&args.model, &opts, &mut ctx.sources) {
+    let compiled = match ctx.compile(&args.model, &opts) {
         Ok(c) => c,
         Err(ds) => {
             ctx.report(&ds.sorted(), args.format);
@@ -40,7 +40,9 @@ pub fn run(ctx: &mut Ctx, args: &BuildArgs) -> i32 {
         }
     };
     let t = std::time::Instant::now();
-    let outputs = match emit::build_outputs(&compiled, args.templates.as_deref()) {
+    let outputs = emit::build_outputs_timed(&compiled, args.templates.as_deref(), &mut ctx.timings);
+    ctx.show_timings();
+    let outputs = match outputs {
         Ok(o) => o,
         Err(d) => {
             let mut all = compiled.warnings.clone();
@@ -49,10 +51,12 @@ pub fn run(ctx: &mut Ctx, args: &BuildArgs) -> i32 {
             return exit::INVALID;
         }
     };
-    crate::timing("emit", t);
+    ctx.timings.record("emit", t);
+    ctx.show_timings();
     let t = std::time::Instant::now();
     let written = emit::write_build(&args.out, &outputs, &compiled.analysis);
-    crate::timing("write", t);
+    ctx.timings.record("write", t);
+    ctx.show_timings();
     let files = match written {
         Ok(files) => files,
         Err(e) => {
@@ -77,7 +81,7 @@ pub fn run(ctx: &mut Ctx, args: &BuildArgs) -> i32 {
             ctx.report(&compiled.warnings.sorted(), OutputFormat::Human);
             let doc = serde_json::json!({
                 "model": a.model.name,
-                "out": crate::model::load::display_path(&args.out),
+                "out": threatc::model::load::display_path(&args.out),
                 "summary": a.summary,
                 "actors": a.actors.iter().map(|x| serde_json::json!({"id": x.id, "coverage": x.coverage, "in_scope": x.in_scope, "covered": x.covered})).collect::<Vec<_>>(),
                 "targets": a.targets.iter().map(|t| serde_json::json!({"id": t.id, "met": t.met, "current": t.current, "required": t.required})).collect::<Vec<_>>(),
@@ -90,8 +94,8 @@ pub fn run(ctx: &mut Ctx, args: &BuildArgs) -> i32 {
             let s = &a.summary;
             let mut text = format!(
                 "built {} → {} ({} files)\n  ATT&CK {} {} · {} actors · {} rules ({} counting)\n  coverage {} of {} in-scope techniques = {} (weighted {}) · {} gaps (P1 {}, P2 {}, P3 {}) · {} out of scope\n",
-                crate::escape::terminal(&a.model.name),
-                crate::escape::terminal(&crate::model::load::display_path(&args.out)),
+                threatc::escape::terminal(&a.model.name),
+                threatc::escape::terminal(&threatc::model::load::display_path(&args.out)),
                 files.len(),
                 a.attack.domain,
                 a.attack.release,
@@ -111,7 +115,7 @@ pub fn run(ctx: &mut Ctx, args: &BuildArgs) -> i32 {
             for t in &a.targets {
                 text.push_str(&format!(
                     "  target {}: {} {} of {}{}\n",
-                    crate::escape::terminal(&t.id),
+                    threatc::escape::terminal(&t.id),
                     if t.met { "met" } else { "NOT met" },
                     emit::pct(t.current),
                     emit::pct(t.required),

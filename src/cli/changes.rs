@@ -2,11 +2,11 @@
 //! only those a model uses.
 
 use super::{exit, Ctx};
-use crate::catalog::{Catalog, Domain, EMBEDDED_RELEASE};
-use crate::migrate::changes::{compare, Change, ChangeKind};
-use crate::model::load::display_path;
-use crate::CatalogRef;
 use std::path::{Path, PathBuf};
+use threatc::catalog::{Catalog, Domain, EMBEDDED_RELEASE};
+use threatc::migrate::changes::{compare, Change, ChangeKind};
+use threatc::model::load::display_path;
+use threatc::CatalogRef;
 
 /// Output formats of `attack changes`.
 #[derive(Clone, Copy, Debug, clap::ValueEnum, PartialEq, Eq)]
@@ -51,10 +51,10 @@ fn catalog_for(
 ) -> Result<CatalogRef, String> {
     let release = release.trim_start_matches(['v', 'V']);
     match data {
-        Some(p) => crate::catalog::load_bundle_file(p, Some(release))
+        Some(p) => threatc::catalog::load_bundle_file(p, Some(release))
             .map(|c| CatalogRef::Owned(Box::new(c)))
             .map_err(|e| format!("cannot use ATT&CK data `{}`: {e}", display_path(p))),
-        None if release == EMBEDDED_RELEASE => crate::catalog::embedded(domain)
+        None if release == EMBEDDED_RELEASE => threatc::catalog::embedded(domain)
             .map(CatalogRef::Embedded)
             .map_err(|e| format!("embedded catalog: {e}")),
         None => Err(format!(
@@ -75,16 +75,16 @@ pub fn run(ctx: &mut Ctx, args: &ChangesArgs) -> i32 {
     };
     let mut ids: Option<Vec<String>> = None;
     if let Some(m) = &args.model {
-        let loaded = match crate::model::load::load(
+        let loaded = match threatc::model::load::load(
             m,
             &mut ctx.sources,
-            &crate::model::load::LoadOptions {
+            &threatc::model::load::LoadOptions {
                 allow_outside_root: ctx.global.allow_outside_root,
             },
         ) {
             Ok(l) => l,
             Err(ds) => {
-                ctx.report(&ds.sorted(), crate::diag::OutputFormat::Human);
+                ctx.report(&ds.sorted(), threatc::diag::OutputFormat::Human);
                 return exit::INVALID;
             }
         };
@@ -95,14 +95,14 @@ pub fn run(ctx: &mut Ctx, args: &ChangesArgs) -> i32 {
             .and_then(|a| a.value.domain.as_ref())
         {
             domain = match d.value {
-                crate::model::v1::DomainName::Enterprise => Domain::Enterprise,
-                crate::model::v1::DomainName::Mobile => Domain::Mobile,
-                crate::model::v1::DomainName::Ics => Domain::Ics,
+                threatc::model::v1::DomainName::Enterprise => Domain::Enterprise,
+                threatc::model::v1::DomainName::Mobile => Domain::Mobile,
+                threatc::model::v1::DomainName::Ics => Domain::Ics,
             };
         }
         let mut list = Vec::new();
         for f in &loaded.files {
-            for l in crate::migrate::model::technique_lists(&f.content) {
+            for l in threatc::migrate::model::technique_lists(&f.content) {
                 list.extend(l.iter().map(|t| t.value.trim().to_string()));
             }
         }
@@ -120,7 +120,7 @@ pub fn run(ctx: &mut Ctx, args: &ChangesArgs) -> i32 {
             "--to-data",
         ),
         (None, None, Some(p)) => {
-            crate::catalog::load_bundle_file(p, ctx.global.attack_release.as_deref())
+            threatc::catalog::load_bundle_file(p, ctx.global.attack_release.as_deref())
                 .map(|c| CatalogRef::Owned(Box::new(c)))
                 .map_err(|e| format!("cannot use ATT&CK data `{}`: {e}", display_path(p)))
         }

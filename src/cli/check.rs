@@ -1,8 +1,8 @@
 //! `threatc check`: validate models, write nothing.
 
 use super::{exit, Ctx};
-use crate::diag::{Diagnostics, OutputFormat};
 use std::path::PathBuf;
+use threatc::diag::{Diagnostics, OutputFormat};
 
 /// `threatc check MODEL...`
 #[derive(clap::Args, Debug)]
@@ -25,11 +25,11 @@ pub fn run(ctx: &mut Ctx, args: &CheckArgs) -> i32 {
     let opts = ctx.compile_options(args.deny.iter().any(|d| d == "import-errors"));
     let mut summaries = Vec::new();
     for m in &args.models {
-        match crate::compile(m, &opts, &mut ctx.sources) {
+        match ctx.compile(m, &opts) {
             Ok(c) => {
                 summaries.push(format!(
                     "{}: valid ({} actors, {} assets, {} rules, {} targets; ATT&CK {} {})",
-                    crate::escape::terminal(&crate::model::load::display_path(m)),
+                    threatc::escape::terminal(&threatc::model::load::display_path(m)),
                     c.resolved.actors.len(),
                     c.resolved.assets.len(),
                     c.resolved.rules.len(),

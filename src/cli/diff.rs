@@ -1,11 +1,11 @@
 //! `threatc diff`: what a change to a model does to coverage, for pull requests.
 
 use super::{exit, print_out, Ctx};
-use crate::diag::Code;
-use crate::diag::{Diagnostic, OutputFormat};
-use crate::emit::{self, diff::DiffInput, Output};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use threatc::diag::Code;
+use threatc::diag::{Diagnostic, OutputFormat};
+use threatc::emit::{self, diff::DiffInput, Output};
 
 /// `threatc diff BASE HEAD` or `threatc diff --git REV MODEL`
 #[derive(clap::Args, Debug)]
@@ -53,7 +53,7 @@ pub enum DiffFormat {
 
 enum Fail {
     Usage(Diagnostic),
-    Invalid(crate::diag::Diagnostics),
+    Invalid(threatc::diag::Diagnostics),
 }
 
 /// Runs `diff`.
@@ -140,7 +140,7 @@ fn run_inner(ctx: &mut Ctx, args: &DiffArgs) -> Result<i32, Fail> {
                     d.newly_covered.len(),
                     d.newly_uncovered.len(),
                     if d.is_regression() { "; REGRESSION" } else { "" },
-                    args.out.as_deref().map(crate::model::load::display_path).unwrap_or_default()
+                    args.out.as_deref().map(threatc::model::load::display_path).unwrap_or_default()
                 ));
             }
         }
@@ -178,24 +178,24 @@ fn load(ctx: &mut Ctx, path: &Path, side: Side) -> Result<DiffInput, Fail> {
             Code::IoError,
             format!(
                 "cannot read `{}`: {e}",
-                crate::model::load::display_path(path)
+                threatc::model::load::display_path(path)
             ),
         ))
     };
     if side == Side::ByExtension && is_json {
         // Through the confined opener: a regular file, size-capped; inside a repository
         // it must resolve inside it.
-        let confine = crate::fsio::Confine::named(path);
-        let text = match crate::fsio::read_text(path, &confine, MAX_REPORT_BYTES) {
+        let confine = threatc::fsio::Confine::named(path);
+        let text = match threatc::fsio::read_text(path, &confine, MAX_REPORT_BYTES) {
             Ok((t, _)) => t,
             Err(e) => {
                 let why = match e {
-                    crate::fsio::TextError::Refused(r) => r.phrase(),
-                    crate::fsio::TextError::NotUtf8 { .. } => "is not UTF-8 text".to_string(),
+                    threatc::fsio::TextError::Refused(r) => r.phrase(),
+                    threatc::fsio::TextError::NotUtf8 { .. } => "is not UTF-8 text".to_string(),
                 };
                 return Err(Fail::Usage(Diagnostic::error(
                     Code::IoError,
-                    format!("`{}` {why}", crate::model::load::display_path(path)),
+                    format!("`{}` {why}", threatc::model::load::display_path(path)),
                 )));
             }
         };
@@ -205,7 +205,7 @@ fn load(ctx: &mut Ctx, path: &Path, side: Side) -> Result<DiffInput, Fail> {
                     Code::DiffInput,
                     format!(
                         "`{}` is not a threatc report.json: {e}",
-                        crate::model::load::display_path(path)
+                        threatc::model::load::display_path(path)
                     ),
                 )
                 .with_help("give a model file or the report.json written by `threatc build`"),
@@ -219,7 +219,7 @@ fn load(ctx: &mut Ctx, path: &Path, side: Side) -> Result<DiffInput, Fail> {
     }
     std::fs::metadata(path).map_err(io_error)?;
     let opts = ctx.compile_options(false);
-    let compiled = crate::compile(path, &opts, &mut ctx.sources).map_err(Fail::Invalid)?;
+    let compiled = ctx.compile(path, &opts).map_err(Fail::Invalid)?;
     DiffInput::from_analysis(&compiled.analysis).map_err(|e| {
         Fail::Usage(Diagnostic::error(
             Code::DiffInput,
@@ -266,18 +266,18 @@ fn private_temp_dir() -> std::io::Result<PathBuf> {
 
 impl GitSnapshot {
     fn new(rev: &str, model: &Path) -> Result<Self, Fail> {
-        let shown = crate::model::load::display_path(model);
+        let shown = threatc::model::load::display_path(model);
         // The repository is the nearest folder above the model (its lexical path: a
         // linked model is not followed) with a `.git` entry, never what git would
         // discover from the model's folder, where a pull request may have committed a
         // fake repository.
-        let abs = crate::gitrepo::absolute_lexical(model);
-        let repo = crate::gitrepo::find(&abs).map_err(|e| match e {
-            crate::gitrepo::RepoError::NotInRepo => git_error(
+        let abs = threatc::gitrepo::absolute_lexical(model);
+        let repo = threatc::gitrepo::find(&abs).map_err(|e| match e {
+            threatc::gitrepo::RepoError::NotInRepo => git_error(
                 format!("`{shown}` is not in a git repository: {e}"),
                 "run `threatc diff --git` inside a clone, or compare two files with `threatc diff BASE HEAD`",
             ),
-            crate::gitrepo::RepoError::BadDotGit { .. } => git_error(
+            threatc::gitrepo::RepoError::BadDotGit { .. } => git_error(
                 format!("cannot use the repository of `{shown}`: {e}"),
                 "`.git` must be the repository's folder, or a worktree's or submodule's `gitdir:` file",
             ),

@@ -1,9 +1,9 @@
 //! `threatc import FORMAT PATH`: what an import yields, without a model.
 
 use super::{exit, print_out, Ctx};
-use crate::import::{self, Format, ImportOptions};
 use serde_json::json;
 use std::path::PathBuf;
+use threatc::import::{self, Format, ImportOptions};
 
 /// `threatc import FORMAT PATH`
 #[derive(clap::Args, Debug)]
@@ -30,7 +30,7 @@ pub fn run(ctx: &mut Ctx, args: &ImportArgs) -> i32 {
         Err(_) => {
             super::eprint_line(&format!(
                 "error: unknown import format `{}` (sigma, splunk, elastic, navigator, csv)",
-                crate::escape::terminal(&args.format)
+                threatc::escape::terminal(&args.format)
             ));
             return exit::USAGE;
         }
@@ -38,7 +38,7 @@ pub fn run(ctx: &mut Ctx, args: &ImportArgs) -> i32 {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let opts = ImportOptions {
         base_dir: cwd.clone(),
-        root: crate::model::load::find_repo_root(&cwd),
+        root: threatc::model::load::find_repo_root(&cwd),
         allow_outside_root: true,
         exclude: args.exclude.clone(),
     };
@@ -70,7 +70,7 @@ pub fn run(ctx: &mut Ctx, args: &ImportArgs) -> i32 {
             let mut s = format!(
                 "{} {}: {} files, {} rules ({} deprecated, {} without a technique), {} techniques, {} problems\n",
                 format.as_str(),
-                crate::escape::terminal(&args.path),
+                threatc::escape::terminal(&args.path),
                 summary.files,
                 summary.rules,
                 summary.deprecated,
@@ -93,7 +93,7 @@ pub fn run(ctx: &mut Ctx, args: &ImportArgs) -> i32 {
                 });
             }
             for (t, n) in top.iter().take(shown) {
-                s.push_str(&format!("  {:<10} {n}\n", crate::escape::terminal(t)));
+                s.push_str(&format!("  {:<10} {n}\n", threatc::escape::terminal(t)));
             }
             for p in &res.problems {
                 let loc = match (p.line, p.column) {
@@ -103,11 +103,11 @@ pub fn run(ctx: &mut Ctx, args: &ImportArgs) -> i32 {
                 };
                 s.push_str(&format!(
                     "{}{}: {}[{}]: {}\n",
-                    crate::escape::terminal(&p.path.display().to_string()),
+                    threatc::escape::terminal(&p.path.display().to_string()),
                     loc,
                     if p.fatal_for_file { "error" } else { "warning" },
                     p.code,
-                    crate::escape::terminal(&p.message)
+                    threatc::escape::terminal(&p.message)
                 ));
             }
             print_out(&s);

@@ -2,12 +2,12 @@
 //! catalog in use. Prints a unified diff, or writes the files with `--write`.
 
 use super::{exit, Ctx};
-use crate::catalog::Domain;
-use crate::diag::Code;
-use crate::diag::{Diagnostic, Diagnostics, OutputFormat};
-use crate::migrate;
-use crate::model::load::display_path;
 use std::path::{Path, PathBuf};
+use threatc::catalog::Domain;
+use threatc::diag::Code;
+use threatc::diag::{Diagnostic, Diagnostics, OutputFormat};
+use threatc::migrate;
+use threatc::model::load::display_path;
 
 /// `threatc migrate MODEL|LAYER.json [--to RELEASE] [--write]`
 #[derive(clap::Args, Debug)]
@@ -59,10 +59,10 @@ fn check_to(args: &MigrateArgs, release: &str) -> Result<(), Diagnostic> {
 
 fn run_model(ctx: &mut Ctx, args: &MigrateArgs) -> i32 {
     let opts = ctx.compile_options(false);
-    let loaded = match crate::model::load::load(
+    let loaded = match threatc::model::load::load(
         &args.path,
         &mut ctx.sources,
-        &crate::model::load::LoadOptions {
+        &threatc::model::load::LoadOptions {
             allow_outside_root: opts.allow_outside_root,
         },
     ) {
@@ -81,14 +81,14 @@ fn run_model(ctx: &mut Ctx, args: &MigrateArgs) -> i32 {
     };
     let attack = root.content.attack.as_ref().map(|a| &a.value);
     let domain = match attack.and_then(|a| a.domain.as_ref()).map(|d| d.value) {
-        Some(crate::model::v1::DomainName::Mobile) => Domain::Mobile,
-        Some(crate::model::v1::DomainName::Ics) => Domain::Ics,
+        Some(threatc::model::v1::DomainName::Mobile) => Domain::Mobile,
+        Some(threatc::model::v1::DomainName::Ics) => Domain::Ics,
         _ => Domain::Enterprise,
     };
     let data = attack
         .and_then(|a| a.data.as_ref())
         .map(|d| (root.dir.join(&d.value), d.span));
-    let catalog = match crate::load_catalog(
+    let catalog = match threatc::load_catalog(
         domain,
         &opts,
         data.as_ref().map(|(p, s)| (p.as_path(), *s)),
@@ -129,13 +129,13 @@ fn run_layer(ctx: &mut Ctx, args: &MigrateArgs) -> i32 {
     let shown = display_path(&args.path);
     // A layer is read through the confined opener: a regular file, size-capped, and a
     // path inside a repository must resolve inside it.
-    let confine = crate::fsio::Confine::named(&args.path);
-    let text = match crate::fsio::read_text(&args.path, &confine, MAX_LAYER_BYTES) {
+    let confine = threatc::fsio::Confine::named(&args.path);
+    let text = match threatc::fsio::read_text(&args.path, &confine, MAX_LAYER_BYTES) {
         Ok((t, _)) => t,
         Err(e) => {
             let why = match e {
-                crate::fsio::TextError::Refused(r) => r.phrase(),
-                crate::fsio::TextError::NotUtf8 { .. } => "is not UTF-8 text".to_string(),
+                threatc::fsio::TextError::Refused(r) => r.phrase(),
+                threatc::fsio::TextError::NotUtf8 { .. } => "is not UTF-8 text".to_string(),
             };
             return fail(
                 ctx,
@@ -153,7 +153,7 @@ fn run_layer(ctx: &mut Ctx, args: &MigrateArgs) -> i32 {
         })
         .unwrap_or(Domain::Enterprise);
     let opts = ctx.compile_options(false);
-    let catalog = match crate::load_catalog(domain, &opts, None, Path::new(".")) {
+    let catalog = match threatc::load_catalog(domain, &opts, None, Path::new(".")) {
         Ok(c) => c,
         Err(d) => return fail(ctx, d, exit::USAGE),
     };

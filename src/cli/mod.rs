@@ -9,11 +9,11 @@ mod diff;
 mod import;
 pub mod migrate;
 
-use crate::diag::{self, Diagnostic, OutputFormat};
-use crate::source::SourceMap;
 use clap::{Parser, Subcommand};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
+use threatc::diag::{self, Diagnostic, OutputFormat};
+use threatc::source::SourceMap;
 
 /// Exit codes. Documented in README and `--help`.
 pub mod exit {
@@ -125,21 +125,47 @@ pub enum SchemaKind {
     Layer,
 }
 
-/// What a subcommand hands back to `main`.
+/// What every subcommand gets: the global options, the sources read so far (for
+/// rendering diagnostics) and the stage timings to show.
 pub struct Ctx {
     pub global: GlobalArgs,
     pub sources: SourceMap,
+    /// Recorded when `THREATC_TIMINGS` is set (for benchmarks).
+    pub timings: threatc::Timings,
 }
 
 impl Ctx {
     /// Compile options from the global flags.
-    pub fn compile_options(&self, deny_import_errors: bool) -> crate::CompileOptions {
-        crate::CompileOptions {
+    pub fn compile_options(&self, deny_import_errors: bool) -> threatc::CompileOptions {
+        threatc::CompileOptions {
             attack_data: self.global.attack_data.clone(),
             attack_release: self.global.attack_release.clone(),
             from_attack_data: self.global.from_attack_data.clone(),
             allow_outside_root: self.global.allow_outside_root,
             deny_import_errors,
+        }
+    }
+
+    /// Compiles a model, showing its stage timings.
+    pub fn compile(
+        &mut self,
+        path: &std::path::Path,
+        opts: &threatc::CompileOptions,
+    ) -> Result<threatc::Compiled, threatc::diag::Diagnostics> {
+        let compiled = threatc::compile_timed(path, opts, &mut self.sources, &mut self.timings);
+        self.show_timings();
+        compiled
+    }
+
+    /// Prints the stage timings recorded since the last call to stderr.
+    pub fn show_timings(&mut self) {
+        for s in self.timings.take() {
+            eprintln!(
+                "timing: {:<10} {:>8.2} ms  peak {} kB",
+                s.stage,
+                s.elapsed.as_secs_f64() * 1000.0,
+                s.peak_kb.map(|k| k.to_string()).unwrap_or_default()
+            );
         }
     }
 
@@ -162,7 +188,7 @@ impl Ctx {
             OutputFormat::Human => {
                 let text = diag::render_human(diags, &self.sources, self.color());
                 // Not `terminal_output`: the colours are escape sequences of our own.
-                let text = crate::escape::workflow_command_guard(&text);
+                let text = threatc::escape::workflow_command_guard(&text);
                 let _ = std::io::stderr().write_all(text.as_bytes());
             }
             OutputFormat::Json => print_out(&diag::render_json(diags, &self.sources)),
@@ -174,12 +200,12 @@ impl Ctx {
 
 /// Exit code for failed diagnostics: I/O problems (an unreadable model or ATT&CK file)
 /// are usage errors (3); anything else means the model is invalid (2).
-pub fn failure_code(diags: &crate::diag::Diagnostics) -> i32 {
+pub fn failure_code(diags: &threatc::diag::Diagnostics) -> i32 {
     let errors: Vec<_> = diags.iter().filter(|d| d.is_error()).collect();
     if !errors.is_empty()
         && errors
             .iter()
-            .all(|d| d.code.exit_class() == crate::diag::ExitClass::Usage)
+            .all(|d| d.code.exit_class() == threatc::diag::ExitClass::Usage)
     {
         exit::USAGE
     } else {
@@ -188,11 +214,11 @@ pub fn failure_code(diags: &crate::diag::Diagnostics) -> i32 {
 }
 
 /// Writes to stdout, ignoring a closed pipe. The text goes through
-/// [`crate::escape::terminal_output`]: control characters a terminal would act on are
+/// [`threatc::escape::terminal_output`]: control characters a terminal would act on are
 /// shown escaped, and no line can start a GitHub workflow command (README, "How user
 /// text is escaped"). JSON stays valid JSON with the same value.
 pub fn print_out(s: &str) {
-    write_stdout(&crate::escape::terminal_output(s));
+    write_stdout(&threatc::escape::terminal_output(s));
 }
 
 /// Writes to stdout as is (the GitHub format's workflow commands), ignoring a closed
@@ -205,7 +231,7 @@ fn write_stdout(s: &str) {
 
 /// Writes a line to stderr, escaped as [`print_out`] does.
 pub fn eprint_line(s: &str) {
-    let _ = writeln!(std::io::stderr(), "{}", crate::escape::terminal_output(s));
+    let _ = writeln!(std::io::stderr(), "{}", threatc::escape::terminal_output(s));
 }
 
 /// Runs the CLI; returns the exit code.
@@ -226,6 +252,7 @@ pub fn main() -> i32 {
     let mut ctx = Ctx {
         global: cli.global.clone(),
         sources: SourceMap::new(),
+        timings: threatc::Timings::new(std::env::var_os("THREATC_TIMINGS").is_some()),
     };
     match cli.command {
         Command::Check(a) => check::run(&mut ctx, &a),
@@ -236,9 +263,9 @@ pub fn main() -> i32 {
         Command::Migrate(a) => migrate::run(&mut ctx, &a),
         Command::Schema(a) => {
             match a.which {
-                SchemaKind::Model => print_out(&crate::model::v1::schema_json()),
-                SchemaKind::Report => print_out(&crate::emit::report_schema_json()),
-                SchemaKind::Layer => print_out(crate::emit::navigator::LAYER_SCHEMA),
+                SchemaKind::Model => print_out(&threatc::model::v1::schema_json()),
+                SchemaKind::Report => print_out(&threatc::emit::report_schema_json()),
+                SchemaKind::Layer => print_out(threatc::emit::navigator::LAYER_SCHEMA),
             }
             exit::OK
         }

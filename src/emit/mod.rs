@@ -377,11 +377,20 @@ pub fn build_outputs(
     c: &crate::Compiled,
     templates: Option<&Path>,
 ) -> Result<Vec<Output>, crate::diag::Diagnostic> {
+    build_outputs_timed(c, templates, &mut crate::Timings::default())
+}
+
+/// [`build_outputs`], recording how long each part takes into `timings`.
+pub fn build_outputs_timed(
+    c: &crate::Compiled,
+    templates: Option<&Path>,
+    timings: &mut crate::Timings,
+) -> Result<Vec<Output>, crate::diag::Diagnostic> {
     let a = &c.analysis;
     let mut outputs = Vec::new();
     let t = std::time::Instant::now();
     let layers = navigator::layers(a, &c.catalog, &c.resolved);
-    crate::timing("  layers", t);
+    timings.record("  layers", t);
     let t = std::time::Instant::now();
     // Layers are independent: render them on all cores; all.json reuses the texts.
     use rayon::prelude::*;
@@ -411,7 +420,7 @@ pub fn build_outputs(
         path: "layers/all.json".into(),
         bytes: all.into_bytes(),
     });
-    crate::timing("  layerjson", t);
+    timings.record("  layerjson", t);
     let t = std::time::Instant::now();
     outputs.push(Output {
         path: "gaps.csv".into(),
@@ -425,7 +434,7 @@ pub fn build_outputs(
         path: "gaps.md".into(),
         bytes: tables::gaps_md(a).into_bytes(),
     });
-    crate::timing("  gaps", t);
+    timings.record("  gaps", t);
     let t = std::time::Instant::now();
     for (path, bytes) in plan::render_plan(a, &c.catalog, templates)? {
         outputs.push(Output { path, bytes });
@@ -435,7 +444,7 @@ pub fn build_outputs(
         path: "plan.xlsx".into(),
         bytes: plan::plan_xlsx(a)?,
     });
-    crate::timing("  plan", t);
+    timings.record("  plan", t);
     outputs.sort_by(|x, y| x.path.cmp(&y.path));
     Ok(outputs)
 }
