@@ -43,8 +43,8 @@ pub struct GroupsArgs {
     #[arg(long, num_args = 1.., value_name = "WORDS")]
     pub search: Vec<String>,
     /// ATT&CK domain.
-    #[arg(long, default_value = "enterprise")]
-    pub domain: String,
+    #[arg(long, value_enum, default_value = "enterprise", ignore_case = true)]
+    pub domain: super::DomainArg,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: QueryFormat,
@@ -56,8 +56,8 @@ pub struct ShowArgs {
     /// A group (G0046, FIN7, an alias), technique (T1059.001), software (S0154) or campaign (C0022).
     pub id: String,
     /// ATT&CK domain.
-    #[arg(long, default_value = "enterprise")]
-    pub domain: String,
+    #[arg(long, value_enum, default_value = "enterprise", ignore_case = true)]
+    pub domain: super::DomainArg,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: QueryFormat,
@@ -73,20 +73,8 @@ pub struct BuildCatalogArgs {
     pub out: std::path::PathBuf,
 }
 
-fn catalog(ctx: &Ctx, domain: &str) -> Result<threatc::CatalogRef, i32> {
-    let d: Domain = match domain.parse() {
-        Ok(d) => d,
-        Err(_) => {
-            ctx.report(
-                &[
-                    &Diagnostic::error(Code::AttackData, format!("unknown domain `{domain}`"))
-                        .with_help("one of enterprise, mobile, ics"),
-                ],
-                threatc::diag::OutputFormat::Human,
-            );
-            return Err(exit::USAGE);
-        }
-    };
+fn catalog(ctx: &Ctx, domain: super::DomainArg) -> Result<threatc::CatalogRef, i32> {
+    let d = Domain::from(domain);
     threatc::load_catalog(
         d,
         &ctx.compile_options(false),
@@ -123,7 +111,7 @@ pub fn run(ctx: &mut Ctx, args: &AttackArgs) -> i32 {
 }
 
 fn groups(ctx: &Ctx, a: &GroupsArgs) -> i32 {
-    let cat = match catalog(ctx, &a.domain) {
+    let cat = match catalog(ctx, a.domain) {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -208,7 +196,7 @@ fn technique_json(cat: &Catalog, id: &str) -> Option<serde_json::Value> {
 }
 
 fn show(ctx: &Ctx, a: &ShowArgs) -> i32 {
-    let cat = match catalog(ctx, &a.domain) {
+    let cat = match catalog(ctx, a.domain) {
         Ok(c) => c,
         Err(code) => return code,
     };

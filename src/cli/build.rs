@@ -17,7 +17,7 @@ pub struct BuildArgs {
     pub out: PathBuf,
     /// Summary and diagnostics format (json: a summary document on stdout).
     #[arg(long, value_enum, default_value = "human")]
-    pub format: OutputFormat,
+    pub format: super::FormatArg,
     /// Exit with code 1 when any coverage target is unmet.
     #[arg(long)]
     pub fail_under_targets: bool,
@@ -25,17 +25,18 @@ pub struct BuildArgs {
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
     /// Make problems of a kind fatal: `import-errors` (malformed or unreadable rule files).
-    #[arg(long, value_name = "KIND", value_parser = ["import-errors"])]
-    pub deny: Vec<String>,
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub deny: Vec<super::Deny>,
 }
 
 /// Runs `build`.
 pub fn run(ctx: &mut Ctx, args: &BuildArgs) -> i32 {
-    let opts = ctx.compile_options(args.deny.iter().any(|d| d == "import-errors"));
+    let format = OutputFormat::from(args.format);
+    let opts = ctx.compile_options(args.deny.contains(&super::Deny::ImportErrors));
     let compiled = match ctx.compile(&args.model, &opts) {
         Ok(c) => c,
         Err(ds) => {
-            ctx.report(&ds.sorted(), args.format);
+            ctx.report(&ds.sorted(), format);
             return super::failure_code(&ds);
         }
     };
@@ -47,7 +48,7 @@ pub fn run(ctx: &mut Ctx, args: &BuildArgs) -> i32 {
         Err(d) => {
             let mut all = compiled.warnings.clone();
             all.push(d);
-            ctx.report(&all.sorted(), args.format);
+            ctx.report(&all.sorted(), format);
             return exit::INVALID;
         }
     };
@@ -65,7 +66,7 @@ pub fn run(ctx: &mut Ctx, args: &BuildArgs) -> i32 {
                 Diagnostic::error(Code::OutputError, e)
                     .with_help("nothing was replaced: the previous outputs are as they were"),
             );
-            ctx.report(&all.sorted(), args.format);
+            ctx.report(&all.sorted(), format);
             return exit::USAGE;
         }
     };
@@ -76,7 +77,7 @@ pub fn run(ctx: &mut Ctx, args: &BuildArgs) -> i32 {
         .filter(|t| !t.met)
         .map(|t| t.id.as_str())
         .collect();
-    match args.format {
+    match format {
         OutputFormat::Json => {
             ctx.report(&compiled.warnings.sorted(), OutputFormat::Human);
             let doc = serde_json::json!({

@@ -12,17 +12,18 @@ pub struct CheckArgs {
     pub models: Vec<PathBuf>,
     /// Diagnostics format.
     #[arg(long, value_enum, default_value = "human")]
-    pub format: OutputFormat,
+    pub format: super::FormatArg,
     /// Make problems of a kind fatal: `import-errors` (malformed or unreadable rule files).
-    #[arg(long, value_name = "KIND", value_parser = ["import-errors"])]
-    pub deny: Vec<String>,
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub deny: Vec<super::Deny>,
 }
 
 /// Runs `check`.
 pub fn run(ctx: &mut Ctx, args: &CheckArgs) -> i32 {
+    let format = OutputFormat::from(args.format);
     let mut all = Diagnostics::new();
     let mut failed = false;
-    let opts = ctx.compile_options(args.deny.iter().any(|d| d == "import-errors"));
+    let opts = ctx.compile_options(args.deny.contains(&super::Deny::ImportErrors));
     let mut summaries = Vec::new();
     for m in &args.models {
         match ctx.compile(m, &opts) {
@@ -46,8 +47,8 @@ pub fn run(ctx: &mut Ctx, args: &CheckArgs) -> i32 {
         }
     }
     let sorted = all.sorted();
-    ctx.report(&sorted, args.format);
-    if args.format == OutputFormat::Human {
+    ctx.report(&sorted, format);
+    if format == OutputFormat::Human {
         for s in &summaries {
             super::eprint_line(s);
         }

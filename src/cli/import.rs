@@ -8,16 +8,17 @@ use threatc::import::{self, Format, ImportOptions};
 /// `threatc import FORMAT PATH`
 #[derive(clap::Args, Debug)]
 pub struct ImportArgs {
-    /// sigma, splunk, elastic, navigator or csv.
-    pub format: String,
+    /// The rule format.
+    #[arg(value_enum, ignore_case = true, value_name = "FORMAT")]
+    pub rules: super::ImportFormatArg,
     /// A file, folder or glob.
     pub path: String,
     /// Globs to leave out.
     #[arg(long)]
     pub exclude: Vec<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "text")]
-    pub format_out: super::attack::QueryFormat,
+    /// Output format (`--format-out` is the old name, still accepted).
+    #[arg(long, value_enum, default_value = "text", alias = "format-out")]
+    pub format: super::attack::QueryFormat,
     /// Print every technique's rule count.
     #[arg(long)]
     pub techniques: bool,
@@ -25,16 +26,7 @@ pub struct ImportArgs {
 
 /// Runs `import`.
 pub fn run(ctx: &mut Ctx, args: &ImportArgs) -> i32 {
-    let format: Format = match args.format.parse() {
-        Ok(f) => f,
-        Err(_) => {
-            super::eprint_line(&format!(
-                "error: unknown import format `{}` (sigma, splunk, elastic, navigator, csv)",
-                threatc::escape::terminal(&args.format)
-            ));
-            return exit::USAGE;
-        }
-    };
+    let format = Format::from(args.rules);
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let opts = ImportOptions {
         base_dir: cwd.clone(),
@@ -45,7 +37,7 @@ pub fn run(ctx: &mut Ctx, args: &ImportArgs) -> i32 {
     let _ = &ctx.sources;
     let res = import::import(format, &args.path, &opts);
     let summary = import::summarize(&res);
-    match args.format_out {
+    match args.format {
         super::attack::QueryFormat::Json => {
             let problems: Vec<_> = res
                 .problems

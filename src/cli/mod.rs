@@ -87,6 +87,89 @@ pub enum ColorChoice {
     Never,
 }
 
+/// `--format` of `check` and `build`: the command line's name for
+/// [`OutputFormat`] (the library does not depend on clap).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum FormatArg {
+    /// Human-readable text with labelled source snippets.
+    Human,
+    /// One JSON document.
+    Json,
+    /// SARIF 2.1.0, for code-scanning services.
+    Sarif,
+    /// GitHub Actions workflow commands (`::error file=…,line=…::`).
+    Github,
+}
+
+impl From<FormatArg> for OutputFormat {
+    fn from(f: FormatArg) -> Self {
+        match f {
+            FormatArg::Human => OutputFormat::Human,
+            FormatArg::Json => OutputFormat::Json,
+            FormatArg::Sarif => OutputFormat::Sarif,
+            FormatArg::Github => OutputFormat::Github,
+        }
+    }
+}
+
+/// `--deny KIND`: kinds of problem that can be made fatal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Deny {
+    /// Malformed or unreadable rule files named by `imports:`.
+    ImportErrors,
+}
+
+/// `--domain`: an ATT&CK domain (the STIX names are accepted too).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum DomainArg {
+    /// Enterprise ATT&CK.
+    #[value(alias = "enterprise-attack")]
+    Enterprise,
+    /// Mobile ATT&CK.
+    #[value(alias = "mobile-attack")]
+    Mobile,
+    /// ATT&CK for ICS.
+    #[value(alias = "ics-attack")]
+    Ics,
+}
+
+impl From<DomainArg> for threatc::catalog::Domain {
+    fn from(d: DomainArg) -> Self {
+        match d {
+            DomainArg::Enterprise => Self::Enterprise,
+            DomainArg::Mobile => Self::Mobile,
+            DomainArg::Ics => Self::Ics,
+        }
+    }
+}
+
+/// `import FORMAT`: a foreign rule format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ImportFormatArg {
+    /// Sigma rules (YAML, possibly several documents per file).
+    Sigma,
+    /// Splunk ESCU detections (YAML with `tags.mitre_attack_id`).
+    Splunk,
+    /// Elastic detection-rules (TOML with `[[rule.threat]]`).
+    Elastic,
+    /// ATT&CK Navigator layer (JSON, layer format 4.x).
+    Navigator,
+    /// A CSV table with `id`, `name`, `techniques` and optional `status` columns.
+    Csv,
+}
+
+impl From<ImportFormatArg> for threatc::import::Format {
+    fn from(f: ImportFormatArg) -> Self {
+        match f {
+            ImportFormatArg::Sigma => Self::Sigma,
+            ImportFormatArg::Splunk => Self::Splunk,
+            ImportFormatArg::Elastic => Self::Elastic,
+            ImportFormatArg::Navigator => Self::Navigator,
+            ImportFormatArg::Csv => Self::Csv,
+        }
+    }
+}
+
 /// Subcommands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
