@@ -17,6 +17,7 @@ pub mod analysis;
 pub mod catalog;
 pub mod date;
 pub mod diag;
+pub mod diff;
 pub mod emit;
 pub mod escape;
 pub mod fsio;

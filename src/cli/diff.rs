@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use threatc::diag::Code;
 use threatc::diag::{Diagnostic, OutputFormat};
-use threatc::emit::{self, diff::DiffInput, Output};
+use threatc::diff::DiffInput;
+use threatc::emit::{self, Output};
 
 /// `threatc diff BASE HEAD` or `threatc diff --git REV MODEL`
 #[derive(clap::Args, Debug)]
@@ -98,9 +99,9 @@ fn run_inner(ctx: &mut Ctx, args: &DiffArgs) -> Result<i32, Fail> {
             ))
         }
     };
-    let d = emit::diff::diff(&base, &head);
+    let d = threatc::diff::diff(&base, &head);
     let md = emit::diff::markdown(&d);
-    let js = d.to_json();
+    let js = emit::diff::json(&d);
     if let Some(out) = &args.out {
         let layer = serde_json::to_string_pretty(&emit::diff::layer(&d)).unwrap_or_default() + "\n";
         let outputs = vec![

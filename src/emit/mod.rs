@@ -301,6 +301,26 @@ fn create_temp(dest: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
     Err(last.unwrap_or_else(|| std::io::Error::other("no free temporary name")))
 }
 
+/// Replaces one file atomically: the bytes go to a new temporary file beside it
+/// ([`create_temp`]: created new, never through a planted link), which takes the old
+/// file's permissions and is renamed over it. On failure the temporary file is removed
+/// and the old file is as it was. (`migrate --write`.)
+pub fn write_file_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let (tmp, mut file) = create_temp(path)?;
+    let result = (|| {
+        std::io::Write::write_all(&mut file, bytes)?;
+        drop(file);
+        if let Ok(meta) = std::fs::metadata(path) {
+            std::fs::set_permissions(&tmp, meta.permissions())?;
+        }
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
 /// [`write_all`], plus one streamed file.
 ///
 /// The output folder, as named, may be a link (the operator's choice); nothing inside

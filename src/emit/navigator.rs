@@ -50,8 +50,9 @@ pub struct LayerSpec<'a> {
     pub legend: Vec<(String, String)>,
 }
 
-fn major(release: &str) -> String {
-    release.split('.').next().unwrap_or(release).to_string()
+/// The major release Navigator layers record: `18.1` → `18`.
+pub fn major(release: &str) -> &str {
+    release.split('.').next().unwrap_or(release)
 }
 
 /// Platforms for the layer filter: the assets' platforms, or all the domain's.
@@ -125,13 +126,47 @@ pub struct Entry {
     show_subtechniques: bool,
 }
 
-/// A Navigator layer document (format 4.5), keys in the order Navigator writes them.
+/// A technique entry of the diff layer: no score, no metadata, and its keys in the
+/// order that layer has always written them.
 #[derive(Debug, Clone, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Layer {
+pub struct PlainEntry {
+    #[serde(rename = "techniqueID")]
+    technique_id: String,
+    tactic: String,
+    color: String,
+    comment: String,
+    enabled: bool,
+    metadata: [(); 0],
+    links: [(); 0],
+    show_subtechniques: bool,
+}
+
+impl PlainEntry {
+    /// A coloured, commented (technique, tactic) entry.
+    pub fn new(technique_id: &str, tactic: &str, color: &str, comment: &str) -> Self {
+        PlainEntry {
+            technique_id: technique_id.to_string(),
+            tactic: tactic.to_string(),
+            color: color.to_string(),
+            comment: comment.to_string(),
+            enabled: true,
+            metadata: [],
+            links: [],
+            show_subtechniques: false,
+        }
+    }
+}
+
+/// A Navigator layer document (format 4.5), keys in the order Navigator writes them.
+/// `E` is the technique entry: [`Entry`] for build layers, [`PlainEntry`] for the diff
+/// layer.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Layer<E = Entry> {
     name: String,
     versions: Versions,
-    domain: &'static str,
+    domain: String,
     description: String,
     /// Left out when the domain names no platforms (ICS lists `None`): Navigator then
     /// shows every technique instead of none.
@@ -140,7 +175,7 @@ pub struct Layer {
     sorting: u8,
     layout: Layout,
     hide_disabled: bool,
-    techniques: Vec<Entry>,
+    techniques: Vec<E>,
     gradient: Gradient,
     legend_items: Vec<LegendItem>,
     show_tactic_row_background: bool,
@@ -183,6 +218,17 @@ struct Gradient {
     colors: Vec<String>,
     min_value: Num,
     max_value: Num,
+}
+
+impl Gradient {
+    /// The white gradient of layers with explicit colours.
+    fn plain() -> Self {
+        Gradient {
+            colors: vec!["#ffffff".into(), "#ffffff".into()],
+            min_value: Num(0.0),
+            max_value: Num(1.0),
+        }
+    }
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -243,11 +289,7 @@ pub fn layer(analysis: &Analysis, catalog: &Catalog, spec: &LayerSpec<'_>) -> La
             min_value: Num(*min),
             max_value: Num(*max),
         },
-        None => Gradient {
-            colors: vec!["#ffffff".into(), "#ffffff".into()],
-            min_value: Num(0.0),
-            max_value: Num(1.0),
-        },
+        None => Gradient::plain(),
     };
     let meta = |n: &str, v: String| Meta {
         name: n.into(),
@@ -265,47 +307,105 @@ pub fn layer(analysis: &Analysis, catalog: &Catalog, spec: &LayerSpec<'_>) -> La
         "generator",
         format!("threatc {}", env!("CARGO_PKG_VERSION")),
     ));
-    Layer {
-        name: spec.name.clone(),
-        versions: Versions {
-            attack: major(&analysis.attack.release),
-            navigator: NAVIGATOR_VERSION,
-            layer: LAYER_VERSION,
-        },
-        domain: catalog.domain.stix_name(),
-        description: spec.description.clone(),
-        filters: Some(filter_platforms(analysis, catalog))
-            .filter(|p| !p.is_empty())
-            .map(|platforms| Filters { platforms }),
-        sorting: 0,
-        layout: Layout {
-            layout: "side",
-            aggregate_function: "average",
-            show_id: true,
-            show_name: true,
-            show_aggregate_scores: false,
-            count_unscored: false,
-            expanded_subtechniques: "annotated",
-        },
-        hide_disabled: false,
+    Layer::frame(
+        spec.name.clone(),
+        &analysis.attack.release,
+        catalog.domain.stix_name().to_string(),
+        spec.description.clone(),
+        Some(filter_platforms(analysis, catalog)),
         techniques,
         gradient,
-        legend_items: spec
-            .legend
+        spec.legend.clone(),
+        metadata,
+    )
+}
+
+impl<E> Layer<E> {
+    /// The document around the technique entries: everything but the entries and the
+    /// texts is the same in every layer threatc writes.
+    #[allow(clippy::too_many_arguments)]
+    fn frame(
+        name: String,
+        attack_release: &str,
+        domain: String,
+        description: String,
+        platforms: Option<Vec<String>>,
+        techniques: Vec<E>,
+        gradient: Gradient,
+        legend: Vec<(String, String)>,
+        metadata: Vec<Meta>,
+    ) -> Self {
+        Layer {
+            name,
+            versions: Versions {
+                attack: major(attack_release).to_string(),
+                navigator: NAVIGATOR_VERSION,
+                layer: LAYER_VERSION,
+            },
+            domain,
+            description,
+            filters: platforms
+                .filter(|p| !p.is_empty())
+                .map(|platforms| Filters { platforms }),
+            sorting: 0,
+            layout: Layout {
+                layout: "side",
+                aggregate_function: "average",
+                show_id: true,
+                show_name: true,
+                show_aggregate_scores: false,
+                count_unscored: false,
+                expanded_subtechniques: "annotated",
+            },
+            hide_disabled: false,
+            techniques,
+            gradient,
+            legend_items: legend
+                .into_iter()
+                .map(|(label, color)| LegendItem { label, color })
+                .collect(),
+            show_tactic_row_background: false,
+            tactic_row_background: "#dddddd",
+            select_techniques_across_tactics: true,
+            select_subtechniques_with_parent: false,
+            select_visible_techniques: false,
+            metadata,
+            links: [],
+        }
+    }
+}
+
+/// The diff layer: explicit colours (no gradient), no platform filter, and the
+/// metadata of a comparison.
+pub fn diff_layer(
+    name: String,
+    attack_release: &str,
+    domain: String,
+    description: String,
+    techniques: Vec<PlainEntry>,
+    legend: &[(&str, &str)],
+    metadata: &[(&str, String)],
+) -> Layer<PlainEntry> {
+    Layer::frame(
+        name,
+        attack_release,
+        domain,
+        description,
+        None,
+        techniques,
+        Gradient::plain(),
+        legend
             .iter()
-            .map(|(l, c)| LegendItem {
-                label: l.clone(),
-                color: c.clone(),
+            .map(|(l, c)| (l.to_string(), c.to_string()))
+            .collect(),
+        metadata
+            .iter()
+            .map(|(n, v)| Meta {
+                name: n.to_string(),
+                value: v.clone(),
             })
             .collect(),
-        show_tactic_row_background: false,
-        tactic_row_background: "#dddddd",
-        select_techniques_across_tactics: true,
-        select_subtechniques_with_parent: false,
-        select_visible_techniques: false,
-        metadata,
-        links: [],
-    }
+    )
 }
 
 /// A layer name that MITRE's Excel exporter accepts as a sheet title: model slug and

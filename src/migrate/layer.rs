@@ -21,10 +21,9 @@ pub struct LayerMigration {
     pub replaced: Vec<(String, String)>,
 }
 
-/// The major release Navigator layers record: `18.1` → `18`.
-pub fn major(release: &str) -> &str {
-    release.split('.').next().unwrap_or(release)
-}
+/// The major release Navigator layers record (one definition, shared with the layers
+/// threatc writes).
+pub use crate::emit::navigator::major;
 
 /// Migrates a layer's JSON text. Errors when the text is not a JSON object.
 pub fn migrate(text: &str, catalog: &Catalog) -> Result<LayerMigration, String> {

@@ -1,0 +1,179 @@
+//! What a diff reads of each side: [`DiffInput`], a typed view of report.json, built
+//! from a report.json of an earlier build or from an analysis made now.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+/// The part of report.json a diff reads.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct DiffInput {
+    /// Model identity.
+    pub model: InModel,
+    /// ATT&CK data used.
+    pub attack: InAttack,
+    /// Headline figures.
+    pub summary: InSummary,
+    /// Per actor.
+    pub actors: Vec<InActor>,
+    /// Threat techniques.
+    pub techniques: Vec<InTechnique>,
+    /// Gaps.
+    pub gaps: Vec<InGap>,
+    /// Targets.
+    pub targets: Vec<InTarget>,
+    /// Rule inventory.
+    pub rules: Vec<InRule>,
+}
+
+/// Model identity.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct InModel {
+    /// Slug.
+    pub name: String,
+    /// Title.
+    pub title: String,
+    /// Version.
+    pub version: Option<String>,
+}
+
+/// ATT&CK data.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct InAttack {
+    /// Domain.
+    pub domain: String,
+    /// Release.
+    pub release: String,
+}
+
+/// Headline figures.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct InSummary {
+    /// In-scope techniques.
+    pub in_scope: usize,
+    /// Covered.
+    pub covered: usize,
+    /// Gaps.
+    pub gaps: usize,
+    /// Share covered.
+    pub coverage: f64,
+    /// Weighted share covered.
+    pub weighted_coverage: f64,
+}
+
+/// One actor.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct InActor {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// In scope.
+    pub in_scope: usize,
+    /// Covered.
+    pub covered: usize,
+    /// Share.
+    pub coverage: f64,
+}
+
+/// A rule reference in a technique row.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct InRuleRef {
+    /// Rule id.
+    pub id: String,
+}
+
+/// One threat technique.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct InTechnique {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Tactic short names.
+    pub tactics: Vec<String>,
+    /// In scope.
+    pub in_scope: bool,
+    /// Covered.
+    pub covered: bool,
+    /// Covering rules.
+    pub rules: Vec<InRuleRef>,
+}
+
+/// An actor use in a gap.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct InUse {
+    /// Actor id.
+    pub id: String,
+}
+
+/// One gap.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct InGap {
+    /// Technique id.
+    pub technique: String,
+    /// Name.
+    pub name: String,
+    /// Tier.
+    pub tier: String,
+    /// Score.
+    pub score: f64,
+    /// Actors.
+    pub actors: Vec<InUse>,
+}
+
+/// One target.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct InTarget {
+    /// Id.
+    pub id: String,
+    /// Required share.
+    pub required: f64,
+    /// Current share.
+    pub current: f64,
+    /// Weighted.
+    pub weighted: bool,
+    /// Met.
+    pub met: bool,
+}
+
+/// One rule.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct InRule {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Status.
+    pub status: String,
+    /// Counts toward coverage.
+    pub counts: bool,
+    /// Techniques.
+    pub techniques: Vec<String>,
+}
+
+impl DiffInput {
+    /// The view of a fresh analysis.
+    pub fn from_analysis(a: &crate::analysis::Analysis) -> Result<Self, String> {
+        let v = serde_json::to_value(a).map_err(|e| e.to_string())?;
+        Self::from_value(v)
+    }
+
+    /// The view of a parsed report.json.
+    pub fn from_value(v: Value) -> Result<Self, String> {
+        if v.get("report_format").is_none() && v.get("techniques").is_none() {
+            return Err("not a threatc report.json (no `report_format`)".into());
+        }
+        serde_json::from_value(v).map_err(|e| e.to_string())
+    }
+}

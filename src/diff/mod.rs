@@ -1,0 +1,15 @@
+//! Coverage diffs: what changed between two builds of a model (a pull request's base and
+//! head). Each side is read into a [`DiffInput`] (from a report.json or a fresh
+//! analysis), [`diff`] compares them, and `emit::diff` renders the result.
+
+mod compute;
+mod input;
+
+pub use compute::{
+    diff, ActorDiff, Change, CoverageDiff, GapChange, ReleaseChanges, RuleChange, TargetDiff,
+    TechniqueChange, EPS,
+};
+pub use input::{
+    DiffInput, InActor, InAttack, InGap, InModel, InRule, InRuleRef, InSummary, InTarget,
+    InTechnique, InUse,
+};
