@@ -27,6 +27,8 @@ pub mod migrate;
 pub mod model;
 pub mod resolve;
 pub mod source;
+pub mod suggest;
+pub mod technique_id;
 
 use crate::diag::Code;
 use catalog::{Catalog, Domain};
@@ -284,25 +286,11 @@ pub fn compile_timed(
         allow_outside_root: opts.allow_outside_root,
         quiet_version: false,
         deny_import_errors: opts.deny_import_errors,
+        from_attack_data: opts.from_attack_data.clone(),
     };
-    let (mut resolved, mut warnings) = resolve::resolve(&loaded, &catalog, sources, &ropts)?;
+    // Resolution runs the model's imports too: "resolve" includes them.
+    let (resolved, warnings) = resolve::resolve(&loaded, &catalog, sources, &ropts)?;
     timings.record("resolve", t);
-    let t = std::time::Instant::now();
-    warnings.extend(migrate::changes::release_notes(&loaded, &catalog, opts)?);
-    let import_diags = resolve::imports::run(&loaded, &catalog, sources, &ropts, &mut resolved);
-    let mut import_errors = Diagnostics::new();
-    for d in import_diags {
-        if d.is_error() {
-            import_errors.push(d);
-        } else {
-            warnings.push(d);
-        }
-    }
-    if import_errors.has_errors() {
-        import_errors.extend(warnings);
-        return Err(import_errors);
-    }
-    timings.record("import", t);
     let t = std::time::Instant::now();
     // The parsed files are not needed past this point: free them before the analysis.
     drop(loaded);

@@ -8,8 +8,8 @@ pub use investments::{Investment, InvestmentGap};
 
 use crate::catalog::Catalog;
 use crate::date::Date;
-use crate::model::v1::{Criticality, RuleStatus, SubtechniqueMode};
 use crate::resolve::{ActorKind, Resolved, Rule, RuleSource};
+use crate::resolve::{Criticality, RuleStatus, SubtechniqueMode};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -336,7 +336,7 @@ pub struct Gap {
     /// How many such rules there are in all.
     pub partial_total: usize,
     /// The team's note.
-    pub note: Option<crate::model::v1::TechniqueNote>,
+    pub note: Option<crate::resolve::TechniqueNote>,
 }
 
 /// A threat technique out of scope.

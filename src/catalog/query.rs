@@ -22,19 +22,12 @@ pub enum GroupLookup<'a> {
     Retired(&'a RetiredGroup),
 }
 
-/// Below this similarity (0–1) a name is not offered as a suggestion.
-const SUGGESTION_THRESHOLD: f64 = 0.7;
-
 fn get<'a, T>(items: &'a [T], index: &HashMap<String, usize>, id: &str) -> Option<&'a T> {
     index.get(&id_key(id)).and_then(|&i| items.get(i))
 }
 
 fn get_by_name<'a, T>(items: &'a [T], index: &HashMap<String, usize>, name: &str) -> Option<&'a T> {
     index.get(&name_key(name)).and_then(|&i| items.get(i))
-}
-
-fn similarity(a: &str, b: &str) -> f64 {
-    strsim::jaro_winkler(a, b).max(strsim::normalized_damerau_levenshtein(a, b))
 }
 
 impl Catalog {
@@ -69,38 +62,21 @@ impl Catalog {
 
     /// Up to `n` active groups whose id, name or an alias is closest to `query`, best first.
     pub fn nearest_groups(&self, query: &str, n: usize) -> Vec<&Group> {
-        let q = query.trim().to_lowercase();
-        let mut scored: Vec<(f64, &Group)> = self
-            .groups
-            .iter()
-            .map(|g| {
-                let best = std::iter::once(&g.id)
-                    .chain(std::iter::once(&g.name))
-                    .chain(&g.aliases)
-                    .map(|s| similarity(&q, &s.to_lowercase()))
-                    .fold(0.0, f64::max);
-                (best, g)
-            })
-            .filter(|(s, _)| *s >= SUGGESTION_THRESHOLD)
-            .collect();
-        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.id.cmp(&b.1.id)));
-        scored.into_iter().take(n).map(|(_, g)| g).collect()
+        fn names(g: &Group) -> Vec<&str> {
+            std::iter::once(g.id.as_str())
+                .chain(std::iter::once(g.name.as_str()))
+                .chain(g.aliases.iter().map(String::as_str))
+                .collect()
+        }
+        crate::suggest::ranked(query, self.groups.iter(), names, |g| &g.id, n)
     }
 
     /// Up to `n` active techniques whose id or name is closest to `query`, best first.
     pub fn nearest_techniques(&self, query: &str, n: usize) -> Vec<&Technique> {
-        let q = query.trim().to_lowercase();
-        let mut scored: Vec<(f64, &Technique)> = self
-            .active_techniques()
-            .map(|t| {
-                let s = similarity(&q, &t.id.to_lowercase())
-                    .max(similarity(&q, &t.name.to_lowercase()));
-                (s, t)
-            })
-            .filter(|(s, _)| *s >= SUGGESTION_THRESHOLD)
-            .collect();
-        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.id.cmp(&b.1.id)));
-        scored.into_iter().take(n).map(|(_, t)| t).collect()
+        fn names(t: &Technique) -> Vec<&str> {
+            vec![t.id.as_str(), t.name.as_str()]
+        }
+        crate::suggest::ranked(query, self.active_techniques(), names, |t| &t.id, n)
     }
 
     /// Active groups matching every word (in name, aliases or description), with a relevance

@@ -544,15 +544,7 @@ fn read_text(
 
 /// A technique id, normalised: trimmed, upper-case, `T####` or `T####.###`.
 pub fn normalize_technique_id(raw: &str) -> Option<String> {
-    let id = raw.trim().to_ascii_uppercase();
-    let bytes = id.as_bytes();
-    let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
-    let ok = match bytes {
-        [b'T', rest @ ..] if rest.len() == 4 => digits(rest),
-        [b'T', a, b, c, d, b'.', e, f, g] => digits(&[*a, *b, *c, *d, *e, *f, *g]),
-        _ => false,
-    };
-    ok.then_some(id)
+    crate::technique_id::normalize(raw)
 }
 
 /// Collects technique references for one rule: normalises, drops duplicates, and

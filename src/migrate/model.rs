@@ -8,8 +8,8 @@ use crate::catalog::Catalog;
 use crate::diag::Code;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::model::load::{display_path, Loaded};
-use crate::resolve::is_technique_id;
 use crate::source::{SourceMap, Span, Spanned};
+use crate::technique_id::is_technique_id;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 

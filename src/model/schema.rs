@@ -157,18 +157,9 @@ fn property_names(s: &J) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn nearest<'a>(word: &str, candidates: &'a [String]) -> Option<&'a String> {
-    candidates
-        .iter()
-        .map(|c| {
-            (
-                strsim::damerau_levenshtein(&word.to_lowercase(), &c.to_lowercase()),
-                c,
-            )
-        })
-        .filter(|(d, c)| *d <= 2.max(c.len() / 3))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
+/// The nearest key or value, on a tie the first in the schema's order.
+fn nearest<'a>(word: &str, candidates: &'a [String]) -> Option<&'a str> {
+    crate::suggest::nearest(word, candidates.iter().map(String::as_str))
 }
 
 fn key_span(node: &Node, key: &str) -> Span {

@@ -2,17 +2,60 @@
 //! diagnostics: unknown, revoked and deprecated technique ids once per id with the
 //! number of rules carrying them; status mapping; what yielded nothing.
 
-use super::{ResolveOptions, Resolved, Rule, RuleSource};
+use super::{ImportSummary, ResolveOptions, Rule, RuleSource, RuleStatus};
 use crate::catalog::Catalog;
 use crate::diag::Code;
 use crate::diag::{Diagnostic, Diagnostics, Severity};
 use crate::fsio::Confine;
-use crate::import::{self, Format, ImportOptions};
+use crate::import::{self, Format, ImportOptions, ImportResult};
 use crate::model::load::{display_path, find_repo_root, Loaded};
-use crate::model::v1::{ImportFormat, RuleStatus, StatusSpec};
-use crate::source::{SourceMap, Span};
+use crate::model::v1::{self, ImportFormat, StatusSpec};
+use crate::source::{SourceMap, Span, Spanned};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// An import entry of the model, checked by the rules pass: what to run.
+#[derive(Debug, Clone)]
+pub(crate) struct Entry {
+    /// The folder of the model file that holds it.
+    dir: PathBuf,
+    format: Format,
+    /// The path, glob or folder as written.
+    path: Spanned<String>,
+    /// Source status (lower-case) → model status.
+    status_map: BTreeMap<String, RuleStatus>,
+    follow_revoked: bool,
+    exclude: Vec<String>,
+    /// The whole entry.
+    span: Span,
+}
+
+impl Entry {
+    pub(super) fn new(
+        dir: PathBuf,
+        format: ImportFormat,
+        path: Spanned<String>,
+        e: &v1::RuleEntry,
+        span: Span,
+    ) -> Self {
+        let status_map = match e.status.as_ref().map(|s| &s.value) {
+            Some(StatusSpec::Map(m)) => m
+                .iter()
+                .map(|(k, v)| (k.to_ascii_lowercase(), RuleStatus::from(*v)))
+                .collect(),
+            _ => BTreeMap::new(),
+        };
+        Entry {
+            dir,
+            format: format_of(format),
+            path,
+            status_map,
+            follow_revoked: e.follow_revoked.unwrap_or(false),
+            exclude: e.exclude.iter().map(|x| x.value.clone()).collect(),
+            span,
+        }
+    }
+}
 
 /// The default map from a format's statuses to model statuses.
 pub fn default_status(format: Format, source: Option<&str>) -> Option<RuleStatus> {
@@ -80,241 +123,278 @@ fn span_in(
 }
 
 /// Where an id was first seen: file, line, column.
-type At = (std::path::PathBuf, Option<u32>, Option<u32>);
+type At = (PathBuf, Option<u32>, Option<u32>);
 
-/// Runs every import entry of the model; adds the rules to `resolved`.
-pub fn run(
-    loaded: &Loaded,
+/// What running the imports gave.
+pub(super) struct Ran {
+    /// Imported rules, in entry order.
+    pub rules: Vec<Rule>,
+    /// One summary per entry, sorted by format and path.
+    pub summaries: Vec<ImportSummary>,
+    /// Their diagnostics (errors among them only for broken files under
+    /// `--deny import-errors`, or for problems that are always errors).
+    pub diags: Diagnostics,
+}
+
+/// The rules of a model: inline and imported, sorted by id then source.
+pub(super) fn merge(mut inline: Vec<Rule>, imported: Vec<Rule>) -> Vec<Rule> {
+    inline.extend(imported);
+    // Outputs must not depend on the order files are listed or included in.
+    inline.sort_by(|a, b| a.id.cmp(&b.id).then(a.source.cmp(&b.source)));
+    inline
+}
+
+/// What the import entries share while they run.
+struct Run<'a, 's> {
+    catalog: &'a Catalog,
+    sources: &'s mut SourceMap,
+    opts: &'a ResolveOptions,
+    diags: Diagnostics,
+}
+
+/// Runs every import entry of the model.
+pub(super) fn run(
     catalog: &Catalog,
     sources: &mut SourceMap,
     opts: &ResolveOptions,
-    resolved: &mut Resolved,
-) -> Diagnostics {
-    let mut diags = Diagnostics::new();
-    let entries = std::mem::take(&mut resolved.import_entries);
-    let root = loaded.root_dir.clone();
+    loaded: &Loaded,
+    entries: &[Entry],
+) -> Ran {
+    let mut cx = Run {
+        catalog,
+        sources,
+        opts,
+        diags: Diagnostics::new(),
+    };
     let model_dir = loaded
         .files
         .first()
         .map(|f| f.dir.clone())
         .unwrap_or_default();
-    let mut imported: Vec<Rule> = Vec::new();
-    for (dir, entry) in &entries {
-        let e = &entry.value;
-        let (Some(fmt), Some(path)) = (&e.import, &e.path) else {
-            continue;
+    let mut rules: Vec<Rule> = Vec::new();
+    let mut summaries = Vec::new();
+    for entry in entries {
+        summaries.push(run_entry(
+            &mut cx,
+            entry,
+            &loaded.root_dir,
+            &model_dir,
+            &mut rules,
+        ));
+    }
+    summaries.sort_by(|a: &ImportSummary, b| a.format.cmp(&b.format).then(a.path.cmp(&b.path)));
+    Ran {
+        rules,
+        summaries,
+        diags: cx.diags,
+    }
+}
+
+fn run_entry(
+    cx: &mut Run<'_, '_>,
+    entry: &Entry,
+    root: &Path,
+    model_dir: &Path,
+    rules: &mut Vec<Rule>,
+) -> ImportSummary {
+    let dir = &entry.dir;
+    let iopts = ImportOptions {
+        base_dir: dir.clone(),
+        root: if root.as_os_str().is_empty() {
+            find_repo_root(dir)
+        } else {
+            root.to_path_buf()
+        },
+        allow_outside_root: cx.opts.allow_outside_root,
+        exclude: entry.exclude.clone(),
+    };
+    let snippets = Confine::new(&iopts.root, false);
+    let res = import::import(entry.format, &entry.path.value, &iopts);
+    problems(cx, entry, &res, &snippets);
+    let mut tally = Tally::default();
+    for r in &res.rules {
+        rules.push(tally.rule(cx.catalog, entry, r, model_dir));
+    }
+    tally.report(cx, entry, &res, &snippets);
+    ImportSummary {
+        format: entry.format.as_str().to_string(),
+        path: entry.path.value.clone(),
+        files: res.files_read,
+        rules: tally.count,
+        no_technique: res.skipped.no_technique,
+        deprecated: tally.deprecated_rules,
+    }
+}
+
+/// `path` of a file an importer named, absolute (they name them relative to `dir`).
+fn absolute(dir: &Path, path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        dir.join(path)
+    }
+}
+
+/// The importer's problems with the rule files, as diagnostics.
+fn problems(cx: &mut Run<'_, '_>, entry: &Entry, res: &ImportResult, snippets: &Confine) {
+    let path = &entry.path;
+    for p in &res.problems {
+        let abs = absolute(&entry.dir, &p.path);
+        let code = p.code;
+        // Problems with the rule files themselves are warnings (the import goes on with
+        // the other files) unless `--deny import-errors` makes them fatal.
+        let severity = match code.severity() {
+            Severity::Error => Severity::Error,
+            _ if cx.opts.deny_import_errors => Severity::Error,
+            s => s,
         };
-        let format = format_of(fmt.value);
-        let status_map: BTreeMap<String, RuleStatus> = match e.status.as_ref().map(|s| &s.value) {
-            Some(StatusSpec::Map(m)) => m
-                .iter()
-                .map(|(k, v)| (k.to_ascii_lowercase(), *v))
-                .collect(),
-            _ => BTreeMap::new(),
-        };
-        let follow = e.follow_revoked.unwrap_or(false);
-        let iopts = ImportOptions {
-            base_dir: dir.clone(),
-            root: if root.as_os_str().is_empty() {
-                find_repo_root(dir)
-            } else {
-                root.clone()
+        let mut d =
+            Diagnostic::new(severity, code, p.message.clone()).with_help_opt(p.help.clone());
+        match span_in(cx.sources, &abs, p.line, p.column, snippets) {
+            Some(s) => d = d.with_label(s, display_path(&abs)),
+            _ => d = d.with_label(path.span, format!("while importing `{}`", path.value)),
+        }
+        if severity == Severity::Error {
+            d = d.with_label(path.span, "import entry");
+        }
+        cx.diags.push(d);
+    }
+}
+
+/// What one entry's rules carried: technique ids the catalog does not have (unknown,
+/// revoked, deprecated), once per id with the number of rules; statuses without a
+/// model status.
+#[derive(Default)]
+struct Tally {
+    unknown: BTreeMap<String, (usize, Option<At>)>,
+    revoked: BTreeMap<String, (usize, Option<String>, Option<At>)>,
+    deprecated: BTreeMap<String, usize>,
+    unmapped: BTreeMap<String, usize>,
+    deprecated_rules: usize,
+    count: usize,
+}
+
+impl Tally {
+    /// One imported rule as a model rule, counting what is wrong with it.
+    fn rule(
+        &mut self,
+        catalog: &Catalog,
+        entry: &Entry,
+        r: &import::ImportedRule,
+        model_dir: &Path,
+    ) -> Rule {
+        let abs = absolute(&entry.dir, &r.source);
+        let mut techs: BTreeSet<String> = BTreeSet::new();
+        for t in &r.techniques {
+            let at = || Some((abs.clone(), t.line, t.column));
+            match catalog.technique(&t.id) {
+                None => {
+                    let u = self.unknown.entry(t.id.clone()).or_insert((0, None));
+                    u.0 += 1;
+                    if u.1.is_none() {
+                        u.1 = at();
+                    }
+                }
+                Some(tech) if tech.revoked => {
+                    let e = self.revoked.entry(t.id.clone()).or_insert((
+                        0,
+                        tech.revoked_by.clone(),
+                        None,
+                    ));
+                    e.0 += 1;
+                    if e.2.is_none() {
+                        e.2 = at();
+                    }
+                    if entry.follow_revoked {
+                        if let Some(n) = &tech.revoked_by {
+                            techs.insert(n.clone());
+                        }
+                    }
+                }
+                Some(tech) => {
+                    if tech.deprecated {
+                        *self.deprecated.entry(t.id.clone()).or_default() += 1;
+                    }
+                    techs.insert(tech.id.clone());
+                }
+            }
+        }
+        let status = self.status(entry, r);
+        self.count += 1;
+        Rule {
+            id: r.id.clone(),
+            name: r.title.clone(),
+            techniques: techs.into_iter().collect(),
+            status,
+            assets: Vec::new(),
+            source: RuleSource::Imported {
+                format: entry.format.as_str().to_string(),
+                file: crate::model::load::relative_to(&abs, model_dir),
+                line: r.line,
             },
-            allow_outside_root: opts.allow_outside_root,
-            exclude: e.exclude.iter().map(|x| x.value.clone()).collect(),
-        };
-        let snippets = Confine::new(&iopts.root, false);
-        let res = import::import(format, &path.value, &iopts);
-        for p in &res.problems {
-            let abs = if p.path.is_absolute() {
-                p.path.clone()
-            } else {
-                dir.join(&p.path)
-            };
-            let code = p.code;
-            // Problems with the rule files themselves are warnings (the import goes on with
-            // the other files) unless `--deny import-errors` makes them fatal.
-            let severity = match code.severity() {
-                Severity::Error => Severity::Error,
-                _ if opts.deny_import_errors => Severity::Error,
-                s => s,
-            };
-            let mut d =
-                Diagnostic::new(severity, code, p.message.clone()).with_help_opt(p.help.clone());
-            match span_in(sources, &abs, p.line, p.column, &snippets) {
-                Some(s) => d = d.with_label(s, display_path(&abs)),
-                _ => d = d.with_label(path.span, format!("while importing `{}`", path.value)),
-            }
-            if severity == Severity::Error {
-                d = d.with_label(path.span, "import entry");
-            }
-            diags.push(d);
         }
-        // Technique ids: unknown, revoked, deprecated, once per id.
-        let mut unknown: BTreeMap<String, (usize, Option<At>)> = BTreeMap::new();
-        let mut revoked: BTreeMap<String, (usize, Option<String>, Option<At>)> = BTreeMap::new();
-        let mut deprecated: BTreeMap<String, usize> = BTreeMap::new();
-        let mut unmapped: BTreeMap<String, usize> = BTreeMap::new();
-        let mut deprecated_rules = 0usize;
-        let mut count = 0usize;
-        for r in &res.rules {
-            let mut techs: BTreeSet<String> = BTreeSet::new();
-            let abs = if r.source.is_absolute() {
-                r.source.clone()
-            } else {
-                dir.join(&r.source)
-            };
-            for t in &r.techniques {
-                match catalog.technique(&t.id) {
-                    None => {
-                        let u = unknown.entry(t.id.clone()).or_insert((0, None));
-                        u.0 += 1;
-                        if u.1.is_none() {
-                            u.1 = Some((abs.clone(), t.line, t.column));
-                        }
-                    }
-                    Some(tech) if tech.revoked => {
-                        let e = revoked.entry(t.id.clone()).or_insert((
-                            0,
-                            tech.revoked_by.clone(),
-                            None,
-                        ));
-                        e.0 += 1;
-                        if e.2.is_none() {
-                            e.2 = Some((abs.clone(), t.line, t.column));
-                        }
-                        if follow {
-                            if let Some(n) = &tech.revoked_by {
-                                techs.insert(n.clone());
-                            }
-                        }
-                    }
-                    Some(tech) => {
-                        if tech.deprecated {
-                            *deprecated.entry(t.id.clone()).or_default() += 1;
-                        }
-                        techs.insert(tech.id.clone());
-                    }
-                }
-            }
-            let status = if r.deprecated {
-                deprecated_rules += 1;
-                RuleStatus::Retired
-            } else {
-                let key = r.status.as_deref().map(str::to_ascii_lowercase);
-                match key.as_ref().and_then(|k| status_map.get(k)) {
-                    Some(s) => *s,
-                    None => match default_status(format, r.status.as_deref()) {
-                        Some(s) => s,
-                        None => {
-                            *unmapped
-                                .entry(r.status.clone().unwrap_or_default())
-                                .or_default() += 1;
-                            RuleStatus::Planned
-                        }
-                    },
-                }
-            };
-            count += 1;
-            imported.push(Rule {
-                id: r.id.clone(),
-                name: r.title.clone(),
-                techniques: techs.into_iter().collect(),
-                status,
-                assets: Vec::new(),
-                source: RuleSource::Imported {
-                    format: format.as_str().to_string(),
-                    file: crate::model::load::relative_to(&abs, &model_dir),
-                    line: r.line,
-                },
-            });
+    }
+
+    /// An imported rule's status: retired when deprecated at its source, else the
+    /// entry's map, else the format's default, else planned (and counted as unmapped).
+    fn status(&mut self, entry: &Entry, r: &import::ImportedRule) -> RuleStatus {
+        if r.deprecated {
+            self.deprecated_rules += 1;
+            return RuleStatus::Retired;
         }
-        let release = format!("ATT&CK {} {}", catalog.domain, catalog.release);
-        for (id, (n, at)) in unknown {
-            let mut d = Diagnostic::warning(
-                Code::ImportUnknownTechnique,
-                format!("`{id}` is not a technique of {release} ({n} imported rule{})", if n == 1 { "" } else { "s" }),
-            )
-            .with_help("these rules do not count for it; the id may be from a newer ATT&CK release (use --attack-data) or a typo");
-            if let Some((p, l, c)) = at {
-                if let Some(s) = span_in(sources, &p, l, c, &snippets) {
-                    d = d.with_label(s, "first seen here");
-                }
-            }
-            diags.push(d);
+        let key = r.status.as_deref().map(str::to_ascii_lowercase);
+        if let Some(s) = key.as_ref().and_then(|k| entry.status_map.get(k)) {
+            return *s;
         }
-        for (id, (n, by, at)) in revoked {
-            let by_text = by
-                .as_deref()
-                .map(|b| format!("; replaced by `{b}`"))
-                .unwrap_or_default();
-            let mut d = Diagnostic::warning(
-                Code::ImportRevokedTechnique,
-                format!("`{id}` was revoked in {release}{by_text} ({n} imported rule{})", if n == 1 { "" } else { "s" }),
-            )
-            .with_help(if follow {
-                "counted as its replacement (`follow_revoked: true`)".to_string()
-            } else {
-                "not counted; set `follow_revoked: true` on the import to count revoked ids as their replacement, or update the rules".to_string()
-            });
-            if let Some((p, l, c)) = at {
-                if let Some(s) = span_in(sources, &p, l, c, &snippets) {
-                    d = d.with_label(s, "first seen here");
-                }
-            }
-            diags.push(d);
-        }
-        for (id, n) in deprecated {
-            diags.push(
-                Diagnostic::warning(
-                    Code::ImportDeprecatedTechnique,
-                    format!(
-                        "`{id}` is deprecated in {release} ({n} imported rule{})",
-                        if n == 1 { "" } else { "s" }
-                    ),
-                )
-                .with_label(path.span, format!("imported by `{}`", path.value)),
-            );
-        }
-        for (status, n) in unmapped {
-            diags.push(
+        default_status(entry.format, r.status.as_deref()).unwrap_or_else(|| {
+            *self
+                .unmapped
+                .entry(r.status.clone().unwrap_or_default())
+                .or_default() += 1;
+            RuleStatus::Planned
+        })
+    }
+
+    /// The tallies as diagnostics, then notes on what was skipped or yielded nothing.
+    fn report(&self, cx: &mut Run<'_, '_>, entry: &Entry, res: &ImportResult, snippets: &Confine) {
+        self.report_ids(cx, entry, snippets);
+        let path = &entry.path;
+        for (status, n) in &self.unmapped {
+            cx.diags.push(
                 Diagnostic::warning(
                     Code::ImportUnmappedStatus,
-                    format!("source status `{status}` has no model status ({n} rule{}); counted as planned", if n == 1 { "" } else { "s" }),
+                    format!("source status `{status}` has no model status ({n} rule{}); counted as planned", plural(*n)),
                 )
                 .with_label(entry.span, "")
                 .with_help(format!("map it: `status: {{{status}: production}}`")),
             );
         }
-        if res.skipped.no_technique > 0 {
-            diags.push(
+        let skipped = res.skipped.no_technique;
+        if skipped > 0 {
+            cx.diags.push(
                 Diagnostic::note(
                     Code::ImportNoTechnique,
                     format!(
-                        "{} rule{} from `{}` carry no ATT&CK technique and are not counted",
-                        res.skipped.no_technique,
-                        if res.skipped.no_technique == 1 {
-                            ""
-                        } else {
-                            "s"
-                        },
+                        "{skipped} rule{} from `{}` carry no ATT&CK technique and are not counted",
+                        plural(skipped),
                         path.value
                     ),
                 )
                 .with_label(path.span, ""),
             );
         }
-        if deprecated_rules > 0 {
-            diags.push(
+        let n = self.deprecated_rules;
+        if n > 0 {
+            cx.diags.push(
                 Diagnostic::note(
                     Code::ImportDeprecatedRule,
-                    format!("{deprecated_rules} rule{} from `{}` are deprecated at their source and counted as retired", if deprecated_rules == 1 { "" } else { "s" }, path.value),
+                    format!("{n} rule{} from `{}` are deprecated at their source and counted as retired", plural(n), path.value),
                 )
                 .with_label(path.span, ""),
             );
         }
-        if count == 0 {
-            diags.push(
+        if self.count == 0 {
+            cx.diags.push(
                 Diagnostic::warning(
                     Code::ImportNoRules,
                     format!("import of `{}` yielded no rule", path.value),
@@ -323,22 +403,70 @@ pub fn run(
                 .with_help("check the path, the format and `exclude`"),
             );
         }
-        resolved.imports.push(super::ImportSummary {
-            format: format.as_str().to_string(),
-            path: path.value.clone(),
-            files: res.files_read,
-            rules: count,
-            no_technique: res.skipped.no_technique,
-            deprecated: deprecated_rules,
-        });
     }
-    resolved.rules.extend(imported);
-    // Outputs must not depend on the order files are listed or included in.
-    resolved
-        .rules
-        .sort_by(|a, b| a.id.cmp(&b.id).then(a.source.cmp(&b.source)));
-    resolved
-        .imports
-        .sort_by(|a, b| a.format.cmp(&b.format).then(a.path.cmp(&b.path)));
-    diags
+
+    /// Unknown, revoked and deprecated technique ids, once per id.
+    fn report_ids(&self, cx: &mut Run<'_, '_>, entry: &Entry, snippets: &Confine) {
+        let release = format!("ATT&CK {} {}", cx.catalog.domain, cx.catalog.release);
+        for (id, (n, at)) in &self.unknown {
+            let d = Diagnostic::warning(
+                Code::ImportUnknownTechnique,
+                format!("`{id}` is not a technique of {release} ({n} imported rule{})", plural(*n)),
+            )
+            .with_help("these rules do not count for it; the id may be from a newer ATT&CK release (use --attack-data) or a typo");
+            cx.diags
+                .push(first_seen(cx.sources, d, at.as_ref(), snippets));
+        }
+        for (id, (n, by, at)) in &self.revoked {
+            let by_text = by
+                .as_deref()
+                .map(|b| format!("; replaced by `{b}`"))
+                .unwrap_or_default();
+            let d = Diagnostic::warning(
+                Code::ImportRevokedTechnique,
+                format!("`{id}` was revoked in {release}{by_text} ({n} imported rule{})", plural(*n)),
+            )
+            .with_help(if entry.follow_revoked {
+                "counted as its replacement (`follow_revoked: true`)".to_string()
+            } else {
+                "not counted; set `follow_revoked: true` on the import to count revoked ids as their replacement, or update the rules".to_string()
+            });
+            cx.diags
+                .push(first_seen(cx.sources, d, at.as_ref(), snippets));
+        }
+        let path = &entry.path;
+        for (id, n) in &self.deprecated {
+            cx.diags.push(
+                Diagnostic::warning(
+                    Code::ImportDeprecatedTechnique,
+                    format!(
+                        "`{id}` is deprecated in {release} ({n} imported rule{})",
+                        plural(*n)
+                    ),
+                )
+                .with_label(path.span, format!("imported by `{}`", path.value)),
+            );
+        }
+    }
+}
+
+/// `d` labelled where its id was first seen, when that file may be quoted.
+fn first_seen(
+    sources: &mut SourceMap,
+    d: Diagnostic,
+    at: Option<&At>,
+    snippets: &Confine,
+) -> Diagnostic {
+    match at.and_then(|(p, l, c)| span_in(sources, p, *l, *c, snippets)) {
+        Some(s) => d.with_label(s, "first seen here"),
+        None => d,
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
 }

@@ -1,0 +1,305 @@
+//! Actors: an ATT&CK group (its techniques with MITRE's semantics, optionally its
+//! software's) or a custom actor (its own technique list), then `add` and `remove`.
+
+use super::context::Resolver;
+use super::{slug, Actor, ActorKind, Provenance};
+use crate::catalog::{Group, GroupLookup, UseSource};
+use crate::diag::{Code, Diagnostic};
+use crate::model::load::{Loaded, LoadedFile};
+use crate::model::v1;
+use crate::source::{Span, Spanned};
+use std::collections::{BTreeMap, HashMap};
+
+type Techniques = BTreeMap<String, Vec<Provenance>>;
+
+/// Every actor of every file, in model order; duplicates reported and dropped.
+pub(super) fn resolve(r: &mut Resolver<'_>, loaded: &Loaded) -> Vec<Actor> {
+    let mut actors: Vec<Actor> = Vec::new();
+    let mut ids: HashMap<String, Span> = HashMap::new();
+    for f in &loaded.files {
+        for a in &f.content.actors {
+            if let Some(actor) = actor(r, a) {
+                if let Some(first) = ids.get(&actor.id) {
+                    r.duplicate("actor", &actor.id, *first, a.span);
+                    continue;
+                }
+                ids.insert(actor.id.clone(), a.span);
+                actors.push(actor);
+            }
+        }
+    }
+    actors
+}
+
+/// Warns when the model declares no actor (and has no error that would explain it).
+pub(super) fn warn_if_none(r: &mut Resolver<'_>, root: &LoadedFile, actors: &[Actor]) {
+    if actors.is_empty() && !r.diags.has_errors() {
+        let span = root
+            .content
+            .model
+            .as_ref()
+            .map(|m| m.span)
+            .unwrap_or_default();
+        r.diags.push(
+            Diagnostic::warning(Code::NoActors, "the model declares no actor")
+                .with_label(span, "")
+                .with_help("add ATT&CK groups under `actors:` (find them with `threatc attack groups --search WORDS`)"),
+        );
+    }
+}
+
+/// Finds an actor by model id, group id, name or alias (case-insensitive).
+pub fn find_actor(actors: &[Actor], reference: &str) -> Option<String> {
+    let q = reference.trim().to_lowercase();
+    actors
+        .iter()
+        .find(|a| a.id.to_lowercase() == q)
+        .or_else(|| {
+            actors.iter().find(|a| match &a.kind {
+                ActorKind::Group {
+                    group_id,
+                    group_name,
+                    aliases,
+                } => {
+                    group_id.to_lowercase() == q
+                        || group_name.to_lowercase() == q
+                        || aliases.iter().any(|x| x.to_lowercase() == q)
+                }
+                ActorKind::Custom => a.name.to_lowercase() == q,
+            })
+        })
+        .map(|a| a.id.clone())
+}
+
+/// What the first half of an actor's resolution yields: id, name, kind, software.
+struct Head {
+    id: String,
+    name: String,
+    kind: ActorKind,
+    software: bool,
+}
+
+fn actor(r: &mut Resolver<'_>, a: &Spanned<v1::Actor>) -> Option<Actor> {
+    let av = &a.value;
+    let errors_before = r.diags.error_count();
+    let mut techniques = Techniques::new();
+    let head = match (&av.group, &av.techniques) {
+        (Some(g), None) => group_actor(r, av, g, &mut techniques)?,
+        (None, Some(ts)) => custom_actor(r, a, ts, &mut techniques)?,
+        (Some(g), Some(_)) => {
+            r.diags.push(
+                Diagnostic::error(Code::InvalidActor, format!("actor `{}` has both `group` and `techniques`", g.value))
+                    .with_label(g.span, "an ATT&CK group")
+                    .with_help("a group's techniques come from ATT&CK; add local ones with `add:` and drop some with `remove:`"),
+            );
+            return None;
+        }
+        (None, None) => {
+            r.diags.push(
+                Diagnostic::error(Code::InvalidActor, "an actor needs `group` (an ATT&CK group) or `id` and `techniques` (a custom actor)")
+                    .with_label(a.span, "neither")
+                    .with_help("e.g. `- group: FIN7` or `- id: insider` with `techniques: [T1078]`"),
+            );
+            return None;
+        }
+    };
+    add_remove(r, av, &head.id, &mut techniques);
+    for provs in techniques.values_mut() {
+        provs.sort();
+        provs.dedup();
+    }
+    if techniques.is_empty() && r.diags.error_count() == errors_before {
+        r.diags.push(
+            Diagnostic::warning(
+                Code::EmptyActor,
+                format!("actor `{}` has no techniques", head.id),
+            )
+            .with_label(a.span, "")
+            .with_help("it adds nothing to the threat; check `add`/`remove` or the group"),
+        );
+    }
+    Some(Actor {
+        id: head.id,
+        name: head.name,
+        kind: head.kind,
+        weight: av.weight.as_ref().map(|w| w.value).unwrap_or(1.0),
+        software: head.software,
+        techniques,
+        span: a.span,
+    })
+}
+
+/// An ATT&CK group's techniques (and its software's with `software: true`).
+fn group_actor(
+    r: &mut Resolver<'_>,
+    av: &v1::Actor,
+    g: &Spanned<String>,
+    techniques: &mut Techniques,
+) -> Option<Head> {
+    let group = lookup_group(r, g)?;
+    let software = av.software.unwrap_or(false);
+    for u in &group.techniques {
+        let entry = techniques.entry(u.technique.clone()).or_default();
+        for s in &u.sources {
+            entry.push(match s {
+                UseSource::Direct { procedure } => Provenance::Group {
+                    procedure: procedure.clone(),
+                },
+                UseSource::Campaign { id, procedure } => Provenance::Campaign {
+                    id: id.clone(),
+                    procedure: procedure.clone(),
+                },
+                UseSource::Software { id } => Provenance::Software { id: id.clone() },
+            });
+        }
+    }
+    if software {
+        for u in &group.software_techniques {
+            let entry = techniques.entry(u.technique.clone()).or_default();
+            for s in &u.sources {
+                if let UseSource::Software { id } = s {
+                    entry.push(Provenance::Software { id: id.clone() });
+                }
+            }
+            if entry.is_empty() {
+                entry.push(Provenance::Software { id: String::new() });
+            }
+        }
+    }
+    let id = av
+        .id
+        .as_ref()
+        .map(|i| i.value.clone())
+        .unwrap_or_else(|| slug(&group.name));
+    Some(Head {
+        id,
+        name: group.name.clone(),
+        kind: ActorKind::Group {
+            group_id: group.id.clone(),
+            group_name: group.name.clone(),
+            aliases: group.aliases.clone(),
+        },
+        software,
+    })
+}
+
+/// The active group a `group:` names, or a diagnostic (revoked, deprecated, unknown).
+fn lookup_group<'c>(r: &mut Resolver<'c>, g: &Spanned<String>) -> Option<&'c Group> {
+    let catalog = r.catalog;
+    let d = match catalog.find_group(&g.value) {
+        Some(GroupLookup::Active(grp)) => return Some(grp),
+        Some(GroupLookup::Replaced { retired, by }) => Diagnostic::error(
+            Code::RevokedGroup,
+            format!(
+                "group `{}` ({}) was revoked; replaced by `{}` ({})",
+                g.value, retired.id, by.name, by.id
+            ),
+        )
+        .with_label(
+            g.span,
+            format!("{} is revoked in ATT&CK {}", retired.id, catalog.release),
+        )
+        .with_help(format!("write `group: {}`", by.name)),
+        Some(GroupLookup::Retired(retired)) => Diagnostic::error(
+            Code::RevokedGroup,
+            format!(
+                "group `{}` ({}) is deprecated in ATT&CK",
+                g.value, retired.id
+            ),
+        )
+        .with_label(g.span, "deprecated")
+        .with_help("use a custom actor with `techniques:` to keep tracking it"),
+        None => {
+            let near: Vec<String> = catalog
+                .nearest_groups(&g.value, 3)
+                .iter()
+                .map(|x| format!("`{}` ({})", x.name, x.id))
+                .collect();
+            let d = Diagnostic::error(
+                Code::UnknownGroup,
+                format!("unknown ATT&CK group `{}`", g.value),
+            )
+            .with_label(
+                g.span,
+                format!(
+                    "not a group in ATT&CK {} {}",
+                    catalog.domain, catalog.release
+                ),
+            );
+            if near.is_empty() {
+                d.with_help("search groups with `threatc attack groups --search WORDS`")
+            } else {
+                d.with_help(format!("did you mean {}?", near.join(", ")))
+            }
+        }
+    };
+    r.diags.push(d);
+    None
+}
+
+/// A custom actor: an id and its own technique list.
+fn custom_actor(
+    r: &mut Resolver<'_>,
+    a: &Spanned<v1::Actor>,
+    ts: &[Spanned<String>],
+    techniques: &mut Techniques,
+) -> Option<Head> {
+    let av = &a.value;
+    let Some(id) = &av.id else {
+        r.diags.push(
+            Diagnostic::error(Code::InvalidActor, "a custom actor needs an `id`")
+                .with_label(a.span, "no id")
+                .with_help("write `- id: insider` with `name:` and `techniques:`"),
+        );
+        return None;
+    };
+    if av.software.is_some() {
+        r.diags.push(
+            Diagnostic::error(
+                Code::InvalidActor,
+                format!("custom actor `{}` cannot use `software`", id.value),
+            )
+            .with_label(id.span, "a custom actor")
+            .with_help("`software: true` adds the techniques of an ATT&CK group's software"),
+        );
+    }
+    for t in ts {
+        if let Some(tid) = r.technique(t, "`techniques`") {
+            techniques.entry(tid).or_default().push(Provenance::Local);
+        }
+    }
+    Some(Head {
+        id: id.value.clone(),
+        name: av.name.clone().unwrap_or_else(|| id.value.clone()),
+        kind: ActorKind::Custom,
+        software: false,
+    })
+}
+
+/// `add:` and `remove:`, applied last.
+fn add_remove(r: &mut Resolver<'_>, av: &v1::Actor, id: &str, techniques: &mut Techniques) {
+    for t in &av.add {
+        if let Some(tid) = r.technique(t, "`add`") {
+            let e = techniques.entry(tid).or_default();
+            if !e.contains(&Provenance::Local) {
+                e.push(Provenance::Local);
+            }
+        }
+    }
+    for t in &av.remove {
+        if let Some(tid) = r.technique(t, "`remove`") {
+            if techniques.remove(&tid).is_none() {
+                r.diags.push(
+                    Diagnostic::warning(
+                        Code::RemoveNotUsed,
+                        format!("actor `{id}` does not use `{tid}`"),
+                    )
+                    .with_label(t.span, "nothing to remove")
+                    .with_help(
+                        "remove only techniques the actor uses (see `threatc attack show GROUP`)",
+                    ),
+                );
+            }
+        }
+    }
+}

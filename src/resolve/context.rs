@@ -1,0 +1,132 @@
+//! The context every resolve pass shares: the catalog, the source map and the
+//! diagnostics found so far, with the checks several passes make (a technique
+//! reference, a date, a duplicate id).
+
+use crate::catalog::Catalog;
+use crate::date::Date;
+use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::model::v1;
+use crate::source::{SourceMap, Span, Spanned};
+use crate::technique_id::is_technique_id;
+
+pub(crate) struct Resolver<'a> {
+    pub catalog: &'a Catalog,
+    pub sources: &'a mut SourceMap,
+    pub diags: Diagnostics,
+}
+
+impl<'a> Resolver<'a> {
+    pub fn new(catalog: &'a Catalog, sources: &'a mut SourceMap) -> Self {
+        Resolver {
+            catalog,
+            sources,
+            diags: Diagnostics::new(),
+        }
+    }
+
+    /// Checks a technique reference; returns the canonical id when usable.
+    pub fn technique(&mut self, t: &Spanned<String>, what: &str) -> Option<String> {
+        let raw = t.value.trim();
+        if !is_technique_id(raw) {
+            let upper = raw.to_ascii_uppercase();
+            let mut d = Diagnostic::error(
+                Code::BadTechniqueId,
+                format!("`{raw}` is not a technique id"),
+            )
+            .with_label(t.span, format!("{what} takes ATT&CK technique ids"));
+            if is_technique_id(&upper) {
+                d = d.with_help(format!("write `{upper}`"));
+            } else if let Some(n) = self.catalog.nearest_techniques(raw, 1).first() {
+                d = d.with_help(format!(
+                    "technique ids look like T1059 or T1059.001; did you mean `{}` ({})?",
+                    n.id, n.name
+                ));
+            } else {
+                d = d.with_help("technique ids look like T1059 or T1059.001");
+            }
+            self.diags.push(d);
+            return None;
+        }
+        let Some(tech) = self.catalog.technique(raw) else {
+            let near = self.catalog.nearest_techniques(raw, 3);
+            let mut d = Diagnostic::error(
+                Code::UnknownTechnique,
+                format!(
+                    "unknown technique `{raw}` in ATT&CK {} {}",
+                    self.catalog.domain, self.catalog.release
+                ),
+            )
+            .with_label(t.span, "not in the catalog");
+            if let Some(n) = near.first() {
+                d = d.with_help(format!("did you mean `{}` ({})?", n.id, n.name));
+            }
+            self.diags.push(d);
+            return None;
+        };
+        if tech.revoked {
+            let msg = match &tech.revoked_by {
+                Some(r) => {
+                    let name = self
+                        .catalog
+                        .technique(r)
+                        .map(|x| x.name.as_str())
+                        .unwrap_or("");
+                    (
+                        format!("technique `{raw}` was revoked; replaced by `{r}` ({name})"),
+                        format!("write `{r}`, or run `threatc migrate` to update the model"),
+                    )
+                }
+                None => (
+                    format!("technique `{raw}` was revoked"),
+                    "remove it".to_string(),
+                ),
+            };
+            self.diags.push(
+                Diagnostic::error(Code::RevokedTechnique, msg.0)
+                    .with_label(
+                        t.span,
+                        format!("revoked in ATT&CK {}", self.catalog.release),
+                    )
+                    .with_help(msg.1),
+            );
+            return None;
+        }
+        if tech.deprecated {
+            self.diags.push(
+                Diagnostic::warning(Code::DeprecatedTechnique, format!("technique `{raw}` ({}) is deprecated", tech.name))
+                    .with_label(t.span, format!("deprecated in ATT&CK {}", self.catalog.release))
+                    .with_help("ATT&CK no longer maintains it and no group uses it; remove it or map to a current technique"),
+            );
+        }
+        Some(tech.id.clone())
+    }
+
+    pub fn date(&mut self, s: &Spanned<v1::Scalar>, what: &str) -> Option<Date> {
+        let text = s.value.text();
+        match Date::parse(text.trim()) {
+            Some(d) => Some(d),
+            None => {
+                self.diags.push(
+                    Diagnostic::error(Code::InvalidDate, format!("`{text}` is not a valid date"))
+                        .with_label(s.span, format!("{what} is a date"))
+                        .with_help("write an ISO date: YYYY-MM-DD, e.g. 2027-03-31"),
+                );
+                None
+            }
+        }
+    }
+
+    pub fn duplicate(&mut self, kind: &str, id: &str, first: Span, again: Span) {
+        self.diags.push(
+            Diagnostic::error(
+                Code::DuplicateId,
+                format!("{kind} id `{id}` is defined twice"),
+            )
+            .with_label(again, "defined again here")
+            .with_label(first, "first defined here")
+            .with_help(format!(
+                "{kind} ids must be unique across the model and its includes"
+            )),
+        );
+    }
+}
