@@ -1,0 +1,201 @@
+//! Coverage per actor, per tactic and per asset, the headline figures, the
+//! out-of-scope list and the rule list as reported.
+
+use super::{
+    share, wshare, ActorCoverage, AssetCoverage, Gap, OutOfScope, RuleRow, Summary, TacticCoverage,
+    TargetStatus, TechniqueRow,
+};
+use crate::catalog::Catalog;
+use crate::resolve::{ActorKind, Resolved, Rule};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// covered / in scope, and the same weighted by threat weight, over `rows` with
+/// `covered` deciding what counts as covered.
+fn shares(rows: &[&TechniqueRow], covered: impl Fn(&TechniqueRow) -> bool) -> (usize, f64, f64) {
+    let n = rows.iter().filter(|r| covered(r)).count();
+    let w: f64 = rows.iter().map(|r| r.threat_weight).sum();
+    let wc: f64 = rows
+        .iter()
+        .filter(|r| covered(r))
+        .map(|r| r.threat_weight)
+        .sum();
+    (n, share(n, rows.len()), wshare(wc, w))
+}
+
+/// Per actor: its in-scope techniques, how many are covered, its gaps by rank.
+pub(super) fn per_actor(
+    model: &Resolved,
+    rows: &[TechniqueRow],
+    gaps: &[Gap],
+) -> Vec<ActorCoverage> {
+    let row_of: HashMap<&str, &TechniqueRow> = rows.iter().map(|r| (r.id.as_str(), r)).collect();
+    let rank_of: HashMap<&str, usize> = gaps
+        .iter()
+        .map(|g| (g.technique.as_str(), g.rank))
+        .collect();
+    model
+        .actors
+        .iter()
+        .map(|a| {
+            let in_scope: Vec<&TechniqueRow> = a
+                .techniques
+                .keys()
+                .filter_map(|t| row_of.get(t.as_str()).copied())
+                .filter(|r| r.in_scope)
+                .collect();
+            let covered = in_scope.iter().filter(|r| r.covered).count();
+            let mut gaps: Vec<&str> = in_scope
+                .iter()
+                .filter(|r| !r.covered)
+                .map(|r| r.id.as_str())
+                .collect();
+            gaps.sort_by_key(|g| rank_of.get(g).copied().unwrap_or(usize::MAX));
+            ActorCoverage {
+                id: a.id.clone(),
+                name: a.name.clone(),
+                group_id: match &a.kind {
+                    ActorKind::Group { group_id, .. } => Some(group_id.clone()),
+                    ActorKind::Custom => None,
+                },
+                weight: a.weight,
+                software: a.software,
+                techniques: a.techniques.len(),
+                in_scope: in_scope.len(),
+                covered,
+                coverage: share(covered, in_scope.len()),
+                gaps: gaps.into_iter().map(str::to_string).collect(),
+            }
+        })
+        .collect()
+}
+
+/// Per tactic of the matrix (deprecated ones left out), in matrix order.
+pub(super) fn per_tactic(catalog: &Catalog, rows: &[TechniqueRow]) -> Vec<TacticCoverage> {
+    catalog
+        .tactics
+        .iter()
+        .filter(|t| !t.deprecated)
+        .map(|t| {
+            let under: Vec<&TechniqueRow> = rows
+                .iter()
+                .filter(|r| r.in_scope && r.tactics.contains(&t.shortname))
+                .collect();
+            let (covered, coverage, weighted_coverage) = shares(&under, |r| r.covered);
+            TacticCoverage {
+                id: t.id.clone(),
+                shortname: t.shortname.clone(),
+                name: t.name.clone(),
+                in_scope: under.len(),
+                covered,
+                coverage,
+                weighted_coverage,
+            }
+        })
+        .collect()
+}
+
+/// Per asset: covered by a counting rule that applies to this asset.
+pub(super) fn per_asset(model: &Resolved, rows: &[TechniqueRow]) -> Vec<AssetCoverage> {
+    let rule_by_id: HashMap<&str, &Rule> = model.rules.iter().map(|r| (r.id.as_str(), r)).collect();
+    model
+        .assets
+        .iter()
+        .map(|a| {
+            let under: Vec<&TechniqueRow> =
+                rows.iter().filter(|r| r.assets.contains(&a.id)).collect();
+            let covered_here = |r: &TechniqueRow| {
+                r.rules.iter().any(|rr| {
+                    rule_by_id
+                        .get(rr.id.as_str())
+                        .is_some_and(|x| x.assets.is_empty() || x.assets.contains(&a.id))
+                })
+            };
+            let (covered, coverage, weighted_coverage) = shares(&under, covered_here);
+            AssetCoverage {
+                id: a.id.clone(),
+                name: a.name.clone(),
+                criticality: a.criticality,
+                platforms: a.platforms.clone(),
+                in_scope: under.len(),
+                covered,
+                coverage,
+                weighted_coverage,
+            }
+        })
+        .collect()
+}
+
+/// Threat techniques none of whose platforms the assets have.
+pub(super) fn out_of_scope(rows: &[TechniqueRow]) -> Vec<OutOfScope> {
+    rows.iter()
+        .filter(|r| !r.in_scope)
+        .map(|r| OutOfScope {
+            technique: r.id.clone(),
+            name: r.name.clone(),
+            platforms: r.platforms.clone(),
+            actors: r.actors.iter().map(|a| a.id.clone()).collect(),
+        })
+        .collect()
+}
+
+/// The headline figures.
+pub(super) fn summary(
+    model: &Resolved,
+    rows: &[TechniqueRow],
+    gaps: &[Gap],
+    targets: &[TargetStatus],
+    out_of_scope: usize,
+) -> Summary {
+    let counting = &model.coverage.count;
+    let in_scope: Vec<&TechniqueRow> = rows.iter().filter(|r| r.in_scope).collect();
+    let (covered, coverage, weighted_coverage) = shares(&in_scope, |r| r.covered);
+    let mut gaps_by_tier = BTreeMap::new();
+    for t in ["P1", "P2", "P3"] {
+        gaps_by_tier.insert(
+            t.to_string(),
+            gaps.iter().filter(|g| g.tier.as_str() == t).count(),
+        );
+    }
+    let detected: BTreeSet<&str> = model
+        .rules
+        .iter()
+        .filter(|r| counting.contains(&r.status))
+        .flat_map(|r| r.techniques.iter().map(String::as_str))
+        .collect();
+    Summary {
+        threat_techniques: rows.len(),
+        in_scope: in_scope.len(),
+        covered,
+        gaps: gaps.len(),
+        out_of_scope,
+        coverage,
+        weighted_coverage,
+        gaps_by_tier,
+        rules: model.rules.len(),
+        rules_counting: model
+            .rules
+            .iter()
+            .filter(|r| counting.contains(&r.status))
+            .count(),
+        techniques_detected: detected.len(),
+        targets_met: targets.iter().filter(|t| t.met).count(),
+        targets: targets.len(),
+    }
+}
+
+/// The rules, each with whether its status counts.
+pub(super) fn rule_rows(model: &Resolved) -> Vec<RuleRow> {
+    model
+        .rules
+        .iter()
+        .map(|r| RuleRow {
+            id: r.id.clone(),
+            name: r.name.clone(),
+            status: r.status,
+            counts: model.coverage.count.contains(&r.status),
+            techniques: r.techniques.clone(),
+            assets: r.assets.clone(),
+            source: r.source.clone(),
+        })
+        .collect()
+}

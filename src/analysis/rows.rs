@@ -1,0 +1,153 @@
+//! The threat techniques (the union of the actors' techniques), one row each: who uses
+//! it, which assets it applies to, whether it is in scope, and which rules cover it
+//! fully or partially under the model's sub-technique mode.
+
+use super::{r4, technique_name, ActorUse, RuleRef, TechniqueRow, PARTIAL_SHOWN};
+use crate::catalog::Catalog;
+use crate::resolve::{Provenance, Resolved, Rule, SubtechniqueMode};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+/// Which technique ids a rule covers under a mode.
+pub(super) fn rule_covers(rule_tech: &str, target: &str, mode: SubtechniqueMode) -> bool {
+    if rule_tech == target {
+        return true;
+    }
+    let parent_of = |s: &str| s.split_once('.').map(|(p, _)| p.to_string());
+    match mode {
+        SubtechniqueMode::Exact => false,
+        SubtechniqueMode::ParentCoversSub => parent_of(target).as_deref() == Some(rule_tech),
+        SubtechniqueMode::SubCoversParent => parent_of(rule_tech).as_deref() == Some(target),
+        SubtechniqueMode::Both => {
+            parent_of(target).as_deref() == Some(rule_tech)
+                || parent_of(rule_tech).as_deref() == Some(target)
+        }
+    }
+}
+
+fn family(id: &str) -> &str {
+    id.split_once('.').map(|(p, _)| p).unwrap_or(id)
+}
+
+/// Rules by technique family (T1059 for T1059.001), with the id each names.
+type ByFamily<'m> = HashMap<&'m str, Vec<(&'m Rule, &'m str)>>;
+
+/// One row per threat technique, sorted by id.
+pub(super) fn technique_rows(model: &Resolved, catalog: &Catalog) -> Vec<TechniqueRow> {
+    let mut by_family: ByFamily<'_> = HashMap::new();
+    for r in &model.rules {
+        for t in &r.techniques {
+            by_family
+                .entry(family(t))
+                .or_default()
+                .push((r, t.as_str()));
+        }
+    }
+    uses(model)
+        .into_iter()
+        .map(|(tid, actors)| row(model, catalog, &by_family, tid, actors))
+        .collect()
+}
+
+/// Each threat technique with the actors using it.
+fn uses(model: &Resolved) -> BTreeMap<&str, Vec<ActorUse>> {
+    let mut uses: BTreeMap<&str, Vec<ActorUse>> = BTreeMap::new();
+    for a in &model.actors {
+        for (t, provs) in &a.techniques {
+            let procedure = provs.iter().find_map(|p| match p {
+                Provenance::Group { procedure } | Provenance::Campaign { procedure, .. }
+                    if !procedure.is_empty() =>
+                {
+                    Some(procedure.clone())
+                }
+                _ => None,
+            });
+            uses.entry(t.as_str()).or_default().push(ActorUse {
+                id: a.id.clone(),
+                weight: a.weight,
+                via: provs
+                    .iter()
+                    .map(|p| p.label())
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
+                    .collect(),
+                procedure,
+            });
+        }
+    }
+    uses
+}
+
+fn row(
+    model: &Resolved,
+    catalog: &Catalog,
+    by_family: &ByFamily<'_>,
+    tid: &str,
+    mut actors: Vec<ActorUse>,
+) -> TechniqueRow {
+    let tech = catalog.technique(tid);
+    let platforms: Vec<String> = tech.map(|t| t.platforms.clone()).unwrap_or_default();
+    let tactics: Vec<String> = tech.map(|t| t.tactics.clone()).unwrap_or_default();
+    let asset_ids: Vec<String> = model
+        .assets
+        .iter()
+        // An asset without platforms (ATT&CK for ICS names none) applies to every technique.
+        .filter(|a| a.platforms.is_empty() || a.platforms.iter().any(|p| platforms.contains(p)))
+        .map(|a| a.id.clone())
+        .collect();
+    let has_assets = !model.assets.is_empty();
+    let in_scope = !has_assets || !asset_ids.is_empty();
+    let (rules, partial, partial_total) = rules_of(model, by_family, tid, &asset_ids);
+    actors.sort_by(|a, b| a.id.cmp(&b.id));
+    TechniqueRow {
+        id: tid.to_string(),
+        name: technique_name(catalog, tid),
+        tactics,
+        platforms,
+        threat_weight: r4(actors.iter().map(|a| a.weight).sum()),
+        actors,
+        assets: asset_ids,
+        in_scope,
+        covered: !rules.is_empty(),
+        rules,
+        partial,
+        partial_total,
+    }
+}
+
+/// The counting rules that cover a technique, the others of its family (at most
+/// [`PARTIAL_SHOWN`], the first by id) and how many of those there are.
+fn rules_of(
+    model: &Resolved,
+    by_family: &ByFamily<'_>,
+    tid: &str,
+    asset_ids: &[String],
+) -> (Vec<RuleRef>, Vec<RuleRef>, usize) {
+    let has_assets = !model.assets.is_empty();
+    let mut rules = Vec::new();
+    let mut partial = Vec::new();
+    for (r, via) in by_family.get(family(tid)).map(Vec::as_slice).unwrap_or(&[]) {
+        let rr = RuleRef {
+            id: r.id.clone(),
+            name: r.name.clone(),
+            status: r.status,
+            via: via.to_string(),
+        };
+        let matches = rule_covers(via, tid, model.coverage.subtechniques);
+        let applies =
+            r.assets.is_empty() || !has_assets || r.assets.iter().any(|a| asset_ids.contains(a));
+        if matches && model.coverage.count.contains(&r.status) && applies {
+            rules.push(rr);
+        } else {
+            partial.push(rr);
+        }
+    }
+    rules.sort();
+    rules.dedup_by(|a, b| a.id == b.id);
+    let covering: HashSet<&str> = rules.iter().map(|r| r.id.as_str()).collect();
+    partial.retain(|p| !covering.contains(p.id.as_str()));
+    partial.sort();
+    partial.dedup_by(|a, b| a.id == b.id);
+    let partial_total = partial.len();
+    partial.truncate(PARTIAL_SHOWN);
+    (rules, partial, partial_total)
+}
