@@ -5,11 +5,14 @@
 //! - [`stix`]: the reader of ATT&CK STIX bundles (2.0 and 2.1).
 //! - [`embedded`]: the compact form committed under `data/catalog/` and embedded in the binary.
 //! - [`query`]: lookups and "did you mean" suggestions.
+//! - [`newer`]: ids of releases newer than the embedded one (from MITRE's release notes), to
+//!   explain an id or a model release the catalog in use does not have.
 
 pub mod embedded;
 mod error;
 mod index;
 pub mod model;
+pub mod newer;
 pub mod query;
 pub mod stix;
 pub mod text;

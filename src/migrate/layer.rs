@@ -26,7 +26,29 @@ pub struct LayerMigration {
 pub use crate::emit::navigator::major;
 
 /// Migrates a layer's JSON text. Errors when the text is not a JSON object.
+///
+/// The release before is taken to be the embedded one (when the catalog in use is another):
+/// its data say where an entry's tactic went (see [`migrate_from`]).
 pub fn migrate(text: &str, catalog: &Catalog) -> Result<LayerMigration, String> {
+    let previous = crate::catalog::embedded(catalog.domain)
+        .ok()
+        .filter(|p| p.release != catalog.release);
+    migrate_from(text, catalog, previous)
+}
+
+/// [`migrate`] with the catalog of the layer's own release, when at hand.
+///
+/// An entry whose `tactic` is not one of its (new) technique's tactics is moved to, in order:
+/// the tactic with the same ATT&CK id in the new release, when the technique is under it
+/// (TA0005 `defense-evasion` → `stealth`); else a tactic the technique gained since
+/// `previous` (`defense-evasion` → `defense-impairment` for T1562.001 → T1685); else the
+/// first of its tactics that no other entry of the technique already has; else its first
+/// tactic.
+pub fn migrate_from(
+    text: &str,
+    catalog: &Catalog,
+    previous: Option<&Catalog>,
+) -> Result<LayerMigration, String> {
     let original: Value = serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
     let mut layer = original.clone();
     let Some(obj) = layer.as_object_mut() else {
@@ -35,6 +57,23 @@ pub fn migrate(text: &str, catalog: &Catalog) -> Result<LayerMigration, String> 
     let mut diags = Vec::new();
     let mut replaced = Vec::new();
     if let Some(Value::Array(entries)) = obj.get_mut("techniques") {
+        // Tactics the entries already have, valid in the new release, per final technique.
+        let mut used: BTreeSet<(String, String)> = BTreeSet::new();
+        for e in entries.iter() {
+            let (Some(id), Some(tactic)) = (
+                e.get("techniqueID").and_then(Value::as_str),
+                e.get("tactic").and_then(Value::as_str),
+            ) else {
+                continue;
+            };
+            let id = final_id(catalog, id);
+            if catalog
+                .technique(&id)
+                .is_some_and(|t| t.tactics.iter().any(|x| x == tactic))
+            {
+                used.insert((id, tactic.to_string()));
+            }
+        }
         let mut seen: BTreeSet<(String, Option<String>)> = BTreeSet::new();
         let mut kept = Vec::with_capacity(entries.len());
         for mut entry in std::mem::take(entries) {
@@ -64,9 +103,11 @@ pub fn migrate(text: &str, catalog: &Catalog) -> Result<LayerMigration, String> 
                         (catalog.technique(&new_id), e.get("tactic"))
                     {
                         if !t.revoked && !t.tactics.is_empty() && !t.tactics.contains(tactic) {
-                            if let Some(first) = t.tactics.first() {
-                                diags.push(Diagnostic::note(Code::MigrateTactic, format!("`{new_id}` is not under `{tactic}` in ATT&CK {}; tactic becomes `{first}`", catalog.release)));
-                                e.insert("tactic".into(), Value::String(first.clone()));
+                            let to = new_tactic(catalog, previous, &id, t, tactic, &used);
+                            if let Some(to) = to {
+                                diags.push(Diagnostic::note(Code::MigrateTactic, format!("`{new_id}` is not under `{tactic}` in ATT&CK {}; tactic becomes `{to}`", catalog.release)));
+                                used.insert((new_id.clone(), to.clone()));
+                                e.insert("tactic".into(), Value::String(to));
                             }
                         }
                     }
@@ -108,6 +149,52 @@ pub fn migrate(text: &str, catalog: &Catalog) -> Result<LayerMigration, String> 
         diags,
         replaced,
     })
+}
+
+/// `id` after following its revocation in `catalog` (itself when not revoked).
+fn final_id(catalog: &Catalog, id: &str) -> String {
+    match catalog.technique(id) {
+        Some(t) if t.revoked => t.revoked_by.clone().unwrap_or_else(|| id.to_string()),
+        _ => id.to_string(),
+    }
+}
+
+/// Where an entry under `tactic` goes (see [`migrate_from`]); `old_id` is the entry's id as
+/// written, `t` its technique in the new release.
+fn new_tactic(
+    catalog: &Catalog,
+    previous: Option<&Catalog>,
+    old_id: &str,
+    t: &crate::catalog::Technique,
+    tactic: &str,
+    used: &BTreeSet<(String, String)>,
+) -> Option<String> {
+    let under = |x: &str| t.tactics.iter().any(|y| y == x);
+    let free = |x: &str| !used.contains(&(t.id.clone(), x.to_string()));
+    if let Some(p) = previous {
+        let same_id = p
+            .tactic(tactic)
+            .and_then(|old| catalog.tactic(&old.id))
+            .map(|new| new.shortname.clone());
+        if let Some(s) = same_id.filter(|s| under(s)) {
+            return Some(s);
+        }
+        if let Some(old) = p.technique(old_id) {
+            let gained: Vec<&String> = t
+                .tactics
+                .iter()
+                .filter(|x| !old.tactics.contains(x))
+                .collect();
+            if let Some(g) = gained.iter().find(|x| free(x)).or(gained.first()) {
+                return Some((*g).clone());
+            }
+        }
+    }
+    t.tactics
+        .iter()
+        .find(|x| free(x))
+        .or(t.tactics.first())
+        .cloned()
 }
 
 #[cfg(test)]

@@ -135,6 +135,20 @@ pub fn migrate(loaded: &Loaded, catalog: &Catalog, sources: &SourceMap) -> Model
                 }
                 match seen.get(&result) {
                     Some((first, first_migrated)) if migrated || *first_migrated => {
+                        // Two revoked ids with one replacement (or a revoked id whose
+                        // replacement is listed): the later entry goes, the list keeps one.
+                        if let Some((start, len, with)) =
+                            (!is_plan).then(|| removal(text, t.span)).flatten()
+                        {
+                            edits.retain(|at, _| *at < start || *at >= start + len);
+                            edits.insert(start, (len, with));
+                            out.diags.push(
+                                Diagnostic::note(Code::MigrateDuplicate, format!("after migration `{result}` would be listed twice here (`{raw}` and the entry already here); the later entry is removed"))
+                                    .with_label(t.span, "removed")
+                                    .with_label(*first, format!("`{result}` after migration")),
+                            );
+                            continue;
+                        }
                         out.diags.push(
                             Diagnostic::note(Code::MigrateDuplicate, format!("after migration `{result}` is listed twice here; left as is (the compiler de-duplicates)"))
                                 .with_label(t.span, format!("`{result}` after migration"))
@@ -255,6 +269,37 @@ fn version_edit(
         )
         .with_label(v.span, format!("becomes {}", catalog.release)),
     );
+}
+
+/// What removes the list entry at `span`: `(start, len, replacement)`. A block entry
+/// (`  - T1562.001`) loses its line; a comment on that line stays as a line of its own. A
+/// flow entry (`[T1685, T1562.001]`) loses itself and the comma before it. None when the
+/// entry's surroundings are anything else (the entry is then left in place).
+fn removal(text: &str, span: Span) -> Option<(usize, usize, String)> {
+    let (start, end) = (span.start as usize, span.end());
+    let before = text.get(..start)?;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let prefix = text.get(line_start..start)?;
+    if prefix.trim() == "-" {
+        let after = text.get(end..)?;
+        let line_end = after.find('\n').map_or(text.len(), |i| end + i + 1);
+        let rest = text.get(end..line_end)?.trim();
+        let indent: String = prefix.chars().take_while(|c| *c == ' ').collect();
+        let with = if rest.is_empty() {
+            String::new()
+        } else if rest.starts_with('#') {
+            format!("{indent}{rest}\n")
+        } else {
+            return None;
+        };
+        return Some((line_start, line_end - line_start, with));
+    }
+    let trimmed = before.trim_end();
+    if trimmed.ends_with(',') {
+        let comma = trimmed.len() - 1;
+        return Some((comma, end - comma, String::new()));
+    }
+    None
 }
 
 /// The byte range of the id characters inside a scalar's span (the span may include quotes).

@@ -140,3 +140,109 @@ pub fn version_b(a: &str) -> String {
     );
     replace_once(&t, "version: \"2026.11\"", "version: \"2026.12\"")
 }
+
+/// The synthetic v19-shaped bundles, generated once per test binary by
+/// `scripts/make_v19_bundle.py` into `CARGO_TARGET_TMPDIR/v19-bundle` (overwritten on each
+/// run, never committed): `(enterprise, ics)`. None (skip) when ../shared is absent and not
+/// required.
+pub fn v19_bundles() -> Option<(PathBuf, PathBuf)> {
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    let shared = shared()?;
+    let dir = DIR.get_or_init(|| {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("v19-bundle");
+        let o = Command::new("python3")
+            .arg(root().join("scripts/make_v19_bundle.py"))
+            .arg(shared.join("attack"))
+            .arg(dir.join("enterprise-attack-19.0.json"))
+            .arg("--ics")
+            .arg(dir.join("ics-attack-19.0.json"))
+            .output()
+            .expect("python3 runs");
+        assert!(
+            o.status.success(),
+            "make_v19_bundle.py failed: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        dir
+    });
+    Some((
+        dir.join("enterprise-attack-19.0.json"),
+        dir.join("ics-attack-19.0.json"),
+    ))
+}
+
+/// The synthetic v19-shaped Enterprise bundle (see [`v19_bundles`]).
+pub fn v19_bundle() -> Option<PathBuf> {
+    v19_bundles().map(|(e, _)| e)
+}
+
+/// A model written into a fresh repository (a temporary folder with `.git`), loaded and
+/// resolved in-process against the embedded Enterprise catalog.
+pub struct InlineModel {
+    /// The repository (removed on drop).
+    pub dir: tempfile::TempDir,
+    /// The source map the model was read into.
+    pub sources: threatc::source::SourceMap,
+}
+
+impl InlineModel {
+    /// Writes `files` (relative path, text) into a new repository; the first is the model.
+    pub fn new(files: &[(&str, &str)]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join(".git")).unwrap();
+        for (rel, text) in files {
+            let p = dir.path().join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        InlineModel {
+            dir,
+            sources: threatc::source::SourceMap::default(),
+        }
+    }
+
+    /// The embedded Enterprise catalog.
+    pub fn catalog() -> &'static threatc::catalog::Catalog {
+        threatc::catalog::embedded(threatc::catalog::Domain::Enterprise).unwrap()
+    }
+
+    /// Loads and resolves `model.yaml`: the resolved model and its warnings, or the errors.
+    pub fn resolve(
+        &mut self,
+    ) -> Result<(threatc::resolve::Resolved, threatc::diag::Diagnostics), threatc::diag::Diagnostics>
+    {
+        let loaded = threatc::model::load::load(
+            &self.dir.path().join("model.yaml"),
+            &mut self.sources,
+            &threatc::model::load::LoadOptions::default(),
+        )?;
+        threatc::resolve::resolve(
+            &loaded,
+            Self::catalog(),
+            &mut self.sources,
+            &threatc::resolve::ResolveOptions::default(),
+        )
+    }
+
+    /// [`InlineModel::resolve`], expecting success.
+    pub fn resolved(&mut self) -> threatc::resolve::Resolved {
+        match self.resolve() {
+            Ok((r, _)) => r,
+            Err(e) => panic!(
+                "the model does not resolve: {:?}",
+                e.iter().map(|d| d.message.clone()).collect::<Vec<_>>()
+            ),
+        }
+    }
+
+    /// Resolves and analyses the model, expecting success.
+    pub fn analysis(&mut self) -> threatc::analysis::Analysis {
+        let r = self.resolved();
+        threatc::analysis::analyse(&r, Self::catalog())
+    }
+}
+
+/// The codes of a list of diagnostics, in the order found.
+pub fn codes(ds: &threatc::diag::Diagnostics) -> Vec<&'static str> {
+    ds.iter().map(|d| d.code.as_str()).collect()
+}

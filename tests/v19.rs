@@ -1,0 +1,569 @@
+//! ATT&CK v19 on the synthetic v19-shaped bundle that `scripts/make_v19_bundle.py` makes from
+//! the v18.1 bundles (../shared/attack) and the facts of MITRE's v19.0 release notes: the
+//! bundle's shape, `check`, `build`, `attack changes`, `diff` across releases, `migrate`
+//! 18.1 → 19 of models and layers, imports of v19-tagged rules.
+//!
+//! The expected figures come from the release notes (17 revocations, 15 tactics), not from
+//! threatc's output.
+
+mod common;
+
+use common::{copy_dir, root, stderr, stdout, threatc, v19_bundle, v19_bundles};
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::Path;
+
+/// The revocations of the v19.0 release notes: (revoked, replacement).
+const REVOKED: [(&str, &str); 17] = [
+    ("T1562", "T1685"),
+    ("T1562.001", "T1685"),
+    ("T1562.002", "T1685.001"),
+    ("T1562.008", "T1685.002"),
+    ("T1562.011", "T1685.003"),
+    ("T1562.012", "T1685.004"),
+    ("T1070.001", "T1685.005"),
+    ("T1070.002", "T1685.006"),
+    ("T1562.006", "T1685"),
+    ("T1562.004", "T1686"),
+    ("T1562.007", "T1686.001"),
+    ("T1562.013", "T1686.002"),
+    ("T1562.009", "T1688"),
+    ("T1562.010", "T1689"),
+    ("T1562.003", "T1690"),
+    ("T1672", "T1684.002"),
+    ("T1656", "T1684.001"),
+];
+
+const TACTICS_19: [&str; 15] = [
+    "reconnaissance",
+    "resource-development",
+    "initial-access",
+    "execution",
+    "persistence",
+    "privilege-escalation",
+    "stealth",
+    "defense-impairment",
+    "credential-access",
+    "discovery",
+    "lateral-movement",
+    "collection",
+    "command-and-control",
+    "exfiltration",
+    "impact",
+];
+
+fn ok(o: &std::process::Output) {
+    assert!(
+        o.status.success(),
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        o.status.code(),
+        stdout(o),
+        stderr(o)
+    );
+}
+
+fn json(p: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
+}
+
+#[test]
+fn the_bundle_has_the_shape_of_v19() {
+    let Some((bundle, ics)) = v19_bundles() else {
+        return;
+    };
+    let c = threatc::catalog::load_bundle_file(&bundle, None).unwrap();
+    assert_eq!(c.release, "19.0", "the collection object says 19.0");
+    let tactics: Vec<&str> = c.tactics.iter().map(|t| t.shortname.as_str()).collect();
+    assert_eq!(tactics, TACTICS_19);
+    let stealth = c.tactic("TA0005").unwrap();
+    assert_eq!(
+        (stealth.name.as_str(), stealth.shortname.as_str()),
+        ("Stealth", "stealth")
+    );
+    assert_eq!(c.tactic("TA0112").unwrap().name, "Defense Impairment");
+    for (old, new) in REVOKED {
+        let t = c.technique(old).unwrap();
+        assert!(t.revoked, "{old} is revoked");
+        assert_eq!(t.revoked_by.as_deref(), Some(new), "{old}");
+        assert!(c.technique(new).unwrap().is_active(), "{new}");
+    }
+    assert_eq!(
+        c.techniques
+            .iter()
+            .filter(|t| t.revoked && REVOKED.iter().any(|(o, _)| *o == t.id))
+            .count(),
+        17
+    );
+    for t in c.techniques.iter() {
+        assert!(
+            !t.tactics.iter().any(|x| x == "defense-evasion"),
+            "{} still names defense-evasion",
+            t.id
+        );
+    }
+    let tactic_of = |id: &str| c.technique(id).unwrap().tactics.clone();
+    assert_eq!(tactic_of("T1685"), ["defense-impairment"]);
+    assert_eq!(tactic_of("T1686.003"), ["defense-impairment"]);
+    assert_eq!(tactic_of("T1600"), ["defense-impairment"]);
+    assert_eq!(tactic_of("T1027"), ["stealth"]);
+    assert_eq!(tactic_of("T1684.001"), ["stealth"]);
+    assert_eq!(tactic_of("T1055"), ["privilege-escalation", "stealth"]);
+    assert_eq!(
+        c.technique("T1211").unwrap().name,
+        "Exploitation for Stealth"
+    );
+    assert_eq!(
+        c.technique("T1685.001").unwrap().parent.as_deref(),
+        Some("T1685")
+    );
+    // Groups that used a revoked technique use its replacement (re-pointed `uses`).
+    assert!(c.group_prevalence("T1685") > 0);
+    assert_eq!(c.group_prevalence("T1562.001"), 0);
+
+    // Labelled as synthetic where the reader would show it.
+    let text = std::fs::read_to_string(&bundle).unwrap();
+    assert!(text.contains("SYNTHETIC TEST DATA shaped like ATT&CK v19"));
+
+    // ICS: the nine revocations into the new sub-techniques.
+    let i = threatc::catalog::load_bundle_file(&ics, None).unwrap();
+    assert_eq!(i.release, "19.0");
+    for (old, new) in [
+        ("T0803", "T1691.001"),
+        ("T0857", "T1693.001"),
+        ("T0891", "T1694.002"),
+    ] {
+        assert_eq!(i.technique(old).unwrap().revoked_by.as_deref(), Some(new));
+    }
+    assert!(i.technique("T0843.002").unwrap().is_active());
+}
+
+#[test]
+fn the_script_is_deterministic() {
+    let Some(bundle) = v19_bundle() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let again = dir.path().join("enterprise-attack-19.0.json");
+    let o = std::process::Command::new("python3")
+        .arg(root().join("scripts/make_v19_bundle.py"))
+        .arg(root().join("../shared/attack"))
+        .arg(&again)
+        .output()
+        .unwrap();
+    ok(&o);
+    assert!(std::fs::read(&bundle).unwrap() == std::fs::read(&again).unwrap());
+}
+
+/// The financial example, migrated to the v19 bundle, checks and builds: 15 tactics in
+/// matrix order, layers for ATT&CK 19, the kill-chain factor from the bundle's order.
+#[test]
+fn migrate_check_and_build_the_example_on_v19() {
+    let Some(bundle) = v19_bundle() else { return };
+    let b = bundle.to_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let m = dir.path().join("m");
+    copy_dir(&root().join("models/financial"), &m);
+
+    // Before migration: the revoked T1070.001 is an error naming its replacement.
+    let o = threatc(&["check", "model.yaml", "--attack-data", b], &m);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("replaced by `T1685.005`"),
+        "{}",
+        stderr(&o)
+    );
+
+    let o = threatc(
+        &[
+            "migrate",
+            "model.yaml",
+            "--attack-data",
+            b,
+            "--to",
+            "19.0",
+            "--write",
+        ],
+        &m,
+    );
+    ok(&o);
+    let rules = std::fs::read_to_string(m.join("rules/endpoint.yaml")).unwrap();
+    assert!(rules.contains("techniques: [T1685.005]"));
+    let model = std::fs::read_to_string(m.join("model.yaml")).unwrap();
+    assert!(model.contains("version: \"19.0\""));
+    let o = threatc(&["migrate", "model.yaml", "--attack-data", b], &m);
+    ok(&o);
+    assert!(stderr(&o).contains("nothing to migrate"), "{}", stderr(&o));
+
+    let o = threatc(&["check", "model.yaml", "--attack-data", b], &m);
+    ok(&o);
+    let o = threatc(&["build", "model.yaml", "--attack-data", b], &m);
+    ok(&o);
+    let out = m.join("out");
+    let report = json(&out.join("report.json"));
+    assert_eq!(report["attack"]["release"], "19.0");
+    let tactics: Vec<&str> = report["tactics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["shortname"].as_str().unwrap())
+        .collect();
+    assert_eq!(tactics, TACTICS_19);
+
+    let mut seen_tactics = BTreeSet::new();
+    for e in std::fs::read_dir(out.join("layers")).unwrap() {
+        let layer = json(&e.unwrap().path());
+        if layer.get("versions").is_none() {
+            continue; // all.json: the layer collection
+        }
+        assert_eq!(layer["versions"]["attack"], "19");
+        for t in layer["techniques"].as_array().unwrap() {
+            if let Some(x) = t["tactic"].as_str() {
+                assert!(TACTICS_19.contains(&x), "{x}");
+                seen_tactics.insert(x.to_string());
+            }
+        }
+    }
+    assert!(seen_tactics.contains("stealth") && seen_tactics.contains("defense-impairment"));
+
+    // Kill-chain factor: 1 − 0.5 × position / 14 in the bundle's own order.
+    let gaps = json(&out.join("gaps.json"));
+    for g in gaps["gaps"].as_array().unwrap() {
+        let first = g["tactics"][0].as_str().unwrap();
+        let pos = TACTICS_19.iter().position(|t| *t == first).unwrap() as f64;
+        let want = 1.0 - 0.5 * pos / 14.0;
+        let got = g["factors"]["kill_chain"].as_f64().unwrap();
+        assert!((got - want).abs() < 1e-4, "{first}: {got} vs {want}");
+    }
+
+    let plan = std::fs::read_to_string(out.join("plan.md")).unwrap();
+    assert!(plan.contains("| Stealth |") && plan.contains("| Defense Impairment |"));
+    assert!(!plan.contains("Defense Evasion"));
+    let svg = std::fs::read_to_string(out.join("matrix.svg")).unwrap();
+    let (s, d) = (
+        svg.find(">Stealth</text>").unwrap(),
+        svg.find(">Defense Impairment</text>").unwrap(),
+    );
+    assert!(
+        s < d,
+        "Stealth comes before Defense Impairment in the matrix"
+    );
+    assert!(!svg.contains("Defense Evasion"));
+}
+
+#[test]
+fn attack_changes_from_18_1_to_19() {
+    let Some(bundle) = v19_bundle() else { return };
+    let b = bundle.to_str().unwrap();
+    let from = root().join("../shared/attack/enterprise-attack-18.1.json");
+    let f = from.to_str().unwrap();
+    let cwd = root();
+    for args in [
+        vec![
+            "attack",
+            "changes",
+            "--from",
+            "18.1",
+            "--to",
+            "19.0",
+            "--to-data",
+            b,
+        ],
+        vec![
+            "attack",
+            "changes",
+            "--from",
+            "18.1",
+            "--from-data",
+            f,
+            "--to",
+            "19.0",
+            "--to-data",
+            b,
+        ],
+    ] {
+        let mut args = args;
+        args.extend(["--format", "json"]);
+        let o = threatc(&args, &cwd);
+        ok(&o);
+        let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+        assert_eq!(
+            (v["from"].as_str(), v["to"].as_str()),
+            (Some("18.1"), Some("19.0"))
+        );
+        let changes = v["changes"].as_array().unwrap();
+        let of =
+            |kind: &str| -> Vec<&Value> { changes.iter().filter(|c| c["kind"] == kind).collect() };
+        let revoked: BTreeSet<(String, String)> = of("revoked")
+            .iter()
+            .map(|c| {
+                (
+                    c["id"].as_str().unwrap().to_string(),
+                    c["by"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        let want: BTreeSet<(String, String)> = REVOKED
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
+        assert_eq!(revoked, want);
+        assert!(of("renamed")
+            .iter()
+            .any(|c| c["id"] == "T1211" && c["to"] == "Exploitation for Stealth"));
+        assert!(of("moved").iter().any(|c| c["id"] == "T1027"
+            && c["from"] == serde_json::json!(["defense-evasion"])
+            && c["to"] == serde_json::json!(["stealth"])));
+        let new: BTreeSet<&str> = of("new")
+            .iter()
+            .map(|c| c["id"].as_str().unwrap())
+            .collect();
+        for id in [
+            "T1685",
+            "T1685.006",
+            "T1686.003",
+            "T1684",
+            "T1690",
+            "T1027.018",
+        ] {
+            assert!(new.contains(id), "{id} is new");
+        }
+    }
+}
+
+/// A base built on 18.1 and a head built on 19: the same coverage, no false regression;
+/// the revoked ids and their replacements are listed as release changes.
+#[test]
+fn diff_between_a_base_on_18_1_and_a_head_on_19() {
+    let Some(bundle) = v19_bundle() else { return };
+    let b = bundle.to_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (base, head) = (dir.path().join("base"), dir.path().join("head"));
+    copy_dir(&root().join("models/financial"), &base);
+    copy_dir(&root().join("models/financial"), &head);
+    ok(&threatc(&["build", "model.yaml"], &base));
+    ok(&threatc(
+        &["migrate", "model.yaml", "--attack-data", b, "--write"],
+        &head,
+    ));
+    ok(&threatc(
+        &["build", "model.yaml", "--attack-data", b],
+        &head,
+    ));
+    let o = threatc(
+        &[
+            "diff",
+            base.join("out/report.json").to_str().unwrap(),
+            head.join("out/report.json").to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        dir.path(),
+    );
+    ok(&o);
+    let d: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(d["attack"], serde_json::json!(["18.1", "19.0"]));
+    assert_eq!(d["coverage"]["before"], d["coverage"]["after"]);
+    assert_eq!(d["covered"][0], d["covered"][1]);
+    assert!(d["newly_uncovered"].as_array().unwrap().is_empty());
+    assert!(d["regressions"].as_array().unwrap().is_empty());
+    let gone: BTreeSet<&str> = d["release"]["gone"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g[0].as_str().unwrap())
+        .collect();
+    for id in &gone {
+        assert!(
+            REVOKED.iter().any(|(o, _)| o == id),
+            "{id} is not a v19 revocation"
+        );
+    }
+    assert!(gone.contains("T1070.001"));
+    let new: Vec<&Value> = d["release"]["new"].as_array().unwrap().iter().collect();
+    assert!(new.iter().any(|n| n[0] == "T1685.005" && n[2] == true));
+}
+
+const MODEL_18: &str = r#"# A model written against 18.1 (comments and layout must survive).
+threatc: 1
+model:
+  name: v19-migration
+attack:
+  domain: enterprise
+  version: "18.1"   # the release we assessed against
+
+actors:
+  - group: FIN7
+    add: [T1562, T1562.001, T1059]   # two revoked ids, one replacement
+    remove:
+      - T1562.006       # indicator blocking: a sub-technique revoked into a parent
+      - 'T1562.004'
+
+rules:
+  - id: EDR-tamper
+    name: Security tool tampering
+    techniques:
+      - T1562.001   # disable or modify tools
+      - T1562       # impair defenses
+      - T1685
+  - id: EDR-fw
+    name: Firewall rule change
+    techniques: ["T1562.004", T1562.007]
+  - id: EDR-logs
+    name: Event log cleared
+    techniques: [T1070.001, T1070.002, T1656]
+"#;
+
+const MODEL_19: &str = r#"# A model written against 18.1 (comments and layout must survive).
+threatc: 1
+model:
+  name: v19-migration
+attack:
+  domain: enterprise
+  version: "19.0"   # the release we assessed against
+
+actors:
+  - group: FIN7
+    add: [T1685, T1059]   # two revoked ids, one replacement
+    remove:
+      - T1685       # indicator blocking: a sub-technique revoked into a parent
+      - 'T1686'
+
+rules:
+  - id: EDR-tamper
+    name: Security tool tampering
+    techniques:
+      - T1685   # disable or modify tools
+      # impair defenses
+  - id: EDR-fw
+    name: Firewall rule change
+    techniques: ["T1686", T1686.001]
+  - id: EDR-logs
+    name: Event log cleared
+    techniques: [T1685.005, T1685.006, T1684.001]
+"#;
+
+/// migrate 18.1 → 19: revoked ids become their replacements, two ids that collapse onto one
+/// leave one entry (with a note), a sub-technique revoked into a parent becomes the parent,
+/// comments and quoting stay, and a second run changes nothing.
+#[test]
+fn migrate_a_model_from_18_1_to_19() {
+    let Some(bundle) = v19_bundle() else { return };
+    let b = bundle.to_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("model.yaml"), MODEL_18).unwrap();
+    let o = threatc(
+        &[
+            "migrate",
+            "model.yaml",
+            "--attack-data",
+            b,
+            "--to",
+            "19.0",
+            "--write",
+        ],
+        dir.path(),
+    );
+    ok(&o);
+    let err = stderr(&o);
+    assert!(err.contains("migrate-duplicate"), "{err}");
+    assert!(err.contains("the later entry is removed"), "{err}");
+    let migrated = std::fs::read_to_string(dir.path().join("model.yaml")).unwrap();
+    assert_eq!(migrated, MODEL_19);
+
+    let o = threatc(&["check", "model.yaml", "--attack-data", b], dir.path());
+    assert!(
+        !stderr(&o).contains("revoked-technique")
+            && !stderr(&o).contains("attack-version-mismatch"),
+        "{}",
+        stderr(&o)
+    );
+    let o = threatc(
+        &["migrate", "model.yaml", "--attack-data", b, "--write"],
+        dir.path(),
+    );
+    ok(&o);
+    assert!(stderr(&o).contains("nothing to migrate"), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("model.yaml")).unwrap(),
+        MODEL_19
+    );
+}
+
+/// A Navigator layer of 18.1: revoked entries become their replacements, entries under
+/// `defense-evasion` move to the new tactic of each technique (`stealth` or
+/// `defense-impairment`), the two entries that collapse onto T1685 leave one, annotations
+/// stay, and a second run changes nothing.
+#[test]
+fn migrate_a_layer_from_18_1_to_19() {
+    let Some(bundle) = v19_bundle() else { return };
+    let b = bundle.to_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let layer = serde_json::json!({
+        "name": "SOC coverage",
+        "versions": {"attack": "18", "navigator": "5.1.0", "layer": "4.5"},
+        "domain": "enterprise-attack",
+        "techniques": [
+            {"techniqueID": "T1562", "tactic": "defense-evasion", "score": 2, "comment": "parent"},
+            {"techniqueID": "T1562.001", "tactic": "defense-evasion", "score": 5, "comment": "EDR tamper"},
+            {"techniqueID": "T1562.006", "tactic": "defense-evasion", "score": 1},
+            {"techniqueID": "T1070.001", "tactic": "defense-evasion", "score": 3, "color": "#ff0000"},
+            {"techniqueID": "T1027", "tactic": "defense-evasion", "score": 4},
+            {"techniqueID": "T1600", "tactic": "defense-evasion", "score": 1},
+            {"techniqueID": "T1055", "tactic": "defense-evasion", "score": 2},
+            {"techniqueID": "T1055", "tactic": "privilege-escalation", "score": 2},
+            {"techniqueID": "T1078", "tactic": "initial-access", "score": 1}
+        ]
+    });
+    let path = dir.path().join("layer.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&layer).unwrap()).unwrap();
+    let o = threatc(
+        &[
+            "migrate",
+            "layer.json",
+            "--attack-data",
+            b,
+            "--to",
+            "19.0",
+            "--write",
+        ],
+        dir.path(),
+    );
+    ok(&o);
+    let v = json(&path);
+    assert_eq!(v["versions"]["attack"], "19");
+    let got: Vec<(String, String, i64)> = v["techniques"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["techniqueID"].as_str().unwrap().to_string(),
+                e["tactic"].as_str().unwrap().to_string(),
+                e["score"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    let want: Vec<(String, String, i64)> = [
+        ("T1685", "defense-impairment", 2),
+        ("T1685.005", "defense-impairment", 3),
+        ("T1027", "stealth", 4),
+        ("T1600", "defense-impairment", 1),
+        ("T1055", "stealth", 2),
+        ("T1055", "privilege-escalation", 2),
+        ("T1078", "initial-access", 1),
+    ]
+    .iter()
+    .map(|(a, b, c)| (a.to_string(), b.to_string(), *c))
+    .collect();
+    assert_eq!(got, want);
+    assert_eq!(v["techniques"][0]["comment"], "parent");
+    assert_eq!(v["techniques"][1]["color"], "#ff0000");
+    assert!(stderr(&o).contains("migrate-duplicate"), "{}", stderr(&o));
+
+    let before = std::fs::read_to_string(&path).unwrap();
+    let o = threatc(
+        &["migrate", "layer.json", "--attack-data", b, "--write"],
+        dir.path(),
+    );
+    ok(&o);
+    assert!(stderr(&o).contains("nothing to migrate"), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
+}
