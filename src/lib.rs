@@ -29,6 +29,7 @@ pub mod resolve;
 pub mod source;
 pub mod suggest;
 pub mod technique_id;
+pub mod words;
 
 use crate::diag::Code;
 use catalog::{Catalog, Domain};

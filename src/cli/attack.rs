@@ -102,7 +102,13 @@ pub fn run(ctx: &mut Ctx, args: &AttackArgs) -> i32 {
                     exit::OK
                 }
                 Err(e) => {
-                    super::eprint_line(&format!("error: {e}"));
+                    ctx.report(
+                        &[&Diagnostic::error(
+                            Code::AttackData,
+                            format!("cannot build the embedded catalog: {e}"),
+                        )],
+                        threatc::diag::OutputFormat::Human,
+                    );
                     exit::USAGE
                 }
             }

@@ -4,8 +4,10 @@
 use super::{exit, Ctx};
 use std::path::{Path, PathBuf};
 use threatc::catalog::{Catalog, Domain, EMBEDDED_RELEASE};
+use threatc::diag::{Code, Diagnostic, OutputFormat};
 use threatc::migrate::changes::{compare, Change, ChangeKind};
 use threatc::model::load::display_path;
+use threatc::words::plural;
 use threatc::CatalogRef;
 
 /// Output formats of `attack changes`.
@@ -36,8 +38,8 @@ pub struct ChangesArgs {
     #[arg(long, value_name = "MODEL")]
     pub model: Option<PathBuf>,
     /// The ATT&CK domain when no model says it.
-    #[arg(long, default_value = "enterprise", value_name = "DOMAIN")]
-    pub domain: String,
+    #[arg(long, value_enum, default_value = "enterprise", ignore_case = true)]
+    pub domain: super::DomainArg,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: ChangesFormat,
@@ -48,92 +50,82 @@ fn catalog_for(
     release: &str,
     data: Option<&Path>,
     flag: &str,
-) -> Result<CatalogRef, String> {
+) -> Result<CatalogRef, Diagnostic> {
     let release = release.trim_start_matches(['v', 'V']);
     match data {
-        Some(p) => threatc::catalog::load_bundle_file(p, Some(release))
-            .map(|c| CatalogRef::Owned(Box::new(c)))
-            .map_err(|e| format!("cannot use ATT&CK data `{}`: {e}", display_path(p))),
+        Some(p) => bundle(p, Some(release)),
         None if release == EMBEDDED_RELEASE => threatc::catalog::embedded(domain)
             .map(CatalogRef::Embedded)
-            .map_err(|e| format!("embedded catalog: {e}")),
-        None => Err(format!(
-            "ATT&CK {release} is not embedded (only {EMBEDDED_RELEASE} is); pass its bundle with {flag} FILE (e.g. enterprise-attack-{release}.json)"
-        )),
+            .map_err(|e| Diagnostic::error(Code::AttackData, format!("embedded catalog: {e}"))),
+        None => Err(Diagnostic::error(
+            Code::AttackData,
+            format!("ATT&CK {release} is not embedded (only {EMBEDDED_RELEASE} is)"),
+        )
+        .with_help(format!(
+            "pass its bundle with {flag} FILE (e.g. enterprise-attack-{release}.json)"
+        ))),
     }
+}
+
+/// A bundle the operator named on the command line.
+fn bundle(path: &Path, release: Option<&str>) -> Result<CatalogRef, Diagnostic> {
+    threatc::catalog::load_bundle_file(path, release)
+        .map(|c| CatalogRef::Owned(Box::new(c)))
+        .map_err(|e| {
+            Diagnostic::error(
+                Code::AttackData,
+                format!("cannot use ATT&CK data `{}`: {e}", display_path(path)),
+            )
+        })
 }
 
 /// Runs `attack changes`.
 pub fn run(ctx: &mut Ctx, args: &ChangesArgs) -> i32 {
-    let err = |m: String| {
-        super::eprint_line(&format!("error: {m}"));
-        exit::USAGE
-    };
-    let mut domain = match args.domain.parse::<Domain>() {
-        Ok(d) => d,
-        Err(e) => return err(e.to_string()),
-    };
+    let mut domain = Domain::from(args.domain);
     let mut ids: Option<Vec<String>> = None;
     if let Some(m) = &args.model {
-        let loaded = match threatc::model::load::load(
-            m,
-            &mut ctx.sources,
-            &threatc::model::load::LoadOptions {
-                allow_outside_root: ctx.global.allow_outside_root,
-            },
-        ) {
+        // The model's own domain wins over --domain.
+        let model = match threatc::load_model(m, &ctx.compile_options(false), &mut ctx.sources) {
             Ok(l) => l,
             Err(ds) => {
-                ctx.report(&ds.sorted(), threatc::diag::OutputFormat::Human);
+                ctx.report(&ds.sorted(), OutputFormat::Human);
                 return exit::INVALID;
             }
         };
-        if let Some(d) = loaded
-            .files
-            .first()
-            .and_then(|f| f.content.attack.as_ref())
-            .and_then(|a| a.value.domain.as_ref())
-        {
-            domain = match d.value {
-                threatc::model::v1::DomainName::Enterprise => Domain::Enterprise,
-                threatc::model::v1::DomainName::Mobile => Domain::Mobile,
-                threatc::model::v1::DomainName::Ics => Domain::Ics,
-            };
-        }
+        domain = model.domain.unwrap_or(domain);
         let mut list = Vec::new();
-        for f in &loaded.files {
+        for f in &model.loaded.files {
             for l in threatc::migrate::model::technique_lists(&f.content) {
                 list.extend(l.iter().map(|t| t.value.trim().to_string()));
             }
         }
         ids = Some(list);
     }
-    let old = match catalog_for(domain, &args.from, args.from_data.as_deref(), "--from-data") {
+    let catalogs = catalog_for(domain, &args.from, args.from_data.as_deref(), "--from-data")
+        .and_then(|old| {
+            let new = match (&args.to, &args.to_data, &ctx.global.attack_data) {
+                (to, Some(p), _) => catalog_for(
+                    domain,
+                    to.as_deref().unwrap_or(EMBEDDED_RELEASE),
+                    Some(p),
+                    "--to-data",
+                ),
+                (None, None, Some(p)) => bundle(p, ctx.global.attack_release.as_deref()),
+                (to, None, _) => catalog_for(
+                    domain,
+                    to.as_deref().unwrap_or(EMBEDDED_RELEASE),
+                    None,
+                    "--to-data",
+                ),
+            }?;
+            Ok((old, new))
+        });
+    let (old, new) = match catalogs {
         Ok(c) => c,
-        Err(e) => return err(e),
-    };
-    let new = match (&args.to, &args.to_data, &ctx.global.attack_data) {
-        (to, Some(p), _) => catalog_for(
-            domain,
-            to.as_deref().unwrap_or(EMBEDDED_RELEASE),
-            Some(p),
-            "--to-data",
-        ),
-        (None, None, Some(p)) => {
-            threatc::catalog::load_bundle_file(p, ctx.global.attack_release.as_deref())
-                .map(|c| CatalogRef::Owned(Box::new(c)))
-                .map_err(|e| format!("cannot use ATT&CK data `{}`: {e}", display_path(p)))
+        Err(d) => {
+            ctx.report(&[&d], OutputFormat::Human);
+            return exit::USAGE;
         }
-        (to, None, _) => catalog_for(
-            domain,
-            to.as_deref().unwrap_or(EMBEDDED_RELEASE),
-            None,
-            "--to-data",
-        ),
-    };
-    let new = match new {
-        Ok(c) => c,
-        Err(e) => return err(e),
     };
     let changes = compare(&old, &new, ids.as_deref());
     let out = match args.format {
@@ -158,12 +150,12 @@ fn render_json(old: &Catalog, new: &Catalog, changes: &[Change]) -> String {
 
 fn render_text(old: &Catalog, new: &Catalog, changes: &[Change]) -> String {
     let mut s = format!(
-        "ATT&CK {} {} → {}: {} change{}\n",
+        "ATT&CK {} {} → {}: {} {}\n",
         new.domain,
         old.release,
         new.release,
         changes.len(),
-        if changes.len() == 1 { "" } else { "s" }
+        plural(changes.len(), "change", "changes")
     );
     let name_of = |id: &str| {
         new.technique(id)

@@ -3,6 +3,7 @@
 use super::{exit, Ctx};
 use std::path::PathBuf;
 use threatc::diag::{Diagnostics, OutputFormat};
+use threatc::words::plural;
 
 /// `threatc check MODEL...`
 #[derive(clap::Args, Debug)]
@@ -54,11 +55,11 @@ pub fn run(ctx: &mut Ctx, args: &CheckArgs) -> i32 {
         }
         if failed {
             super::eprint_line(&format!(
-                "invalid: {} error{}, {} warning{}",
+                "invalid: {} {}, {} {}",
                 all.error_count(),
-                if all.error_count() == 1 { "" } else { "s" },
+                plural(all.error_count(), "error", "errors"),
                 all.warning_count(),
-                if all.warning_count() == 1 { "" } else { "s" }
+                plural(all.warning_count(), "warning", "warnings")
             ));
         }
     }

@@ -4,7 +4,7 @@ use super::{exit, print_out, Ctx};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use threatc::diag::Code;
-use threatc::diag::{Diagnostic, OutputFormat};
+use threatc::diag::{Diagnostic, Diagnostics, OutputFormat};
 use threatc::diff::DiffInput;
 use threatc::emit::{self, Output};
 
@@ -52,27 +52,20 @@ pub enum DiffFormat {
     Json,
 }
 
-enum Fail {
-    Usage(Diagnostic),
-    Invalid(threatc::diag::Diagnostics),
-}
-
-/// Runs `diff`.
+/// Runs `diff`. A failure's exit code comes from its diagnostics' codes (README, "Exit
+/// codes"): an unreadable input, a git problem or an unwritable output is a usage error
+/// (3), an invalid model 2.
 pub fn run(ctx: &mut Ctx, args: &DiffArgs) -> i32 {
     match run_inner(ctx, args) {
         Ok(code) => code,
-        Err(Fail::Usage(d)) => {
-            ctx.report(&[&d], OutputFormat::Human);
-            exit::USAGE
-        }
-        Err(Fail::Invalid(ds)) => {
+        Err(ds) => {
             ctx.report(&ds.sorted(), OutputFormat::Human);
-            exit::INVALID
+            super::failure_code(&ds)
         }
     }
 }
 
-fn run_inner(ctx: &mut Ctx, args: &DiffArgs) -> Result<i32, Fail> {
+fn run_inner(ctx: &mut Ctx, args: &DiffArgs) -> Result<i32, Diagnostics> {
     let (base, head) = match (&args.git, &args.head) {
         (Some(rev), None) => {
             // Both sides are compiled from the model: the base from the revision's
@@ -87,13 +80,13 @@ fn run_inner(ctx: &mut Ctx, args: &DiffArgs) -> Result<i32, Fail> {
             load(ctx, head, Side::ByExtension)?,
         ),
         (Some(_), Some(_)) => {
-            return Err(Fail::Usage(
+            return Err(Diagnostics::from(
                 Diagnostic::error(Code::DiffInput, "--git takes one model, not two inputs")
                     .with_help("use `threatc diff --git REV MODEL` or `threatc diff BASE HEAD`"),
             ))
         }
         (None, None) => {
-            return Err(Fail::Usage(
+            return Err(Diagnostics::from(
                 Diagnostic::error(Code::DiffInput, "a diff needs a base and a head")
                     .with_help("use `threatc diff BASE HEAD` or `threatc diff --git REV MODEL`"),
             ))
@@ -119,7 +112,7 @@ fn run_inner(ctx: &mut Ctx, args: &DiffArgs) -> Result<i32, Fail> {
             },
         ];
         emit::write_all(out, &outputs).map_err(|e| {
-            Fail::Usage(
+            Diagnostics::from(
                 Diagnostic::error(Code::OutputError, e)
                     .with_help("nothing was replaced: the previous outputs are as they were"),
             )
@@ -170,12 +163,12 @@ const MAX_REPORT_BYTES: u64 = 1024 * 1024 * 1024;
 /// Reads one side: a report.json (a `.json` file, when allowed), or a model compiled
 /// now. What a file contains never decides: a model quoting `"report_format"` is still
 /// a model.
-fn load(ctx: &mut Ctx, path: &Path, side: Side) -> Result<DiffInput, Fail> {
+fn load(ctx: &mut Ctx, path: &Path, side: Side) -> Result<DiffInput, Diagnostics> {
     let is_json = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("json"));
     let io_error = |e: std::io::Error| {
-        Fail::Usage(Diagnostic::error(
+        Diagnostics::from(Diagnostic::error(
             Code::IoError,
             format!(
                 "cannot read `{}`: {e}",
@@ -194,14 +187,14 @@ fn load(ctx: &mut Ctx, path: &Path, side: Side) -> Result<DiffInput, Fail> {
                     threatc::fsio::TextError::Refused(r) => r.phrase(),
                     threatc::fsio::TextError::NotUtf8 { .. } => "is not UTF-8 text".to_string(),
                 };
-                return Err(Fail::Usage(Diagnostic::error(
+                return Err(Diagnostics::from(Diagnostic::error(
                     Code::IoError,
                     format!("`{}` {why}", threatc::model::load::display_path(path)),
                 )));
             }
         };
         let bad = |e: String| {
-            Fail::Usage(
+            Diagnostics::from(
                 Diagnostic::error(
                     Code::DiffInput,
                     format!(
@@ -220,9 +213,9 @@ fn load(ctx: &mut Ctx, path: &Path, side: Side) -> Result<DiffInput, Fail> {
     }
     std::fs::metadata(path).map_err(io_error)?;
     let opts = ctx.compile_options(false);
-    let compiled = ctx.compile(path, &opts).map_err(Fail::Invalid)?;
+    let compiled = ctx.compile(path, &opts)?;
     DiffInput::from_analysis(&compiled.analysis).map_err(|e| {
-        Fail::Usage(Diagnostic::error(
+        Diagnostics::from(Diagnostic::error(
             Code::DiffInput,
             format!("cannot read the analysis: {e}"),
         ))
@@ -236,8 +229,10 @@ struct GitSnapshot {
     model: PathBuf,
 }
 
-fn git_error(msg: String, help: &str) -> Fail {
-    Fail::Usage(Diagnostic::error(Code::DiffGit, msg).with_help(help.to_string()))
+fn git_error(msg: String, help: &str) -> Diagnostics {
+    Diagnostic::error(Code::DiffGit, msg)
+        .with_help(help.to_string())
+        .into()
 }
 
 /// A new, private temporary folder (never one that already exists).
@@ -266,7 +261,7 @@ fn private_temp_dir() -> std::io::Result<PathBuf> {
 }
 
 impl GitSnapshot {
-    fn new(rev: &str, model: &Path) -> Result<Self, Fail> {
+    fn new(rev: &str, model: &Path) -> Result<Self, Diagnostics> {
         let shown = threatc::model::load::display_path(model);
         // The repository is the nearest folder above the model (its lexical path: a
         // linked model is not followed) with a `.git` entry, never what git would

@@ -8,6 +8,7 @@ use threatc::diag::Code;
 use threatc::diag::{Diagnostic, Diagnostics, OutputFormat};
 use threatc::migrate;
 use threatc::model::load::display_path;
+use threatc::words::plural;
 
 /// `threatc migrate MODEL|LAYER.json [--to RELEASE] [--write]`
 #[derive(clap::Args, Debug)]
@@ -58,45 +59,21 @@ fn check_to(args: &MigrateArgs, release: &str) -> Result<(), Diagnostic> {
 }
 
 fn run_model(ctx: &mut Ctx, args: &MigrateArgs) -> i32 {
+    // The front half of `compile`: the model and its catalog. A model that cannot be
+    // loaded is invalid (2); a catalog that cannot be read is a usage error (3).
     let opts = ctx.compile_options(false);
-    let loaded = match threatc::model::load::load(
-        &args.path,
-        &mut ctx.sources,
-        &threatc::model::load::LoadOptions {
-            allow_outside_root: opts.allow_outside_root,
-        },
-    ) {
-        Ok(l) => l,
+    let model = match threatc::load_model(&args.path, &opts, &mut ctx.sources) {
+        Ok(m) => m,
         Err(ds) => {
             ctx.report(&ds.sorted(), OutputFormat::Human);
             return exit::INVALID;
         }
     };
-    let Some(root) = loaded.files.first() else {
-        return fail(
-            ctx,
-            Diagnostic::error(Code::EmptyModel, "no model file was read"),
-            exit::INVALID,
-        );
-    };
-    let attack = root.content.attack.as_ref().map(|a| &a.value);
-    let domain = match attack.and_then(|a| a.domain.as_ref()).map(|d| d.value) {
-        Some(threatc::model::v1::DomainName::Mobile) => Domain::Mobile,
-        Some(threatc::model::v1::DomainName::Ics) => Domain::Ics,
-        _ => Domain::Enterprise,
-    };
-    let data = attack
-        .and_then(|a| a.data.as_ref())
-        .map(|d| (root.dir.join(&d.value), d.span));
-    let catalog = match threatc::load_catalog(
-        domain,
-        &opts,
-        data.as_ref().map(|(p, s)| (p.as_path(), *s)),
-        &loaded.root_dir,
-    ) {
+    let catalog = match model.catalog(&opts) {
         Ok(c) => c,
         Err(d) => return fail(ctx, d, exit::USAGE),
     };
+    let loaded = model.loaded;
     if let Err(d) = check_to(args, &catalog.release) {
         return fail(ctx, d, exit::USAGE);
     }
@@ -119,7 +96,7 @@ fn run_model(ctx: &mut Ctx, args: &MigrateArgs) -> i32 {
         .filter(|f| f.old != f.new)
         .map(|f| (f.path.clone(), f.name.clone(), f.old.clone(), f.new.clone()))
         .collect();
-    finish(args, &files, result.replaced.len(), &catalog.release)
+    finish(ctx, args, &files, result.replaced.len(), &catalog.release)
 }
 
 /// Largest layer file `migrate` reads (bytes).
@@ -183,11 +160,12 @@ fn run_layer(ctx: &mut Ctx, args: &MigrateArgs) -> i32 {
         return exit::OK;
     }
     let files = vec![(args.path.clone(), shown, text, result.text)];
-    finish(args, &files, result.replaced.len(), &catalog.release)
+    finish(ctx, args, &files, result.replaced.len(), &catalog.release)
 }
 
 /// Prints the diffs or writes the files.
 fn finish(
+    ctx: &Ctx,
     args: &MigrateArgs,
     files: &[(PathBuf, String, String, String)],
     replaced: usize,
@@ -200,50 +178,23 @@ fn finish(
         }
         super::print_out(&out);
         super::eprint_line(&format!(
-            "{} file{} would change ({replaced} technique id{} replaced); run with --write to apply",
+            "{} {} would change ({replaced} technique {} replaced); run with --write to apply",
             files.len(),
-            if files.len() == 1 { "" } else { "s" },
-            if replaced == 1 { "" } else { "s" }
+            plural(files.len(), "file", "files"),
+            plural(replaced, "id", "ids")
         ));
         return exit::OK;
     }
     for (path, name, _, new) in files {
-        if let Err(e) = write_atomic(path, new) {
-            super::eprint_line(&format!("error: cannot write `{name}`: {e}"));
-            return exit::USAGE;
+        if let Err(e) = threatc::emit::write_file_atomic(path, new.as_bytes()) {
+            return fail(
+                ctx,
+                Diagnostic::error(Code::OutputError, format!("cannot write `{name}`: {e}"))
+                    .with_help("the file is as it was"),
+                exit::USAGE,
+            );
         }
         super::eprint_line(&format!("migrated {name} to ATT&CK {release}"));
     }
     exit::OK
-}
-
-/// Writes `text` to a temporary file beside `path`, then renames it over `path`.
-fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "model".into());
-    let tmp = dir.join(format!(".{name}.threatc-migrate.{}", std::process::id()));
-    // Created new (O_EXCL): a file or link already at the temporary name is neither
-    // written through nor removed.
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&tmp)?;
-    let result = (|| {
-        std::io::Write::write_all(&mut file, text.as_bytes())?;
-        drop(file);
-        if let Ok(meta) = std::fs::metadata(path) {
-            std::fs::set_permissions(&tmp, meta.permissions())?;
-        }
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }
