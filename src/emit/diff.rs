@@ -429,10 +429,7 @@ pub fn layer(d: &CoverageDiff) -> Layer<PlainEntry> {
         &[
             ("model", d.model.clone()),
             ("ATT&CK release", format!("{} → {}", d.attack.0, d.attack.1)),
-            (
-                "generator",
-                format!("threatc {}", env!("CARGO_PKG_VERSION")),
-            ),
+            ("generator", super::report::generator()),
         ],
     )
 }

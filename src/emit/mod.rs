@@ -4,10 +4,12 @@
 pub mod diff;
 pub mod navigator;
 pub mod plan;
+pub mod report;
 pub mod tables;
 
+pub use report::report_schema_json;
+
 use crate::analysis::Analysis;
-use serde_json::json;
 use std::path::{Path, PathBuf};
 
 /// A number as text without trailing zeros (3, 2.5, 0.1234).
@@ -35,38 +37,6 @@ pub struct Output {
     pub bytes: Vec<u8>,
 }
 
-/// The whole of report.json, for its JSON Schema.
-#[derive(schemars::JsonSchema)]
-#[schemars(title = "threatc report, format 1")]
-#[allow(dead_code)]
-struct ReportDoc {
-    #[serde(flatten)]
-    analysis: Analysis,
-    /// Report format version (1).
-    report_format: u32,
-    /// The threatc that wrote it.
-    generator: String,
-    /// Files the build wrote, relative to the output folder.
-    files: Vec<String>,
-}
-
-/// The JSON Schema of report.json, as committed in `schemas/`.
-pub fn report_schema_json() -> String {
-    let mut settings = schemars::generate::SchemaSettings::draft2020_12();
-    settings.meta_schema = Some("https://json-schema.org/draft/2020-12/schema".into());
-    let schema = settings
-        .into_generator()
-        .into_root_schema_for::<ReportDoc>();
-    let mut v = serde_json::to_value(&schema).unwrap_or_default();
-    if let serde_json::Value::Object(m) = &mut v {
-        m.insert(
-            "$id".into(),
-            json!("https://threatc.dev/schemas/threatc-report-v1.schema.json"),
-        );
-    }
-    serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
-}
-
 /// Writes a build: the rendered outputs, and report.json (listing every file written)
 /// streamed from the analysis, all atomically; then removes build outputs this build
 /// did not write (see [`remove_stale`]).
@@ -79,30 +49,12 @@ pub fn write_build(
     files.push("report.json".into());
     files.sort();
     let write = |w: &mut dyn std::io::Write| -> std::io::Result<()> {
-        write_report(a, &files, w)?;
+        report::write(a, &files, w)?;
         w.write_all(b"\n")
     };
     write_all_with(out_dir, outputs, Some(("report.json", &write)))?;
     remove_stale(out_dir, &files);
     Ok(files)
-}
-
-fn write_report(a: &Analysis, files: &[String], w: &mut dyn std::io::Write) -> std::io::Result<()> {
-    #[derive(serde::Serialize)]
-    struct Out<'a> {
-        report_format: u32,
-        generator: String,
-        #[serde(flatten)]
-        analysis: &'a Analysis,
-        files: &'a [String],
-    }
-    let out = Out {
-        report_format: 1,
-        generator: format!("threatc {}", env!("CARGO_PKG_VERSION")),
-        analysis: a,
-        files,
-    };
-    serde_json::to_writer_pretty(w, &out).map_err(std::io::Error::other)
 }
 
 /// The files of a build whose names do not depend on the model. `plan.xlsx` is written
