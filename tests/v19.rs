@@ -567,3 +567,211 @@ fn migrate_a_layer_from_18_1_to_19() {
     assert!(stderr(&o).contains("nothing to migrate"), "{}", stderr(&o));
     assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
 }
+
+/// The ids of ATT&CK v19 that SigmaHQ's v19 tags use (the release notes' new techniques).
+fn v19_ids_in(dir: &Path) -> BTreeSet<String> {
+    let mut ids = BTreeSet::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "yml") {
+                let text = std::fs::read_to_string(&p).unwrap_or_default();
+                for line in text.lines() {
+                    let tag = line
+                        .trim()
+                        .trim_start_matches("- ")
+                        .trim()
+                        .to_ascii_uppercase();
+                    if let Some(id) = tag.strip_prefix("ATTACK.") {
+                        let known = threatc::catalog::newer::newer_ids().iter().any(|r| {
+                            r.id == id && r.kind == threatc::catalog::newer::Kind::Technique
+                        });
+                        if known {
+                            ids.insert(id.to_string());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    ids
+}
+
+/// SigmaHQ tagged for v19 (`attack.stealth`, `attack.defense-impairment`, `attack.t1685`):
+/// against the embedded v18.1 catalog each v19 id gets one warning saying it is new in v19
+/// and how to supply the bundle (tactic tags get none); against the v19 bundle the same
+/// rules count.
+#[test]
+fn sigma_rules_tagged_for_v19() {
+    let Some(bundle) = v19_bundle() else { return };
+    let b = bundle.to_str().unwrap();
+    let sigma = root().join("../shared/fixtures/sigma-v19");
+    let dir = tempfile::tempdir().unwrap();
+    let model = format!(
+        "threatc: 1\nmodel:\n  name: sigma-v19\nattack:\n  domain: enterprise\nactors:\n  - group: FIN7\nrules:\n  - import: sigma\n    path: {}\n",
+        sigma.display()
+    );
+    std::fs::write(dir.path().join("model.yaml"), model).unwrap();
+    let want = v19_ids_in(&sigma);
+    assert!(want.contains("T1685") && want.len() >= 10, "{want:?}");
+
+    let o = threatc(
+        &[
+            "check",
+            "model.yaml",
+            "--allow-outside-root",
+            "--format",
+            "json",
+        ],
+        dir.path(),
+    );
+    let text = stdout(&o);
+    let v: Value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("{text}\n{}", stderr(&o)));
+    let diags = v["diagnostics"].as_array().unwrap();
+    let unknown: Vec<&Value> = diags
+        .iter()
+        .filter(|d| d["code"] == "import-unknown-technique")
+        .collect();
+    let mut hinted = BTreeSet::new();
+    for d in &unknown {
+        let msg = d["message"].as_str().unwrap();
+        if msg.contains("is new in ATT&CK v19.0") {
+            let id = msg.split('`').nth(1).unwrap().to_string();
+            assert!(hinted.insert(id.clone()), "one diagnostic per id: {id}");
+            assert!(
+                d["help"]
+                    .as_str()
+                    .unwrap()
+                    .contains("--attack-data enterprise-attack-19.0.json"),
+                "{d}"
+            );
+        }
+    }
+    assert_eq!(hinted, want);
+    assert!(!text.contains("stealth") && !text.contains("defense-impairment"));
+    eprintln!(
+        "sigma-v19 on the embedded 18.1: {} import-unknown-technique warnings, {} of them v19 ids",
+        unknown.len(),
+        hinted.len()
+    );
+
+    let o = threatc(
+        &[
+            "check",
+            "model.yaml",
+            "--allow-outside-root",
+            "--attack-data",
+            b,
+            "--format",
+            "json",
+        ],
+        dir.path(),
+    );
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let unknown: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "import-unknown-technique")
+        .map(|d| d["message"].as_str().unwrap())
+        .collect();
+    for id in &want {
+        assert!(
+            !unknown.iter().any(|m| m.contains(&format!("`{id}`"))),
+            "{id} is known to the v19 bundle: {unknown:?}"
+        );
+    }
+    eprintln!(
+        "sigma-v19 on the v19 bundle: {} import-unknown-technique warnings",
+        unknown.len()
+    );
+}
+
+/// A model written against 19.0 with only the embedded 18.1: an error saying how to supply
+/// the bundle or embed a catalog of that release.
+#[test]
+fn a_v19_model_without_v19_data_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("model.yaml"),
+        "threatc: 1\nmodel:\n  name: m\nattack:\n  domain: enterprise\n  version: \"19.0\"\nactors:\n  - group: FIN7\n",
+    )
+    .unwrap();
+    let o = threatc(&["check", "model.yaml"], dir.path());
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(err.contains("newer than the catalog in use"), "{err}");
+    assert!(
+        err.contains("--attack-data enterprise-attack-19.0.json"),
+        "{err}"
+    );
+    assert!(err.contains("threatc attack build-catalog"), "{err}");
+    if let Some(bundle) = v19_bundle() {
+        let o = threatc(
+            &[
+                "check",
+                "model.yaml",
+                "--attack-data",
+                bundle.to_str().unwrap(),
+            ],
+            dir.path(),
+        );
+        ok(&o);
+    }
+}
+
+/// Elastic rules whose tactic is Stealth or Defense Impairment, and Splunk detections with
+/// v19 ids, import without problems (Elastic's own tooling failed on `Defense Evasion`).
+#[test]
+fn elastic_and_splunk_rules_with_v19_tactics() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("rule.toml"),
+        r#"[metadata]
+maturity = "production"
+
+[rule]
+rule_id = "e1"
+name = "Security tool disabled"
+
+[[rule.threat]]
+framework = "MITRE ATT&CK"
+[[rule.threat.technique]]
+id = "T1685"
+name = "Disable or Modify Tools"
+reference = "https://attack.mitre.org/techniques/T1685/"
+[rule.threat.tactic]
+id = "TA0112"
+name = "Defense Impairment"
+reference = "https://attack.mitre.org/tactics/TA0112/"
+
+[[rule.threat]]
+framework = "MITRE ATT&CK"
+[[rule.threat.technique]]
+id = "T1027"
+name = "Obfuscated Files or Information"
+[rule.threat.tactic]
+id = "TA0005"
+name = "Stealth"
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("det.yml"),
+        "name: Firewall disabled\nid: s1\nstatus: production\ntags:\n  mitre_attack_id:\n  - T1686.003\n  - T1686\n",
+    )
+    .unwrap();
+    for (format, file, ids) in [
+        ("elastic", "rule.toml", "T1685"),
+        ("splunk", "det.yml", "T1686.003"),
+    ] {
+        let o = threatc(&["import", format, file, "--format", "json"], dir.path());
+        ok(&o);
+        let out = stdout(&o);
+        assert!(out.contains(ids), "{out}");
+        assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
+    }
+}

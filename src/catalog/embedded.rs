@@ -12,16 +12,38 @@ use super::error::CatalogError;
 use super::model::{Catalog, CatalogData, Domain};
 use super::stix;
 
+/// The release embedded (one place: `EMBEDDED_RELEASE` and the file names below follow it).
+/// To embed another release, change it, put that release's bundles
+/// (`enterprise-attack-<release>.json`, …) in a folder and run
+/// `threatc attack build-catalog FOLDER` (README, "The ATT&CK catalog").
+macro_rules! embedded_release {
+    () => {
+        "18.1"
+    };
+}
+
 /// The ATT&CK release embedded in the binary.
-pub const EMBEDDED_RELEASE: &str = "18.1";
+pub const EMBEDDED_RELEASE: &str = embedded_release!();
 
 const MAGIC: &[u8; 4] = b"TCAT";
 /// Bump when the layout of [`CatalogData`] changes (and regenerate the files).
 const FORMAT_VERSION: u8 = 1;
 
-static ENTERPRISE: &[u8] = include_bytes!("../../data/catalog/enterprise-18.1.bin");
-static MOBILE: &[u8] = include_bytes!("../../data/catalog/mobile-18.1.bin");
-static ICS: &[u8] = include_bytes!("../../data/catalog/ics-18.1.bin");
+static ENTERPRISE: &[u8] = include_bytes!(concat!(
+    "../../data/catalog/enterprise-",
+    embedded_release!(),
+    ".bin"
+));
+static MOBILE: &[u8] = include_bytes!(concat!(
+    "../../data/catalog/mobile-",
+    embedded_release!(),
+    ".bin"
+));
+static ICS: &[u8] = include_bytes!(concat!(
+    "../../data/catalog/ics-",
+    embedded_release!(),
+    ".bin"
+));
 
 /// Encodes a catalog into the compact form.
 pub fn encode(catalog: &Catalog) -> Vec<u8> {

@@ -184,7 +184,7 @@ pub fn newer_model_release(catalog: &Catalog, model_release: &str) -> Option<(St
             catalog.domain, catalog.release
         ),
         format!(
-            "{}; or build and embed a catalog of that release with `cargo run --release --bin build-catalog` (README, \"The ATT&CK catalog\")",
+            "{}; or build and embed a catalog of that release with `threatc attack build-catalog FOLDER` (README, \"The ATT&CK catalog\")",
             supply_help(catalog.domain, model_release)
         ),
     ))

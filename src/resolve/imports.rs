@@ -409,11 +409,19 @@ impl Tally {
     fn report_ids(&self, cx: &mut Run<'_, '_>, entry: &Entry, snippets: &Confine) {
         let release = format!("ATT&CK {} {}", cx.catalog.domain, cx.catalog.release);
         for (id, (n, at)) in &self.unknown {
-            let d = Diagnostic::warning(
-                Code::ImportUnknownTechnique,
-                format!("`{id}` is not a technique of {release} ({n} imported rule{})", plural(*n)),
-            )
-            .with_help("these rules do not count for it; the id may be from a newer ATT&CK release (use --attack-data) or a typo");
+            // An id of a newer release (from its release notes) says so and how to supply it.
+            let d = match crate::catalog::newer::unknown_technique_hint(cx.catalog, id) {
+                Some((msg, help)) => Diagnostic::warning(
+                    Code::ImportUnknownTechnique,
+                    format!("{msg} ({n} imported rule{} not counted for it)", plural(*n)),
+                )
+                .with_help(help),
+                None => Diagnostic::warning(
+                    Code::ImportUnknownTechnique,
+                    format!("`{id}` is not a technique of {release} ({n} imported rule{})", plural(*n)),
+                )
+                .with_help("these rules do not count for it; the id may be from a newer ATT&CK release (use --attack-data) or a typo"),
+            };
             cx.diags
                 .push(first_seen(cx.sources, d, at.as_ref(), snippets));
         }

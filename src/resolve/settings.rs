@@ -101,6 +101,16 @@ pub(super) fn attack(
     }
     let v = a.value.version.as_ref()?;
     let text = v.value.text();
+    // A model of a newer release than the catalog (19.0 on the embedded 18.1): its ids
+    // cannot be checked, so this is an error saying how to supply that release.
+    if let Some((msg, help)) = crate::catalog::newer::newer_model_release(catalog, &text) {
+        r.diags.push(
+            Diagnostic::error(Code::AttackVersionMismatch, msg)
+                .with_label(v.span, format!("catalog is {}", catalog.release))
+                .with_help(help),
+        );
+        return Some(text);
+    }
     if text != catalog.release && !opts.quiet_version {
         r.diags.push(
             Diagnostic::warning(
