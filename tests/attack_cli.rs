@@ -75,3 +75,13 @@ fn import_command_summarises_a_rule_folder() {
     assert_eq!(v["techniques"]["T1021.002"], 1);
     assert_eq!(v["techniques"]["T1572"], 1);
 }
+
+#[test]
+fn import_of_a_path_that_yields_nothing_is_a_usage_error() {
+    // Exit 0 with "0 files" let a CI step go on as if the inventory were empty.
+    let o = threatc(&["import", "sigma", "no/such/folder"], &root());
+    assert_eq!(o.status.code(), Some(3), "{}", stdout(&o));
+    assert!(stdout(&o).contains("0 files, 0 rules"), "{}", stdout(&o));
+    assert!(stdout(&o).contains(", 1 problem\n"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("import-path-not-found"), "{}", stdout(&o));
+}

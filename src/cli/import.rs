@@ -4,6 +4,7 @@ use super::{exit, print_out, Ctx};
 use serde_json::json;
 use std::path::PathBuf;
 use threatc::import::{self, Format, ImportOptions};
+use threatc::words::plural;
 
 /// `threatc import FORMAT PATH`
 #[derive(clap::Args, Debug)]
@@ -59,16 +60,20 @@ pub fn run(ctx: &mut Ctx, args: &ImportArgs) -> i32 {
             );
         }
         super::attack::QueryFormat::Text => {
+            let n = summary.techniques.len();
+            let np = res.problems.len();
             let mut s = format!(
-                "{} {}: {} files, {} rules ({} deprecated, {} without a technique), {} techniques, {} problems\n",
+                "{} {}: {} {}, {} {} ({} deprecated, {} without a technique), {n} {}, {np} {}\n",
                 format.as_str(),
                 threatc::escape::terminal(&args.path),
                 summary.files,
+                plural(summary.files, "file", "files"),
                 summary.rules,
+                plural(summary.rules, "rule", "rules"),
                 summary.deprecated,
                 summary.no_technique,
-                summary.techniques.len(),
-                res.problems.len()
+                plural(n, "technique", "techniques"),
+                plural(np, "problem", "problems"),
             );
             let mut top: Vec<(&String, &usize)> = summary.techniques.iter().collect();
             top.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
@@ -104,6 +109,11 @@ pub fn run(ctx: &mut Ctx, args: &ImportArgs) -> i32 {
             }
             print_out(&s);
         }
+    }
+    // Nothing could be read at the path itself (missing, refused, a bad glob): a usage
+    // error, so a script or CI step does not go on as if the inventory were empty.
+    if summary.files == 0 && res.problems.iter().any(|p| p.fatal_for_file) {
+        return exit::USAGE;
     }
     exit::OK
 }
