@@ -303,10 +303,7 @@ pub fn layer(analysis: &Analysis, catalog: &Catalog, spec: &LayerSpec<'_>) -> La
         "ATT&CK release",
         format!("{} {}", analysis.attack.domain, analysis.attack.release),
     ));
-    metadata.push(meta(
-        "generator",
-        format!("threatc {}", env!("CARGO_PKG_VERSION")),
-    ));
+    metadata.push(meta("generator", super::report::generator()));
     Layer::frame(
         spec.name.clone(),
         &analysis.attack.release,
@@ -430,47 +427,28 @@ pub fn layers(
     catalog: &Catalog,
     resolved: &crate::resolve::Resolved,
 ) -> Vec<(String, Layer)> {
-    let mut out = Vec::new();
-    // Per actor (in parallel: a model may name every group of the domain).
+    let mut out = actor_layers(analysis, catalog, resolved);
+    out.push(threat_layer(analysis, catalog));
+    out.push(coverage_layer(analysis, catalog));
+    out.push(gaps_layer(analysis, catalog));
+    out
+}
+
+/// One layer per actor (in parallel: a model may name every group of the domain).
+fn actor_layers(
+    analysis: &Analysis,
+    catalog: &Catalog,
+    resolved: &crate::resolve::Resolved,
+) -> Vec<(String, Layer)> {
     use rayon::prelude::*;
-    let actor_layers: Vec<(String, Layer)> = resolved
+    resolved
         .actors
         .par_iter()
         .map(|a| {
-            let mut cells = BTreeMap::new();
-            for (t, provs) in &a.techniques {
-                let labels: Vec<String> = provs
-                    .iter()
-                    .map(|p| p.label())
-                    .collect::<std::collections::BTreeSet<_>>()
-                    .into_iter()
-                    .collect();
-                cells.insert(
-                    t.clone(),
-                    Cell {
-                        score: Some(1.0),
-                        color: String::new(),
-                        comment: format!("from: {}", labels.join(", ")),
-                        metadata: vec![("actor".into(), a.id.clone())],
-                    },
-                );
-            }
             let spec = LayerSpec {
                 name: layer_name(&analysis.model.name, &a.id),
-                description: match &a.kind {
-                    crate::resolve::ActorKind::Group { group_id, .. } => format!(
-                        "Techniques of {} ({group_id}){}, weight {}",
-                        a.name,
-                        if a.software { " and its software" } else { "" },
-                        crate::emit::fmt_num(a.weight)
-                    ),
-                    crate::resolve::ActorKind::Custom => format!(
-                        "Techniques of {} (local intelligence), weight {}",
-                        a.name,
-                        crate::emit::fmt_num(a.weight)
-                    ),
-                },
-                cells,
+                description: actor_description(a),
+                cells: actor_cells(a),
                 gradient: Some((vec!["#ffffff", "#e8575a"], 0.0, 1.0)),
                 legend: vec![("used by the actor".into(), "#e8575a".into())],
             };
@@ -479,9 +457,50 @@ pub fn layers(
                 layer(analysis, catalog, &spec),
             )
         })
-        .collect();
-    out.extend(actor_layers);
-    // Threat heatmap.
+        .collect()
+}
+
+/// An actor's techniques, each commented with where it came from.
+fn actor_cells(a: &crate::resolve::Actor) -> BTreeMap<String, Cell> {
+    let mut cells = BTreeMap::new();
+    for (t, provs) in &a.techniques {
+        let labels: Vec<String> = provs
+            .iter()
+            .map(|p| p.label())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        cells.insert(
+            t.clone(),
+            Cell {
+                score: Some(1.0),
+                color: String::new(),
+                comment: format!("from: {}", labels.join(", ")),
+                metadata: vec![("actor".into(), a.id.clone())],
+            },
+        );
+    }
+    cells
+}
+
+fn actor_description(a: &crate::resolve::Actor) -> String {
+    match &a.kind {
+        crate::resolve::ActorKind::Group { group_id, .. } => format!(
+            "Techniques of {} ({group_id}){}, weight {}",
+            a.name,
+            if a.software { " and its software" } else { "" },
+            crate::emit::fmt_num(a.weight)
+        ),
+        crate::resolve::ActorKind::Custom => format!(
+            "Techniques of {} (local intelligence), weight {}",
+            a.name,
+            crate::emit::fmt_num(a.weight)
+        ),
+    }
+}
+
+/// The threat heatmap: every actor's weight summed per technique.
+fn threat_layer(analysis: &Analysis, catalog: &Catalog) -> (String, Layer) {
     let max_w = analysis
         .techniques
         .iter()
@@ -509,7 +528,7 @@ pub fn layers(
             },
         );
     }
-    out.push((
+    (
         "threat.json".into(),
         layer(
             analysis,
@@ -522,8 +541,11 @@ pub fn layers(
                 legend: vec![],
             },
         ),
-    ));
-    // Coverage.
+    )
+}
+
+/// Detection coverage: the number of counted rules per technique.
+fn coverage_layer(analysis: &Analysis, catalog: &Catalog) -> (String, Layer) {
     let mut per_tech: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for r in analysis.rules.iter().filter(|r| r.counts) {
         for t in &r.techniques {
@@ -556,7 +578,8 @@ pub fn layers(
             },
         );
     }
-    out.push((
+    let counted: Vec<&str> = analysis.settings.count.iter().map(|s| s.as_str()).collect();
+    (
         "coverage.json".into(),
         layer(
             analysis,
@@ -565,21 +588,18 @@ pub fn layers(
                 name: layer_name(&analysis.model.name, "coverage"),
                 description: format!(
                     "Detection coverage: score = number of rules ({}) per technique",
-                    analysis
-                        .settings
-                        .count
-                        .iter()
-                        .map(|s| s.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    counted.join(", ")
                 ),
                 cells,
                 gradient: Some((vec!["#ffffff", "#66b1ff"], 0.0, max_r)),
                 legend: vec![],
             },
         ),
-    ));
-    // Gaps.
+    )
+}
+
+/// The gaps, coloured by priority tier.
+fn gaps_layer(analysis: &Analysis, catalog: &Catalog) -> (String, Layer) {
     let mut cells = BTreeMap::new();
     for g in analysis.gaps.iter() {
         let color = match g.tier {
@@ -605,7 +625,7 @@ pub fn layers(
             },
         );
     }
-    out.push((
+    (
         "gaps.json".into(),
         layer(
             analysis,
@@ -623,6 +643,5 @@ pub fn layers(
                 ],
             },
         ),
-    ));
-    out
+    )
 }
