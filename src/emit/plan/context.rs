@@ -1,0 +1,302 @@
+//! The template context: the analysis at the top level and the precomputed plan data
+//! (what to build per gap, display names, tiers) under `plan`.
+
+use super::technique_url;
+use crate::analysis::{Analysis, Tier};
+use crate::catalog::Catalog;
+use minijinja::Value;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A log source an analytic reads.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanLogSource {
+    /// Log name, e.g. `WinEventLog:Security`.
+    pub name: String,
+    /// Channel, e.g. `EventCode=5140` (may be empty).
+    pub channel: String,
+    /// Data component id.
+    pub data_component: String,
+    /// Data component name.
+    pub data_component_name: String,
+}
+
+/// An analytic for an in-scope platform.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanAnalytic {
+    /// `AN…` id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Platforms.
+    pub platforms: Vec<String>,
+    /// Log sources.
+    pub log_sources: Vec<PlanLogSource>,
+}
+
+/// A detection strategy of a technique.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanStrategy {
+    /// `DET…` id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Its analytics for the platforms in scope.
+    pub analytics: Vec<PlanAnalytic>,
+}
+
+/// A mitigation of a technique.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanMitigation {
+    /// `M…` id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// How it applies to the technique.
+    pub text: String,
+}
+
+/// What to build to close one gap.
+#[derive(Debug, Clone, Serialize)]
+pub struct GapBuild {
+    /// ATT&CK page of the technique.
+    pub url: String,
+    /// Detection strategies.
+    pub detection_strategies: Vec<PlanStrategy>,
+    /// Mitigations.
+    pub mitigations: Vec<PlanMitigation>,
+}
+
+/// One tier's line of the plan.
+#[derive(Debug, Clone, Serialize)]
+pub struct TierInfo {
+    /// `P1`, `P2`, `P3`.
+    pub tier: String,
+    /// Days to due.
+    pub days: u32,
+    /// Gaps in the tier.
+    pub count: usize,
+}
+
+/// Precomputed plan data (the `plan` key of the template context).
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanData {
+    /// What to build, by gap technique id.
+    pub build: BTreeMap<String, GapBuild>,
+    /// Technique display names, by id (every threat technique).
+    pub technique_names: BTreeMap<String, String>,
+    /// Tactic display names, by short name.
+    pub tactic_names: BTreeMap<String, String>,
+    /// Actor display names, by actor id.
+    pub actor_names: BTreeMap<String, String>,
+    /// Tiers with their due days and gap counts.
+    pub tiers: Vec<TierInfo>,
+    /// Platforms in scope (empty: all).
+    pub platforms: Vec<String>,
+}
+
+fn in_scope_platforms(a: &Analysis) -> BTreeSet<String> {
+    a.assets
+        .iter()
+        .flat_map(|x| x.platforms.iter().cloned())
+        .collect()
+}
+
+/// Computes the plan data.
+pub fn plan_data(a: &Analysis, catalog: &Catalog) -> PlanData {
+    let platforms = in_scope_platforms(a);
+    let build = a
+        .gaps
+        .iter()
+        .map(|g| {
+            (
+                g.technique.clone(),
+                gap_build(&g.technique, catalog, &platforms),
+            )
+        })
+        .collect();
+    let tiers = [Tier::P1, Tier::P2, Tier::P3]
+        .iter()
+        .zip(a.settings.due_days.iter())
+        .map(|(t, d)| TierInfo {
+            tier: t.as_str().to_string(),
+            days: *d,
+            count: a.gaps.iter().filter(|g| g.tier == *t).count(),
+        })
+        .collect();
+    PlanData {
+        build,
+        technique_names: a
+            .techniques
+            .iter()
+            .map(|t| (t.id.clone(), t.name.clone()))
+            .collect(),
+        tactic_names: catalog
+            .tactics
+            .iter()
+            .map(|t| (t.shortname.clone(), t.name.clone()))
+            .collect(),
+        actor_names: a
+            .actors
+            .iter()
+            .map(|x| (x.id.clone(), x.name.clone()))
+            .collect(),
+        tiers,
+        platforms: platforms.into_iter().collect(),
+    }
+}
+
+/// What to build to close the gap of one technique: its detection strategies (with the
+/// analytics for the platforms in scope) and its mitigations.
+fn gap_build(technique: &str, catalog: &Catalog, platforms: &BTreeSet<String>) -> GapBuild {
+    let mut strategies = Vec::new();
+    let mut mitigations = Vec::new();
+    if let Some(t) = catalog.technique(technique) {
+        for det in &t.detection_strategies {
+            let Some(ds) = catalog.detection_strategy(det) else {
+                continue;
+            };
+            strategies.push(PlanStrategy {
+                id: ds.id.clone(),
+                name: ds.name.clone(),
+                analytics: analytics(&ds.analytics, catalog, platforms),
+            });
+        }
+        for m in &t.mitigations {
+            mitigations.push(PlanMitigation {
+                id: m.id.clone(),
+                name: catalog
+                    .mitigation(&m.id)
+                    .map(|x| x.name.clone())
+                    .unwrap_or_default(),
+                text: m.text.clone(),
+            });
+        }
+    }
+    GapBuild {
+        url: technique_url(technique),
+        detection_strategies: strategies,
+        mitigations,
+    }
+}
+
+/// The analytics (by id) that run on a platform in scope (any, when none is named).
+fn analytics(ids: &[String], catalog: &Catalog, platforms: &BTreeSet<String>) -> Vec<PlanAnalytic> {
+    ids.iter()
+        .filter_map(|id| catalog.analytic(id))
+        .filter(|an| platforms.is_empty() || an.platforms.iter().any(|p| platforms.contains(p)))
+        .map(|an| PlanAnalytic {
+            id: an.id.clone(),
+            name: an.name.clone(),
+            platforms: an.platforms.clone(),
+            log_sources: an
+                .log_sources
+                .iter()
+                .map(|ls| PlanLogSource {
+                    name: ls.name.clone(),
+                    channel: ls.channel.clone(),
+                    data_component: ls.data_component.clone(),
+                    data_component_name: catalog
+                        .data_component(&ls.data_component)
+                        .map(|d| d.name.clone())
+                        .unwrap_or_default(),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// A list handed to templates without converting it up front: each item becomes a
+/// template value only when a template reads it. The technique rows and the rule list of
+/// a 50,000-rule inventory would otherwise cost more than the rest of the build.
+#[derive(Debug)]
+struct LazySeq<T>(std::sync::Arc<Vec<T>>);
+
+impl<T: serde::Serialize + std::fmt::Debug + Send + Sync + 'static> minijinja::value::Object
+    for LazySeq<T>
+{
+    fn repr(self: &std::sync::Arc<Self>) -> minijinja::value::ObjectRepr {
+        minijinja::value::ObjectRepr::Seq
+    }
+    fn get_value(self: &std::sync::Arc<Self>, key: &Value) -> Option<Value> {
+        let i = key.as_usize()?;
+        self.0
+            .get(i)
+            .map(|x| Value::from(minijinja::value::Serde(x)))
+    }
+    fn enumerate(self: &std::sync::Arc<Self>) -> minijinja::value::Enumerator {
+        minijinja::value::Enumerator::Seq(self.0.len())
+    }
+}
+
+/// The template context: the analysis at the top level, plus `plan`, `matrix_svg`
+/// and `generator`.
+pub fn context(a: &Analysis, plan: &PlanData, svg: &str) -> Value {
+    let mut ctx: BTreeMap<String, Value> = BTreeMap::new();
+    ctx.insert(
+        "model".into(),
+        Value::from(minijinja::value::Serde(&a.model)),
+    );
+    ctx.insert(
+        "attack".into(),
+        Value::from(minijinja::value::Serde(&a.attack)),
+    );
+    ctx.insert(
+        "settings".into(),
+        Value::from(minijinja::value::Serde(&a.settings)),
+    );
+    ctx.insert(
+        "summary".into(),
+        Value::from(minijinja::value::Serde(&a.summary)),
+    );
+    ctx.insert(
+        "actors".into(),
+        Value::from(minijinja::value::Serde(&a.actors)),
+    );
+    ctx.insert(
+        "tactics".into(),
+        Value::from(minijinja::value::Serde(&a.tactics)),
+    );
+    ctx.insert(
+        "assets".into(),
+        Value::from(minijinja::value::Serde(&a.assets)),
+    );
+    ctx.insert(
+        "techniques".into(),
+        Value::from_object(LazySeq(std::sync::Arc::clone(&a.techniques))),
+    );
+    ctx.insert(
+        "gaps".into(),
+        Value::from_object(LazySeq(std::sync::Arc::clone(&a.gaps))),
+    );
+    ctx.insert(
+        "out_of_scope".into(),
+        Value::from(minijinja::value::Serde(&a.out_of_scope)),
+    );
+    ctx.insert(
+        "targets".into(),
+        Value::from(minijinja::value::Serde(&a.targets)),
+    );
+    ctx.insert(
+        "rules".into(),
+        Value::from_object(LazySeq(std::sync::Arc::clone(&a.rules))),
+    );
+    ctx.insert(
+        "imports".into(),
+        Value::from(minijinja::value::Serde(&a.imports)),
+    );
+    ctx.insert(
+        "investments".into(),
+        Value::from(minijinja::value::Serde(&a.investments)),
+    );
+    ctx.insert("plan".into(), Value::from(minijinja::value::Serde(plan)));
+    ctx.insert(
+        "matrix_svg".into(),
+        Value::from_safe_string(svg.to_string()),
+    );
+    ctx.insert(
+        "generator".into(),
+        Value::from(crate::emit::report::generator()),
+    );
+    Value::from(ctx)
+}

@@ -1,0 +1,57 @@
+//! The remediation plan: plan.md and plan.html rendered from templates (embedded,
+//! overridable from a folder), the matrix heatmap as SVG, and plan.xlsx.
+//!
+//! Templates see the analysis (the data of report.json) at the top level plus
+//! precomputed plan data under `plan` (what to build per gap) and the heatmap as
+//! `matrix_svg`. See README, "Plan templates".
+//!
+//! Files: `context.rs` (the plan data and the template context), `templates.rs` (the
+//! template environment: embedded templates, `--templates`, filters), `svg.rs` (the
+//! matrix heatmap), `xlsx.rs` (plan.xlsx).
+
+mod context;
+mod svg;
+mod templates;
+#[cfg(feature = "xlsx")]
+mod xlsx;
+
+pub use context::{
+    context, plan_data, GapBuild, PlanAnalytic, PlanData, PlanLogSource, PlanMitigation,
+    PlanStrategy, TierInfo,
+};
+pub use svg::matrix_svg;
+pub use templates::{environment, render, EMBEDDED_TEMPLATES, TEMPLATE_FUEL};
+#[cfg(feature = "xlsx")]
+pub use xlsx::plan_xlsx;
+
+use crate::analysis::Analysis;
+use crate::catalog::Catalog;
+use crate::diag::Diagnostic;
+use std::path::Path;
+
+/// ATT&CK page of a technique (`T1059.001` → `…/techniques/T1059/001/`).
+pub fn technique_url(id: &str) -> String {
+    format!(
+        "https://attack.mitre.org/techniques/{}/",
+        id.replace('.', "/")
+    )
+}
+
+/// plan.md, plan.html and matrix.svg.
+pub fn render_plan(
+    a: &Analysis,
+    catalog: &Catalog,
+    templates: Option<&Path>,
+) -> Result<Vec<(String, Vec<u8>)>, Diagnostic> {
+    let plan = plan_data(a, catalog);
+    let svg = matrix_svg(a, catalog);
+    let env = environment(templates);
+    let ctx = context(a, &plan, &svg);
+    let md = render(&env, "plan.md.j2", &ctx)?;
+    let html = render(&env, "plan.html.j2", &ctx)?;
+    Ok(vec![
+        ("plan.md".into(), md.into_bytes()),
+        ("plan.html".into(), html.into_bytes()),
+        ("matrix.svg".into(), svg.into_bytes()),
+    ])
+}

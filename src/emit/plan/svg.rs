@@ -1,0 +1,246 @@
+//! The matrix heatmap (matrix.svg, also inlined in plan.html).
+
+use crate::analysis::{Analysis, Tier};
+use crate::catalog::{Catalog, Tactic, Technique};
+use std::collections::BTreeMap;
+
+/// State of a matrix cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CellState {
+    Covered,
+    Gap(Tier),
+    OutOfScope,
+    NotInThreat,
+}
+
+impl CellState {
+    fn fill(self) -> &'static str {
+        match self {
+            CellState::Covered => "#a6d96a",
+            CellState::Gap(Tier::P1) => "#d73027",
+            CellState::Gap(Tier::P2) => "#fc8d59",
+            CellState::Gap(Tier::P3) => "#fee08b",
+            CellState::OutOfScope => "#bdbdbd",
+            CellState::NotInThreat => "#ffffff",
+        }
+    }
+    fn ink(self) -> &'static str {
+        match self {
+            CellState::Gap(Tier::P1) => "#ffffff",
+            CellState::NotInThreat => "#595959",
+            _ => "#1a1a1a",
+        }
+    }
+    fn marker(self) -> &'static str {
+        match self {
+            CellState::Covered => "✓",
+            CellState::Gap(Tier::P1) => "1",
+            CellState::Gap(Tier::P2) => "2",
+            CellState::Gap(Tier::P3) => "3",
+            CellState::OutOfScope => "–",
+            CellState::NotInThreat => "",
+        }
+    }
+    fn label(self) -> &'static str {
+        match self {
+            CellState::Covered => "covered",
+            CellState::Gap(Tier::P1) => "gap P1",
+            CellState::Gap(Tier::P2) => "gap P2",
+            CellState::Gap(Tier::P3) => "gap P3",
+            CellState::OutOfScope => "in threat, out of scope",
+            CellState::NotInThreat => "not in threat",
+        }
+    }
+}
+
+/// Text for the SVG: escaped, and characters XML forbids replaced (titles come from
+/// the model and from ATT&CK data it may point at).
+fn xml(s: &str) -> String {
+    crate::escape::xml_text(s).into_owned()
+}
+
+const COL_W: usize = 128;
+const GAP_X: usize = 6;
+const HEAD_H: usize = 40;
+const ROW_H: usize = 16;
+const SUB: usize = 11;
+const SUBS_PER_ROW: usize = 11;
+const LEGEND_H: usize = 34;
+
+/// The domain's matrix as a heatmap: one column per tactic (matrix order), one cell per
+/// technique, its sub-techniques as small marked squares under it. Deterministic.
+pub fn matrix_svg(a: &Analysis, catalog: &Catalog) -> String {
+    let states = cell_states(a);
+    let st = |id: &str| states.get(id).copied().unwrap_or(CellState::NotInThreat);
+    let tactics: Vec<_> = catalog.tactics.iter().filter(|t| !t.deprecated).collect();
+    let mut columns: Vec<String> = Vec::new();
+    let mut max_h = 0usize;
+    for (ci, tac) in tactics.iter().enumerate() {
+        let (col, h) = column(ci * (COL_W + GAP_X), tac, catalog, &st);
+        columns.push(col);
+        max_h = max_h.max(h);
+    }
+    let width = tactics.len().max(1) * (COL_W + GAP_X);
+    let legend_y = max_h + 10;
+    let height = legend_y + LEGEND_H;
+    let covered = a
+        .techniques
+        .iter()
+        .filter(|t| t.in_scope && t.covered)
+        .count();
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"matrix\" role=\"img\" aria-labelledby=\"mx-title mx-desc\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" font-family=\"system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif\" font-size=\"10\"><title id=\"mx-title\">ATT&amp;CK {domain} {release} matrix heatmap of {model}</title><desc id=\"mx-desc\">{n} tactics as columns in matrix order; each technique is a cell and its sub-techniques small squares under it. Markers: ✓ covered, 1/2/3 gap of tier P1/P2/P3, – in the threat but out of scope, none not in the threat. {covered} of {in_scope} in-scope threat techniques covered, {gaps} gaps.</desc><style>.h{{font-weight:bold;font-size:10px}} .m{{text-anchor:middle;font-size:8px;font-weight:bold}}</style>{cols}<g class=\"legend\">{legend}</g></svg>\n",
+        domain = xml(&a.attack.domain),
+        release = xml(&a.attack.release),
+        model = xml(&a.model.title),
+        n = tactics.len(),
+        in_scope = a.summary.in_scope,
+        gaps = a.summary.gaps,
+        cols = columns.concat(),
+        legend = legend(legend_y),
+    )
+}
+
+/// The state of every threat technique (others are not in the threat).
+fn cell_states(a: &Analysis) -> BTreeMap<&str, CellState> {
+    let tier_of: BTreeMap<&str, Tier> = a
+        .gaps
+        .iter()
+        .map(|g| (g.technique.as_str(), g.tier))
+        .collect();
+    let mut state: BTreeMap<&str, CellState> = BTreeMap::new();
+    for t in a.techniques.iter() {
+        let s = if !t.in_scope {
+            CellState::OutOfScope
+        } else if t.covered {
+            CellState::Covered
+        } else {
+            tier_of
+                .get(t.id.as_str())
+                .map(|x| CellState::Gap(*x))
+                .unwrap_or(CellState::Gap(Tier::P3))
+        };
+        state.insert(t.id.as_str(), s);
+    }
+    state
+}
+
+/// One tactic's column at `x0`: its heading and its techniques by name; with the
+/// column's height.
+fn column(
+    x0: usize,
+    tac: &Tactic,
+    catalog: &Catalog,
+    st: &dyn Fn(&str) -> CellState,
+) -> (String, usize) {
+    let mut body = String::new();
+    let mut y = HEAD_H;
+    let mut parents: Vec<_> = catalog
+        .active_techniques()
+        .filter(|t| t.parent.is_none() && t.tactics.iter().any(|s| s == &tac.shortname))
+        .collect();
+    parents.sort_by(|p, q| p.name.cmp(&q.name).then_with(|| p.id.cmp(&q.id)));
+    for p in parents {
+        let subs: Vec<_> = catalog
+            .subtechniques(&p.id)
+            .into_iter()
+            .filter(|t| t.is_active())
+            .collect();
+        let sub_rows = subs.len().div_ceil(SUBS_PER_ROW);
+        let h = ROW_H + sub_rows * (SUB + 1) + if sub_rows > 0 { 2 } else { 0 };
+        body.push_str(&technique_cell(x0, y, h, p, st(&p.id)));
+        for (i, sub) in subs.iter().enumerate() {
+            let sx = x0 + 3 + (i % SUBS_PER_ROW) * SUB;
+            let sy = y + ROW_H + (i / SUBS_PER_ROW) * (SUB + 1);
+            body.push_str(&subtechnique_cell(sx, sy, p, sub, st(&sub.id)));
+        }
+        y += h + 1;
+    }
+    let col = format!(
+        "<g class=\"col\" aria-label=\"{name}\"><rect x=\"{x0}\" y=\"0\" width=\"{COL_W}\" height=\"{hh}\" fill=\"#1f3a5f\"/><text x=\"{tx}\" y=\"16\" fill=\"#ffffff\" class=\"h\">{short}</text><text x=\"{tx}\" y=\"31\" fill=\"#dbe4ee\">{id}</text>{body}</g>",
+        name = xml(&tac.name),
+        short = xml(&truncate(&tac.name, 18)),
+        id = xml(&tac.id),
+        hh = HEAD_H - 4,
+        tx = x0 + 4,
+    );
+    (col, y)
+}
+
+/// A technique's cell, `h` high (room for its sub-technique squares).
+fn technique_cell(x0: usize, y: usize, h: usize, p: &Technique, s: CellState) -> String {
+    let marker = s.marker();
+    format!(
+        "<g class=\"t\"><title>{id} {name}: {label}</title><rect x=\"{x0}\" y=\"{y}\" width=\"{COL_W}\" height=\"{h}\" fill=\"{fill}\" stroke=\"#8c8c8c\" stroke-width=\"0.5\"/><text x=\"{tx}\" y=\"{ty}\" fill=\"{ink}\">{mk}{id} {short}</text></g>",
+        id = xml(&p.id),
+        name = xml(&p.name),
+        label = s.label(),
+        fill = s.fill(),
+        tx = x0 + 3,
+        ty = y + 11,
+        ink = s.ink(),
+        mk = if marker.is_empty() { String::new() } else { format!("[{marker}] ") },
+        short = xml(&truncate(&p.name, if marker.is_empty() { 15 } else { 11 })),
+    )
+}
+
+/// A sub-technique's small square at (`sx`, `sy`), titled with its parent's name.
+fn subtechnique_cell(
+    sx: usize,
+    sy: usize,
+    parent: &Technique,
+    sub: &Technique,
+    ss: CellState,
+) -> String {
+    format!(
+        "<g class=\"s\"><title>{id} {pname}: {name}: {label}</title><rect x=\"{sx}\" y=\"{sy}\" width=\"{w}\" height=\"{w}\" fill=\"{fill}\" stroke=\"#595959\" stroke-width=\"0.5\"/><text x=\"{cx}\" y=\"{cy}\" fill=\"{ink}\" class=\"m\">{mk}</text></g>",
+        id = xml(&sub.id),
+        pname = xml(&parent.name),
+        name = xml(&sub.name),
+        label = ss.label(),
+        w = SUB - 1,
+        fill = ss.fill(),
+        cx = sx + (SUB - 1) / 2,
+        cy = sy + 8,
+        ink = ss.ink(),
+        mk = ss.marker(),
+    )
+}
+
+/// The legend row at `legend_y`: every state's colour, marker and meaning.
+fn legend(legend_y: usize) -> String {
+    let states = [
+        CellState::Covered,
+        CellState::Gap(Tier::P1),
+        CellState::Gap(Tier::P2),
+        CellState::Gap(Tier::P3),
+        CellState::OutOfScope,
+        CellState::NotInThreat,
+    ];
+    let mut legend = String::new();
+    for (i, s) in states.iter().enumerate() {
+        let lx = i * 200;
+        let mk = s.marker();
+        legend.push_str(&format!(
+            "<rect x=\"{lx}\" y=\"{ly}\" width=\"16\" height=\"16\" fill=\"{fill}\" stroke=\"#595959\"/><text x=\"{cx}\" y=\"{ty}\" fill=\"{ink}\" class=\"m\">{mk}</text><text x=\"{tx}\" y=\"{ty}\" fill=\"#1a1a1a\">{label}</text>",
+            ly = legend_y,
+            fill = s.fill(),
+            cx = lx + 8,
+            ink = s.ink(),
+            tx = lx + 22,
+            ty = legend_y + 12,
+            label = s.label(),
+        ));
+    }
+    legend
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(n.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}

@@ -1,0 +1,176 @@
+//! plan.xlsx: the sheets Gaps, Actors and Investments.
+
+use super::technique_url;
+use crate::analysis::{Analysis, Gap};
+use crate::diag::{Code, Diagnostic};
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
+
+/// plan.xlsx: sheets Gaps, Actors, Investments. Deterministic: the creation time is the
+/// model's assessed date (2000-01-01 without one).
+pub fn plan_xlsx(a: &Analysis) -> Result<Vec<u8>, Diagnostic> {
+    let mut wb = Workbook::new();
+    let created = a
+        .model
+        .assessed
+        .and_then(|d| ExcelDateTime::parse_from_str(&d.to_string()).ok())
+        .map_or_else(|| ExcelDateTime::from_ymd(2000, 1, 1), Ok)
+        .map_err(err)?;
+    let props = DocProperties::new()
+        .set_title(cell(&a.model.title))
+        .set_creation_datetime(&created);
+    wb.set_properties(&props);
+    gaps_sheet(wb.add_worksheet(), a)?;
+    actors_sheet(wb.add_worksheet(), a)?;
+    investments_sheet(wb.add_worksheet(), a)?;
+    wb.save_to_buffer().map_err(err)
+}
+
+fn err(e: XlsxError) -> Diagnostic {
+    Diagnostic::error(Code::OutputError, format!("cannot render plan.xlsx: {e}"))
+}
+
+/// A text cell. Every text is written with `write_string` (never as a formula) and cut
+/// to Excel's cell limit: a 40,000-character note must not fail the build.
+fn cell(s: &str) -> String {
+    crate::escape::xlsx_cell(s).into_owned()
+}
+
+/// Names the sheet and writes its header row in bold.
+fn header(ws: &mut Worksheet, name: &str, cols: &[&str]) -> Result<(), Diagnostic> {
+    ws.set_name(name).map_err(err)?;
+    let bold = Format::new().set_bold();
+    for (c, h) in cols.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &bold)
+            .map_err(err)?;
+    }
+    Ok(())
+}
+
+/// Gaps: one row per gap in rank order, with the plan notes; filterable, header frozen.
+fn gaps_sheet(ws: &mut Worksheet, a: &Analysis) -> Result<(), Diagnostic> {
+    let cols = [
+        "rank",
+        "technique",
+        "name",
+        "tactics",
+        "actors",
+        "assets",
+        "score",
+        "tier",
+        "due",
+        "effort",
+        "approach",
+        "owner",
+        "ticket",
+        "url",
+    ];
+    header(ws, "Gaps", &cols)?;
+    for (i, g) in a.gaps.iter().enumerate() {
+        gap_row(ws, (i + 1) as u32, g)?;
+    }
+    ws.set_column_width(2, 48).map_err(err)?;
+    ws.set_freeze_panes(1, 0).map_err(err)?;
+    if !a.gaps.is_empty() {
+        ws.autofilter(0, 0, a.gaps.len() as u32, (cols.len() - 1) as u16)
+            .map_err(err)?;
+    }
+    Ok(())
+}
+
+fn gap_row(ws: &mut Worksheet, r: u32, g: &Gap) -> Result<(), Diagnostic> {
+    let note = g.note.as_ref();
+    ws.write_number(r, 0, g.rank as f64).map_err(err)?;
+    ws.write_string(r, 1, cell(&g.technique)).map_err(err)?;
+    ws.write_string(r, 2, cell(&g.name)).map_err(err)?;
+    ws.write_string(r, 3, cell(&g.tactics.join("; ")))
+        .map_err(err)?;
+    let actors: Vec<&str> = g.actors.iter().map(|x| x.id.as_str()).collect();
+    ws.write_string(r, 4, cell(&actors.join("; ")))
+        .map_err(err)?;
+    ws.write_string(r, 5, cell(&g.assets.join("; ")))
+        .map_err(err)?;
+    ws.write_number(r, 6, g.score).map_err(err)?;
+    ws.write_string(r, 7, g.tier.as_str()).map_err(err)?;
+    ws.write_string(r, 8, g.due.map(|d| d.to_string()).unwrap_or_default())
+        .map_err(err)?;
+    let effort = note
+        .and_then(|n| n.effort)
+        .and_then(|e| serde_json::to_value(e).ok())
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    ws.write_string(r, 9, effort).map_err(err)?;
+    let approach = note.and_then(|n| n.approach.as_deref());
+    ws.write_string(r, 10, cell(approach.unwrap_or_default()))
+        .map_err(err)?;
+    let owner = note.and_then(|n| n.owner.as_deref());
+    ws.write_string(r, 11, cell(owner.unwrap_or_default()))
+        .map_err(err)?;
+    let ticket = note.and_then(|n| n.ticket.as_deref());
+    ws.write_string(r, 12, cell(ticket.unwrap_or_default()))
+        .map_err(err)?;
+    ws.write_string(r, 13, technique_url(&g.technique))
+        .map_err(err)?;
+    Ok(())
+}
+
+/// Actors: weight, technique counts and coverage per actor.
+fn actors_sheet(ws: &mut Worksheet, a: &Analysis) -> Result<(), Diagnostic> {
+    let cols = [
+        "actor",
+        "name",
+        "group",
+        "weight",
+        "techniques",
+        "in_scope",
+        "covered",
+        "coverage",
+        "gaps",
+    ];
+    header(ws, "Actors", &cols)?;
+    for (i, x) in a.actors.iter().enumerate() {
+        let r = (i + 1) as u32;
+        ws.write_string(r, 0, cell(&x.id)).map_err(err)?;
+        ws.write_string(r, 1, cell(&x.name)).map_err(err)?;
+        ws.write_string(r, 2, cell(x.group_id.as_deref().unwrap_or_default()))
+            .map_err(err)?;
+        ws.write_number(r, 3, x.weight).map_err(err)?;
+        ws.write_number(r, 4, x.techniques as f64).map_err(err)?;
+        ws.write_number(r, 5, x.in_scope as f64).map_err(err)?;
+        ws.write_number(r, 6, x.covered as f64).map_err(err)?;
+        ws.write_number(r, 7, x.coverage).map_err(err)?;
+        ws.write_number(r, 8, x.gaps.len() as f64).map_err(err)?;
+    }
+    Ok(())
+}
+
+/// Investments: the log sources that would close the most gap weight, in rank order.
+fn investments_sheet(ws: &mut Worksheet, a: &Analysis) -> Result<(), Diagnostic> {
+    let cols = [
+        "rank",
+        "log_source",
+        "channels",
+        "data_component",
+        "data_component_name",
+        "gaps",
+        "weight",
+        "techniques",
+    ];
+    header(ws, "Investments", &cols)?;
+    for (i, x) in a.investments.iter().enumerate() {
+        let r = (i + 1) as u32;
+        ws.write_number(r, 0, x.rank as f64).map_err(err)?;
+        ws.write_string(r, 1, cell(&x.log_source)).map_err(err)?;
+        ws.write_string(r, 2, cell(&x.channels.join("; ")))
+            .map_err(err)?;
+        ws.write_string(r, 3, cell(&x.data_component))
+            .map_err(err)?;
+        ws.write_string(r, 4, cell(&x.data_component_name))
+            .map_err(err)?;
+        ws.write_number(r, 5, x.gaps as f64).map_err(err)?;
+        ws.write_number(r, 6, x.weight).map_err(err)?;
+        let techniques: Vec<&str> = x.techniques.iter().map(|t| t.technique.as_str()).collect();
+        ws.write_string(r, 7, cell(&techniques.join("; ")))
+            .map_err(err)?;
+    }
+    Ok(())
+}
