@@ -329,7 +329,8 @@ fn attack_changes_from_18_1_to_19() {
 }
 
 /// A base built on 18.1 and a head built on 19: the same coverage, no false regression;
-/// the revoked ids and their replacements are listed as release changes.
+/// each base technique the release revoked is compared with its replacement (listed as
+/// `T1070.001 → T1685.005 (revoked in 19.0)`), not shown as gone and new.
 #[test]
 fn diff_between_a_base_on_18_1_and_a_head_on_19() {
     let Some(bundle) = v19_bundle() else { return };
@@ -347,11 +348,109 @@ fn diff_between_a_base_on_18_1_and_a_head_on_19() {
         &["build", "model.yaml", "--attack-data", b],
         &head,
     ));
+    let base_report = base.join("out/report.json");
+    let base_report = base_report.to_str().unwrap();
+    // The head as a report.json (the release notes' table says what 19.0 revoked) and as a
+    // model compiled now against the bundle.
+    let head_report = head.join("out/report.json");
+    let head_model = head.join("model.yaml");
+    for head_side in [head_report.to_str().unwrap(), head_model.to_str().unwrap()] {
+        let o = threatc(
+            &[
+                "diff",
+                base_report,
+                head_side,
+                "--attack-data",
+                b,
+                "--fail-on-regression",
+                "--format",
+                "json",
+            ],
+            dir.path(),
+        );
+        ok(&o);
+        let d: Value = serde_json::from_str(&stdout(&o)).unwrap();
+        assert_eq!(d["attack"], serde_json::json!(["18.1", "19.0"]));
+        assert_eq!(d["coverage"]["before"], d["coverage"]["after"]);
+        assert_eq!(d["covered"][0], d["covered"][1]);
+        for list in [
+            "newly_covered",
+            "newly_uncovered",
+            "gaps_opened",
+            "gaps_closed",
+            "regressions",
+        ] {
+            assert!(
+                d[list].as_array().unwrap().is_empty(),
+                "{list}: {}",
+                d[list]
+            );
+        }
+        let rc = &d["release"];
+        assert!(rc["gone"].as_array().unwrap().is_empty(), "{}", rc["gone"]);
+        assert!(rc["new"].as_array().unwrap().is_empty(), "{}", rc["new"]);
+        let revoked: Vec<(&str, &str)> = rc["revoked"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["id"].as_str().unwrap(), r["by"].as_str().unwrap()))
+            .collect();
+        for pair in &revoked {
+            assert!(REVOKED.contains(pair), "{pair:?} is not a v19 revocation");
+        }
+        // The financial example's base techniques that 19.0 revoked.
+        assert_eq!(
+            revoked,
+            [
+                ("T1070.001", "T1685.005"),
+                ("T1562.001", "T1685"),
+                ("T1562.003", "T1690"),
+                ("T1562.004", "T1686"),
+                ("T1562.009", "T1688"),
+                ("T1562.013", "T1686.002"),
+                ("T1656", "T1684.001"),
+            ]
+        );
+        assert_eq!(rc["revoked"][0]["release"], "19.0");
+        assert_eq!(
+            rc["revoked"][0]["by_name"],
+            "Disable or Modify Tools: Clear Windows Event Logs"
+        );
+    }
+}
+
+/// Two base techniques revoked into one (T1562 and T1562.001 → T1685), one of them covered
+/// and the other a gap: T1685 covered on the head side is neither newly covered nor a gap
+/// closed, and the diff is no regression.
+#[test]
+fn diff_across_19_compares_two_revoked_ids_with_their_one_replacement() {
+    let Some(bundle) = v19_bundle() else { return };
+    let b = bundle.to_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (base, head) = (dir.path().join("base"), dir.path().join("head"));
+    copy_dir(&root().join("models/financial"), &base);
+    let model = std::fs::read_to_string(base.join("model.yaml")).unwrap();
+    let model = common::replace_once(&model, "add: [T1486]", "add: [T1486, T1562]");
+    std::fs::write(base.join("model.yaml"), model).unwrap();
+    let mut rules = std::fs::read_to_string(base.join("rules/endpoint.yaml")).unwrap();
+    rules.push_str(
+        "  - id: EDR-tamper\n    name: Security tool tampering\n    techniques: [T1562.001]\n",
+    );
+    std::fs::write(base.join("rules/endpoint.yaml"), rules).unwrap();
+    copy_dir(&base, &head);
+    ok(&threatc(&["build", "model.yaml"], &base));
+    ok(&threatc(
+        &["migrate", "model.yaml", "--attack-data", b, "--write"],
+        &head,
+    ));
     let o = threatc(
         &[
             "diff",
             base.join("out/report.json").to_str().unwrap(),
-            head.join("out/report.json").to_str().unwrap(),
+            head.join("model.yaml").to_str().unwrap(),
+            "--attack-data",
+            b,
+            "--fail-on-regression",
             "--format",
             "json",
         ],
@@ -359,26 +458,32 @@ fn diff_between_a_base_on_18_1_and_a_head_on_19() {
     );
     ok(&o);
     let d: Value = serde_json::from_str(&stdout(&o)).unwrap();
-    assert_eq!(d["attack"], serde_json::json!(["18.1", "19.0"]));
-    assert_eq!(d["coverage"]["before"], d["coverage"]["after"]);
-    assert_eq!(d["covered"][0], d["covered"][1]);
-    assert!(d["newly_uncovered"].as_array().unwrap().is_empty());
-    assert!(d["regressions"].as_array().unwrap().is_empty());
-    let gone: BTreeSet<&str> = d["release"]["gone"]
+    let revoked: Vec<(&str, &str)> = d["release"]["revoked"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|g| g[0].as_str().unwrap())
+        .map(|r| (r["id"].as_str().unwrap(), r["by"].as_str().unwrap()))
         .collect();
-    for id in &gone {
+    assert!(revoked.contains(&("T1562", "T1685")) && revoked.contains(&("T1562.001", "T1685")));
+    for list in [
+        "newly_covered",
+        "newly_uncovered",
+        "gaps_opened",
+        "gaps_closed",
+        "regressions",
+    ] {
         assert!(
-            REVOKED.iter().any(|(o, _)| o == id),
-            "{id} is not a v19 revocation"
+            d[list].as_array().unwrap().is_empty(),
+            "{list}: {}",
+            d[list]
         );
     }
-    assert!(gone.contains("T1070.001"));
-    let new: Vec<&Value> = d["release"]["new"].as_array().unwrap().iter().collect();
-    assert!(new.iter().any(|n| n[0] == "T1685.005" && n[2] == true));
+    // One covered technique on each side (T1562.001, then T1685); one fewer in scope.
+    assert_eq!(d["covered"][0], d["covered"][1]);
+    assert_eq!(
+        d["in_scope"][0].as_u64().unwrap(),
+        d["in_scope"][1].as_u64().unwrap() + 1
+    );
 }
 
 const MODEL_18: &str = r#"# A model written against 18.1 (comments and layout must survive).

@@ -129,6 +129,32 @@ pub struct ReleaseChanges {
     pub gone: Vec<(String, String, bool)>,
     /// Threat techniques new with the head release: (id, name, covered).
     pub new: Vec<(String, String, bool)>,
+    /// Threat techniques of the base that the head release revoked into another technique:
+    /// the base technique is compared with its replacement, not listed as gone.
+    pub revoked: Vec<Revocation>,
+}
+
+/// A base technique revoked, in the head's release, into another one (`T1070.001` →
+/// `T1685.005`): the two are compared as one technique.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Revocation {
+    /// The base's technique id.
+    pub id: String,
+    /// Its name on the base side.
+    pub name: String,
+    /// The technique that replaced it.
+    pub by: String,
+    /// The replacement's name on the head side (empty: not a threat technique there).
+    pub by_name: String,
+    /// The release that revoked it.
+    pub release: String,
+}
+
+impl Revocation {
+    /// `T1070.001 → T1685.005 (revoked in 19.0)`.
+    pub fn line(&self) -> String {
+        format!("{} → {} (revoked in {})", self.id, self.by, self.release)
+    }
 }
 
 /// Everything that changed.
@@ -182,155 +208,291 @@ pub struct CoverageDiff {
     pub(crate) open_gaps: Vec<(String, String)>,
 }
 
-fn state(t: Option<&InTechnique>) -> &'static str {
-    match t {
-        None => "absent",
-        Some(t) if !t.in_scope => "out-of-scope",
-        Some(t) if t.covered => "covered",
-        Some(_) => "gap",
+/// What a technique was on one side, from the rows it is compared with there (none, one,
+/// or the rows of several base techniques revoked into one head technique).
+fn state(rows: &[&InTechnique]) -> &'static str {
+    if rows.is_empty() {
+        "absent"
+    } else if rows.iter().any(|t| t.in_scope && t.covered) {
+        "covered"
+    } else if rows.iter().any(|t| t.in_scope) {
+        "gap"
+    } else {
+        "out-of-scope"
     }
 }
 
-fn rule_ids(t: Option<&InTechnique>) -> BTreeSet<&str> {
-    t.map(|t| t.rules.iter().map(|r| r.id.as_str()).collect())
-        .unwrap_or_default()
+fn covered(rows: &[&InTechnique]) -> bool {
+    rows.iter().any(|t| t.in_scope && t.covered)
 }
 
-/// Compares two builds.
-pub fn diff(base: &DiffInput, head: &DiffInput) -> CoverageDiff {
-    let release_differs = base.attack.release != head.attack.release;
+fn rule_ids<'a>(rows: &[&'a InTechnique]) -> BTreeSet<&'a str> {
+    rows.iter()
+        .flat_map(|t| t.rules.iter().map(|r| r.id.as_str()))
+        .collect()
+}
+
+/// Technique ids the head's release revoked since the base's: id → (replacement, the
+/// release that revoked it), replacements followed to an active technique. From the head
+/// side's catalog when it was compiled now ([`DiffInput::with_catalog`]), the embedded
+/// catalog when it is the head's release, and the release notes' table
+/// ([`crate::catalog::newer`]) for a report.json of a newer release.
+fn revocations(base: &DiffInput, head: &DiffInput) -> BTreeMap<String, (String, String)> {
+    let mut direct: BTreeMap<String, (String, String)> = BTreeMap::new();
+    let (from, to) = (&base.attack.release, &head.attack.release);
+    if !crate::catalog::newer::is_newer(to, from) {
+        return direct;
+    }
+    let domain = head.attack.domain.parse::<crate::catalog::Domain>().ok();
+    for r in crate::catalog::newer::newer_ids() {
+        let in_range = crate::catalog::newer::is_newer(r.release, from)
+            && !crate::catalog::newer::is_newer(r.release, to);
+        if in_range && Some(r.domain) == domain {
+            for old in &r.replaces {
+                direct.insert(old.to_string(), (r.id.to_string(), r.release.to_string()));
+            }
+        }
+    }
+    let embedded = domain
+        .and_then(|d| crate::catalog::embedded(d).ok())
+        .filter(|c| &c.release == to)
+        .map(catalog_revocations)
+        .unwrap_or_default();
+    for (old, by) in embedded.into_iter().chain(head.revoked_by.clone()) {
+        direct.insert(old, (by, to.clone()));
+    }
+    // T1 → T2 → T3: compared with T3, the release that revoked T1 kept.
+    let mut out = BTreeMap::new();
+    for (old, (by, release)) in &direct {
+        let mut by = by;
+        for _ in 0..8 {
+            match direct.get(by) {
+                Some((next, _)) if next != old => by = next,
+                _ => break,
+            }
+        }
+        out.insert(old.clone(), (by.clone(), release.clone()));
+    }
+    out
+}
+
+/// A catalog's revoked techniques with their replacement: id → replacement.
+pub(super) fn catalog_revocations(c: &crate::catalog::Catalog) -> BTreeMap<String, String> {
+    c.techniques
+        .iter()
+        .filter(|t| t.revoked)
+        .filter_map(|t| Some((t.id.clone(), t.revoked_by.clone()?)))
+        .collect()
+}
+
+/// The two sides' technique rows lined up: each head technique with the base rows it is
+/// compared with (its own, or those of the base techniques revoked into it).
+struct Rows<'a> {
+    /// Head rows by id.
+    head: BTreeMap<&'a str, &'a InTechnique>,
+    /// Base id → the id it is compared under (itself, or its replacement).
+    key: BTreeMap<&'a str, &'a str>,
+    /// Compared id → the base rows compared with it.
+    base: BTreeMap<&'a str, Vec<&'a InTechnique>>,
+    /// Ids on one side only because of the release: not compared.
+    release_only: BTreeSet<&'a str>,
+}
+
+impl<'a> Rows<'a> {
+    /// The base rows compared with head id `id`.
+    fn base_of(&self, id: &str) -> &[&'a InTechnique] {
+        self.base.get(id).map(Vec::as_slice).unwrap_or_default()
+    }
+    /// The head row compared with base id `id`.
+    fn head_of(&self, id: &str) -> Option<&'a InTechnique> {
+        let key = self.key.get(id).copied().unwrap_or(id);
+        self.head.get(key).copied()
+    }
+    /// The id base id `id` is compared under.
+    fn key_of(&self, id: &'a str) -> &'a str {
+        self.key.get(id).copied().unwrap_or(id)
+    }
+}
+
+/// Lines the rows up and, when the releases differ, lists the release's changes: renamed,
+/// revoked into another technique (compared with it), gone, new.
+fn line_up<'a>(base: &'a DiffInput, head: &'a DiffInput) -> (Rows<'a>, Option<ReleaseChanges>) {
     let b_rows: BTreeMap<&str, &InTechnique> =
         base.techniques.iter().map(|t| (t.id.as_str(), t)).collect();
-    let h_rows: BTreeMap<&str, &InTechnique> =
-        head.techniques.iter().map(|t| (t.id.as_str(), t)).collect();
-    let covered = |t: Option<&&InTechnique>| t.is_some_and(|t| t.in_scope && t.covered);
-
-    // ATT&CK release changes: a technique present on one side only is a release
-    // change when the releases differ and the id is unknown to the other release.
-    // Without catalogs at hand, "unknown to the other release" is approximated by:
-    // not a threat technique on the other side.
+    let mut rows = Rows {
+        head: head.techniques.iter().map(|t| (t.id.as_str(), t)).collect(),
+        key: BTreeMap::new(),
+        base: BTreeMap::new(),
+        release_only: BTreeSet::new(),
+    };
     let mut release = None;
-    let mut release_only: BTreeSet<&str> = BTreeSet::new();
-    if release_differs {
+    if base.attack.release != head.attack.release {
+        let revoked = revocations(base, head);
         let mut rc = ReleaseChanges {
             before: base.attack.release.clone(),
             after: head.attack.release.clone(),
             ..Default::default()
         };
+        let mut targets: BTreeSet<&str> = BTreeSet::new();
         for (id, b) in &b_rows {
-            match h_rows.get(id) {
-                Some(h) if h.name != b.name => {
+            match (rows.head.get(id), revoked.get(*id)) {
+                (Some(h), _) if h.name != b.name => {
                     rc.renamed
                         .push((id.to_string(), b.name.clone(), h.name.clone()))
                 }
-                Some(_) => {}
-                None => {
+                (Some(_), _) => {}
+                (None, Some((by, release))) => {
+                    let h = rows.head.get_key_value(by.as_str());
+                    rc.revoked.push(Revocation {
+                        id: id.to_string(),
+                        name: b.name.clone(),
+                        by: by.clone(),
+                        by_name: h.map(|(_, h)| h.name.clone()).unwrap_or_default(),
+                        release: release.clone(),
+                    });
+                    match h {
+                        Some((by, _)) => {
+                            rows.key.insert(id, by);
+                            targets.insert(by);
+                        }
+                        // The replacement is no threat technique of the head: nothing to
+                        // compare it with.
+                        None => {
+                            rows.release_only.insert(id);
+                        }
+                    }
+                }
+                (None, None) => {
                     rc.gone
                         .push((id.to_string(), b.name.clone(), b.in_scope && b.covered));
-                    release_only.insert(id);
+                    rows.release_only.insert(id);
                 }
             }
         }
-        for (id, h) in &h_rows {
-            if !b_rows.contains_key(id) {
+        for (id, h) in &rows.head {
+            if !b_rows.contains_key(id) && !targets.contains(id) {
                 rc.new
                     .push((id.to_string(), h.name.clone(), h.in_scope && h.covered));
-                release_only.insert(id);
+                rows.release_only.insert(id);
             }
         }
         release = Some(rc);
     }
+    for (id, b) in &b_rows {
+        let key = rows.key_of(id);
+        rows.base.entry(key).or_default().push(b);
+    }
+    (rows, release)
+}
 
+/// Techniques newly covered and newly uncovered (still threat techniques on the head side).
+fn technique_changes(rows: &Rows) -> (Vec<TechniqueChange>, Vec<TechniqueChange>) {
     let mut newly_covered = Vec::new();
     let mut newly_uncovered = Vec::new();
-    for (id, h) in &h_rows {
-        let b = b_rows.get(id);
-        if release_only.contains(id) {
+    for (id, h) in &rows.head {
+        if rows.release_only.contains(id) {
             continue;
         }
-        let hb = rule_ids(Some(h));
-        let bb = rule_ids(b.copied());
-        if covered(Some(h)) && !covered(b) {
+        let b = rows.base_of(id);
+        let h = [*h];
+        let (hb, bb) = (rule_ids(&h), rule_ids(b));
+        if covered(&h) && !covered(b) {
             newly_covered.push(TechniqueChange {
                 id: id.to_string(),
-                name: h.name.clone(),
-                before: state(b.copied()).into(),
+                name: h[0].name.clone(),
+                before: state(b).into(),
                 rules: hb.difference(&bb).map(|s| s.to_string()).collect(),
             });
-        } else if !covered(Some(h)) && covered(b) {
+        } else if !covered(&h) && covered(b) {
             newly_uncovered.push(TechniqueChange {
                 id: id.to_string(),
-                name: h.name.clone(),
+                name: h[0].name.clone(),
                 before: "covered".into(),
                 rules: bb.difference(&hb).map(|s| s.to_string()).collect(),
             });
         }
     }
+    (newly_covered, newly_uncovered)
+}
 
-    let b_gaps: BTreeMap<&str, &InGap> = base
-        .gaps
-        .iter()
-        .map(|g| (g.technique.as_str(), g))
-        .collect();
-    let h_gaps: BTreeMap<&str, &InGap> = head
-        .gaps
-        .iter()
-        .map(|g| (g.technique.as_str(), g))
-        .collect();
-    let gap_change = |g: &InGap, reason: String| GapChange {
+fn gap_change(g: &InGap, reason: &str) -> GapChange {
+    GapChange {
         technique: g.technique.clone(),
         name: g.name.clone(),
         tier: g.tier.clone(),
         score: g.score,
         actors: g.actors.iter().map(|a| a.id.clone()).collect(),
-        reason,
-    };
+        reason: reason.into(),
+    }
+}
+
+fn by_score(a: &GapChange, b: &GapChange) -> std::cmp::Ordering {
+    b.score
+        .partial_cmp(&a.score)
+        .unwrap_or(std::cmp::Ordering::Equal)
+        .then(a.technique.cmp(&b.technique))
+}
+
+/// Gaps opened, gaps closed, and gaps open on both sides (technique, tier; for the layer).
+#[allow(clippy::type_complexity)]
+fn gap_changes(
+    base: &DiffInput,
+    head: &DiffInput,
+    rows: &Rows,
+) -> (Vec<GapChange>, Vec<GapChange>, Vec<(String, String)>) {
+    // A base gap is compared under its technique's id on the head side.
+    let b_gaps: BTreeSet<&str> = base
+        .gaps
+        .iter()
+        .map(|g| rows.key_of(g.technique.as_str()))
+        .collect();
+    let h_gaps: BTreeSet<&str> = head.gaps.iter().map(|g| g.technique.as_str()).collect();
     let mut gaps_opened = Vec::new();
     for g in &head.gaps {
-        if b_gaps.contains_key(g.technique.as_str()) || release_only.contains(g.technique.as_str())
-        {
+        let id = g.technique.as_str();
+        if b_gaps.contains(id) || rows.release_only.contains(id) {
             continue;
         }
-        let reason = match state(b_rows.get(g.technique.as_str()).copied()) {
+        let reason = match state(rows.base_of(id)) {
             "covered" => "lost coverage",
             "out-of-scope" => "came into scope",
             _ => "new threat technique",
         };
-        gaps_opened.push(gap_change(g, reason.into()));
+        gaps_opened.push(gap_change(g, reason));
     }
     let mut gaps_closed = Vec::new();
     for g in &base.gaps {
-        if h_gaps.contains_key(g.technique.as_str()) || release_only.contains(g.technique.as_str())
-        {
+        let id = g.technique.as_str();
+        let key = rows.key_of(id);
+        if h_gaps.contains(key) || rows.release_only.contains(id) {
             continue;
         }
-        let reason = match state(h_rows.get(g.technique.as_str()).copied()) {
+        let h: Vec<&InTechnique> = rows.head_of(id).into_iter().collect();
+        // Revoked into a technique that another base technique already covered: the
+        // release merged them, the model changed nothing.
+        if key != id && state(rows.base_of(key)) == state(&h) {
+            continue;
+        }
+        let reason = match state(&h) {
             "covered" => "covered",
             "out-of-scope" => "went out of scope",
             _ => "no longer a threat technique",
         };
-        gaps_closed.push(gap_change(g, reason.into()));
+        gaps_closed.push(gap_change(g, reason));
     }
     let open_gaps = head
         .gaps
         .iter()
-        .filter(|g| b_gaps.contains_key(g.technique.as_str()))
+        .filter(|g| b_gaps.contains(g.technique.as_str()))
         .map(|g| (g.technique.clone(), g.tier.clone()))
         .collect();
-    gaps_opened.sort_by(|a, b| {
-        b.score
-            .partial_cmp(&a.score)
-            .unwrap_or(std::cmp::Ordering::Equal)
-            .then(a.technique.cmp(&b.technique))
-    });
-    gaps_closed.sort_by(|a, b| {
-        b.score
-            .partial_cmp(&a.score)
-            .unwrap_or(std::cmp::Ordering::Equal)
-            .then(a.technique.cmp(&b.technique))
-    });
+    gaps_opened.sort_by(by_score);
+    gaps_closed.sort_by(by_score);
+    (gaps_opened, gaps_closed, open_gaps)
+}
 
-    // Actors.
+/// Per actor: base order, then added ones.
+fn actor_diffs(base: &DiffInput, head: &DiffInput) -> Vec<ActorDiff> {
     let h_actors: BTreeMap<&str, &InActor> =
         head.actors.iter().map(|a| (a.id.as_str(), a)).collect();
     let b_actor_ids: BTreeSet<&str> = base.actors.iter().map(|a| a.id.as_str()).collect();
@@ -363,8 +525,11 @@ pub fn diff(base: &DiffInput, head: &DiffInput) -> CoverageDiff {
             counts_after: Some((h.covered, h.in_scope)),
         });
     }
+    actors
+}
 
-    // Targets: broken ones first, then the others in base order, then added ones.
+/// Targets: broken ones first, then the others in base order, then added ones.
+fn target_diffs(base: &DiffInput, head: &DiffInput) -> Vec<TargetDiff> {
     let h_targets: BTreeMap<&str, &InTarget> =
         head.targets.iter().map(|t| (t.id.as_str(), t)).collect();
     let b_target_ids: BTreeSet<&str> = base.targets.iter().map(|t| t.id.as_str()).collect();
@@ -402,8 +567,14 @@ pub fn diff(base: &DiffInput, head: &DiffInput) -> CoverageDiff {
         });
     }
     targets.sort_by_key(|t| !t.broke);
+    targets
+}
 
-    // Rules.
+/// Rules added, removed, and whose status changed.
+fn rule_changes(
+    base: &DiffInput,
+    head: &DiffInput,
+) -> (Vec<RuleChange>, Vec<RuleChange>, Vec<RuleChange>) {
     let b_rules: BTreeMap<&str, &InRule> = base.rules.iter().map(|r| (r.id.as_str(), r)).collect();
     let h_rules: BTreeMap<&str, &InRule> = head.rules.iter().map(|r| (r.id.as_str(), r)).collect();
     let mut rules_added = Vec::new();
@@ -438,74 +609,81 @@ pub fn diff(base: &DiffInput, head: &DiffInput) -> CoverageDiff {
             techniques: b.techniques.clone(),
         })
         .collect();
+    (rules_added, rules_removed, rules_changed)
+}
 
+/// Why the change is a regression: a coverage figure dropped, a target broke.
+fn regressions(
+    coverage: &Change,
+    weighted: &Change,
+    actors: &[ActorDiff],
+    targets: &[TargetDiff],
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let dropped = |what: String, b: f64, h: f64| format!("{what} dropped {} → {}", pct(b), pct(h));
+    if coverage.dropped() {
+        out.push(dropped(
+            "overall coverage".into(),
+            coverage.before,
+            coverage.after,
+        ));
+    }
+    if weighted.dropped() {
+        out.push(dropped(
+            "weighted coverage".into(),
+            weighted.before,
+            weighted.after,
+        ));
+    }
+    for a in actors {
+        if let (Some(b), Some(h)) = (a.before, a.after) {
+            if h + EPS < b {
+                out.push(dropped(format!("actor `{}` coverage", a.id), b, h));
+            }
+        }
+    }
+    for t in targets {
+        if t.broke {
+            out.push(format!("target `{}` went from met to unmet", t.id));
+        }
+        if let (Some(b), Some(h)) = (t.before, t.after) {
+            if h + EPS < b {
+                out.push(dropped(format!("target `{}` coverage", t.id), b, h));
+            }
+        }
+    }
+    out
+}
+
+/// The head's value, else the base's.
+fn head_else_base(base: &str, head: &str) -> String {
+    if head.is_empty() { base } else { head }.to_string()
+}
+
+/// Compares two builds.
+pub fn diff(base: &DiffInput, head: &DiffInput) -> CoverageDiff {
+    let (rows, release) = line_up(base, head);
+    let (newly_covered, newly_uncovered) = technique_changes(&rows);
+    let (gaps_opened, gaps_closed, open_gaps) = gap_changes(base, head, &rows);
+    let actors = actor_diffs(base, head);
+    let targets = target_diffs(base, head);
+    let (rules_added, rules_removed, rules_changed) = rule_changes(base, head);
     let coverage = Change::new(base.summary.coverage, head.summary.coverage);
     let weighted_coverage = Change::new(
         base.summary.weighted_coverage,
         head.summary.weighted_coverage,
     );
-    let mut regressions = Vec::new();
-    if coverage.dropped() {
-        regressions.push(format!(
-            "overall coverage dropped {} → {}",
-            pct(coverage.before),
-            pct(coverage.after)
-        ));
-    }
-    if weighted_coverage.dropped() {
-        regressions.push(format!(
-            "weighted coverage dropped {} → {}",
-            pct(weighted_coverage.before),
-            pct(weighted_coverage.after)
-        ));
-    }
-    for a in &actors {
-        if let (Some(b), Some(h)) = (a.before, a.after) {
-            if h + EPS < b {
-                regressions.push(format!(
-                    "actor `{}` coverage dropped {} → {}",
-                    a.id,
-                    pct(b),
-                    pct(h)
-                ));
-            }
-        }
-    }
-    for t in &targets {
-        if t.broke {
-            regressions.push(format!("target `{}` went from met to unmet", t.id));
-        }
-        if let (Some(b), Some(h)) = (t.before, t.after) {
-            if h + EPS < b {
-                regressions.push(format!(
-                    "target `{}` coverage dropped {} → {}",
-                    t.id,
-                    pct(b),
-                    pct(h)
-                ));
-            }
-        }
-    }
-
+    let regressions = regressions(&coverage, &weighted_coverage, &actors, &targets);
     let mut tactics: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for t in base.techniques.iter().chain(head.techniques.iter()) {
         tactics
             .entry(t.id.clone())
             .or_insert_with(|| t.tactics.clone());
     }
-
     CoverageDiff {
-        model: if head.model.name.is_empty() {
-            base.model.name.clone()
-        } else {
-            head.model.name.clone()
-        },
+        model: head_else_base(&base.model.name, &head.model.name),
         version: (base.model.version.clone(), head.model.version.clone()),
-        domain: if head.attack.domain.is_empty() {
-            base.attack.domain.clone()
-        } else {
-            head.attack.domain.clone()
-        },
+        domain: head_else_base(&base.attack.domain, &head.attack.domain),
         attack: (base.attack.release.clone(), head.attack.release.clone()),
         coverage,
         weighted_coverage,
@@ -532,5 +710,77 @@ impl CoverageDiff {
     /// Is any coverage figure lower, or a target broken?
     pub fn is_regression(&self) -> bool {
         !self.regressions.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::InRuleRef;
+
+    fn row(id: &str, covered: bool, rule: &str) -> InTechnique {
+        InTechnique {
+            id: id.into(),
+            name: id.into(),
+            in_scope: true,
+            covered,
+            rules: if covered {
+                vec![InRuleRef { id: rule.into() }]
+            } else {
+                Vec::new()
+            },
+            ..Default::default()
+        }
+    }
+
+    fn side(release: &str, rows: Vec<InTechnique>) -> DiffInput {
+        let mut d = DiffInput::default();
+        d.attack.domain = "enterprise".into();
+        d.attack.release = release.into();
+        d.techniques = rows;
+        d
+    }
+
+    /// The head side's catalog revocations (a release the table does not know), followed
+    /// through a chain: T1 → T2 → T3 compares T1 with T3.
+    #[test]
+    fn a_catalog_revocation_pairs_the_rows() {
+        let base = side(
+            "90.0",
+            vec![
+                row("T1", true, "r"),
+                row("T5", false, ""),
+                row("T7", true, "r"),
+            ],
+        );
+        let mut head = side(
+            "91.0",
+            vec![
+                row("T3", true, "r"),
+                row("T6", true, "s"),
+                row("T8", true, "r"),
+            ],
+        );
+        head.revoked_by = [("T1", "T2"), ("T2", "T3"), ("T5", "T6")]
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
+        let d = diff(&base, &head);
+        let rc = d.release.as_ref().unwrap();
+        let lines: Vec<String> = rc.revoked.iter().map(Revocation::line).collect();
+        assert_eq!(
+            lines,
+            ["T1 → T3 (revoked in 91.0)", "T5 → T6 (revoked in 91.0)"]
+        );
+        assert_eq!(rc.gone, [("T7".to_string(), "T7".to_string(), true)]);
+        assert_eq!(rc.new, [("T8".to_string(), "T8".to_string(), true)]);
+        // T5 was a gap, T6 is covered: a real change, seen through the revocation.
+        let covered: Vec<(&str, &str)> = d
+            .newly_covered
+            .iter()
+            .map(|t| (t.id.as_str(), t.before.as_str()))
+            .collect();
+        assert_eq!(covered, [("T6", "gap")]);
+        assert!(d.newly_uncovered.is_empty());
     }
 }

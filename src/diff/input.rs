@@ -24,6 +24,10 @@ pub struct DiffInput {
     pub targets: Vec<InTarget>,
     /// Rule inventory.
     pub rules: Vec<InRule>,
+    /// The techniques this side's catalog revoked: id → replacement. Not in report.json:
+    /// filled when the side is compiled now ([`DiffInput::with_catalog`]).
+    #[serde(skip)]
+    pub revoked_by: std::collections::BTreeMap<String, String>,
 }
 
 /// Model identity.
@@ -167,6 +171,18 @@ impl DiffInput {
     pub fn from_analysis(a: &crate::analysis::Analysis) -> Result<Self, String> {
         let v = serde_json::to_value(a).map_err(|e| e.to_string())?;
         Self::from_value(v)
+    }
+
+    /// The view of a model compiled now, with its catalog's revocations.
+    pub fn from_compiled(c: &crate::Compiled) -> Result<Self, String> {
+        Ok(Self::from_analysis(&c.analysis)?.with_catalog(&c.catalog))
+    }
+
+    /// This side with the revocations of the catalog it was built against, so that a diff
+    /// across releases compares a revoked technique with its replacement.
+    pub fn with_catalog(mut self, catalog: &crate::catalog::Catalog) -> Self {
+        self.revoked_by = super::compute::catalog_revocations(catalog);
+        self
     }
 
     /// The view of a parsed report.json.

@@ -6,8 +6,8 @@ mod compute;
 mod input;
 
 pub use compute::{
-    diff, ActorDiff, Change, CoverageDiff, GapChange, ReleaseChanges, RuleChange, TargetDiff,
-    TechniqueChange, EPS,
+    diff, ActorDiff, Change, CoverageDiff, GapChange, ReleaseChanges, Revocation, RuleChange,
+    TargetDiff, TechniqueChange, EPS,
 };
 pub use input::{
     DiffInput, InActor, InAttack, InGap, InModel, InRule, InRuleRef, InSummary, InTarget,
