@@ -73,7 +73,7 @@ fn embedded_catalogs_match_the_bundles() {
         assert!(
             fresh == committed,
             "data/catalog/{name} is stale; regenerate with \
-             `cargo run --release --bin build-catalog -- ../shared/attack`"
+             `cargo run --release --features maintainer --bin build-catalog -- ../shared/attack`"
         );
     }
 }
