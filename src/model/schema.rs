@@ -182,200 +182,246 @@ fn last_segment(pointer: &str) -> String {
         .replace("~0", "~")
 }
 
+/// Where a validation error points in the model: the node, its JSON pointer (with the
+/// prefix of a rule validated on its own) and its last segment (a key, or a list index).
+struct At<'a> {
+    node: &'a Node,
+    path: String,
+    field: String,
+}
+
 fn convert(
     c: &Compiled,
     root: &Node,
     prefix: &str,
     e: &jsonschema::ValidationError<'_>,
 ) -> Vec<Diagnostic> {
-    let ipath = format!("{prefix}{}", e.instance_path().as_str());
-    let node = root.at_pointer(&ipath);
-    let field = last_segment(&ipath);
-    let eval = e.evaluation_path().as_str().to_string();
+    let path = format!("{prefix}{}", e.instance_path().as_str());
+    let at = At {
+        node: root.at_pointer(&path),
+        field: last_segment(&path),
+        path,
+    };
+    let value = e.instance();
     match e.kind() {
         ValidationErrorKind::AdditionalProperties { unexpected } => {
-            let allowed = schema_at(&c.schema, &eval)
-                .map(property_names)
-                .unwrap_or_default();
-            unexpected
-                .iter()
-                .map(|k| {
-                    let mut d =
-                        Diagnostic::error(Code::SchemaUnknownKey, format!("unknown key `{k}`"))
-                            .with_label(key_span(node, k), "not a key of this section");
-                    let help = match nearest(k, &allowed) {
-                        Some(n) => format!("did you mean `{n}`?"),
-                        None if !allowed.is_empty() => {
-                            format!("the keys here are: {}", allowed.join(", "))
-                        }
-                        None => String::new(),
-                    };
-                    if !help.is_empty() {
-                        d = d.with_help(help);
-                    }
-                    d
-                })
-                .collect()
+            unknown_keys(c, &at, e.evaluation_path().as_str(), unexpected)
         }
-        ValidationErrorKind::Required { property } => {
-            let p = property.as_str().unwrap_or("?");
-            let section = if ipath.is_empty() {
-                "the model".to_string()
-            } else {
-                format!("`{field}`")
-            };
-            let where_ = if field.parse::<usize>().is_ok() {
-                "this entry".to_string()
-            } else {
-                section
-            };
-            vec![Diagnostic::error(
-                Code::SchemaMissingKey,
-                format!("missing required key `{p}` in {where_}"),
-            )
-            .with_label(node.span, format!("`{p}` is required here"))]
-        }
-        ValidationErrorKind::Type { kind } => {
-            let expected = match kind {
-                jsonschema::error::TypeKind::Single(t) => type_word(&t.to_string()).to_string(),
-                jsonschema::error::TypeKind::Multiple(ts) => {
-                    let v: Vec<&str> = ts.iter().map(|t| type_word(&t.to_string())).collect();
-                    v.join(" or ")
-                }
-            };
-            let found = json_type(e.instance());
-            let mut d = Diagnostic::error(
-                Code::SchemaType,
-                format!("expected {expected}, found {found}"),
-            )
-            .with_label(node.span, format!("`{field}` must be {expected}"));
-            if found == "a string" && expected.contains("boolean") {
-                d = d.with_help("booleans are written `true` or `false` (YAML 1.2); `yes`, `no`, `on` and `off` are strings");
-            } else if found == "null" {
-                d = d.with_help("the value is empty; write a value or remove the key");
-            } else if found == "a string" && expected.contains("list") {
-                d = d.with_help(format!(
-                    "write a list: `{field}: [{}]`",
-                    node.as_str().unwrap_or("…")
-                ));
-            }
-            vec![d]
-        }
+        ValidationErrorKind::Required { property } => vec![missing_key(&at, property)],
+        ValidationErrorKind::Type { kind } => vec![wrong_type(&at, kind, value)],
         ValidationErrorKind::Enum { options } => {
-            let opts: Vec<String> = options
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|o| o.as_str().map(str::to_string))
-                        .collect()
-                })
-                .unwrap_or_default();
-            vec![enum_error(node, &field, e.instance(), &opts)]
+            vec![enum_error(at.node, &at.field, value, &strings(options))]
         }
-        ValidationErrorKind::Pattern { .. } => {
-            let given = e.instance().as_str().unwrap_or("");
-            let help = if field == "name" {
-                "a model name is a slug: lower-case letters, digits, `-`, `_` and `.`, starting with a letter or digit".to_string()
-            } else {
-                "ids start with a letter or digit and use letters, digits, `.`, `_` and `-` (rule ids also `:` and `/`), at most 64 characters (rules 128)".to_string()
-            };
-            vec![Diagnostic::error(
-                Code::SchemaValue,
-                format!("`{given}` is not a valid {}", field_noun(&field)),
-            )
-            .with_label(node.span, "wrong shape")
-            .with_help(help)]
-        }
+        ValidationErrorKind::Pattern { .. } => vec![wrong_shape(&at, value)],
         ValidationErrorKind::Minimum { limit }
         | ValidationErrorKind::ExclusiveMinimum { limit } => {
-            if ipath == "/threatc" {
-                return vec![unsupported_version(node)];
-            }
-            vec![Diagnostic::error(
-                Code::SchemaValue,
-                format!(
-                    "`{}` is below the minimum of {limit} for `{field}`",
-                    e.instance()
-                ),
-            )
-            .with_label(node.span, "too small")]
+            vec![out_of_range(
+                &at,
+                value,
+                "below the minimum",
+                limit,
+                "too small",
+            )]
         }
         ValidationErrorKind::Maximum { limit }
         | ValidationErrorKind::ExclusiveMaximum { limit } => {
-            if ipath == "/threatc" {
-                return vec![unsupported_version(node)];
-            }
-            vec![Diagnostic::error(
-                Code::SchemaValue,
-                format!(
-                    "`{}` is above the maximum of {limit} for `{field}`",
-                    e.instance()
-                ),
-            )
-            .with_label(node.span, "too large")]
+            vec![out_of_range(
+                &at,
+                value,
+                "above the maximum",
+                limit,
+                "too large",
+            )]
         }
         ValidationErrorKind::Format { format } => vec![Diagnostic::error(
             Code::SchemaValue,
-            format!("`{}` is not a valid {format}", e.instance()),
+            format!("`{value}` is not a valid {format}"),
         )
-        .with_label(node.span, "")],
+        .with_label(at.node.span, "")],
         ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } => {
-            // A list of constants (an enum with documented variants): an enum error.
-            let consts: Option<Vec<String>> = context
-                .iter()
-                .map(|b| match b.as_slice() {
-                    [one] => match one.kind() {
-                        ValidationErrorKind::Constant { expected_value } => {
-                            expected_value.as_str().map(str::to_string)
-                        }
-                        _ => None,
-                    },
-                    _ => None,
-                })
-                .collect();
-            if let Some(opts) = consts.filter(|o| !o.is_empty()) {
-                return vec![enum_error(node, &field, e.instance(), &opts)];
-            }
-            // Otherwise report the branch that got furthest: errors deeper in the value,
-            // else errors that are not a type mismatch of the value itself.
-            let score = |b: &Vec<jsonschema::ValidationError<'static>>| -> u8 {
-                if b.iter()
-                    .any(|be| prefix.len() + be.instance_path().as_str().len() > ipath.len())
-                {
-                    2
-                } else if b.iter().all(|be| {
-                    !(format!("{prefix}{}", be.instance_path().as_str()) == ipath
-                        && matches!(be.kind(), ValidationErrorKind::Type { .. }))
-                }) {
-                    1
-                } else {
-                    0
-                }
-            };
-            if let Some(best) = context
-                .iter()
-                .filter(|b| !b.is_empty())
-                .max_by_key(|b| score(b))
-            {
-                if score(best) > 0 {
-                    return best
-                        .iter()
-                        .flat_map(|be| convert(c, root, prefix, be))
-                        .collect();
-                }
-            }
-            let found = json_type(e.instance());
-            vec![
-                Diagnostic::error(Code::SchemaType, format!("`{field}` cannot be {found}"))
-                    .with_label(node.span, "wrong type")
-                    .with_help(status_help(&field)),
-            ]
+            no_branch_matches(c, root, prefix, &at, value, context)
         }
         _ => {
             let msg = super::yaml::lowercase_first(&e.to_string());
-            vec![Diagnostic::error(Code::SchemaValue, msg).with_label(node.span, "")]
+            vec![Diagnostic::error(Code::SchemaValue, msg).with_label(at.node.span, "")]
         }
     }
+}
+
+/// Keys the section does not have, each with the nearest key or the list of keys.
+fn unknown_keys(c: &Compiled, at: &At, eval: &str, unexpected: &[String]) -> Vec<Diagnostic> {
+    let allowed = schema_at(&c.schema, eval)
+        .map(property_names)
+        .unwrap_or_default();
+    unexpected
+        .iter()
+        .map(|k| {
+            let mut d = Diagnostic::error(Code::SchemaUnknownKey, format!("unknown key `{k}`"))
+                .with_label(key_span(at.node, k), "not a key of this section");
+            let help = match nearest(k, &allowed) {
+                Some(n) => format!("did you mean `{n}`?"),
+                None if !allowed.is_empty() => {
+                    format!("the keys here are: {}", allowed.join(", "))
+                }
+                None => String::new(),
+            };
+            if !help.is_empty() {
+                d = d.with_help(help);
+            }
+            d
+        })
+        .collect()
+}
+
+fn missing_key(at: &At, property: &J) -> Diagnostic {
+    let p = property.as_str().unwrap_or("?");
+    let where_ = if at.field.parse::<usize>().is_ok() {
+        "this entry".to_string()
+    } else if at.path.is_empty() {
+        "the model".to_string()
+    } else {
+        format!("`{}`", at.field)
+    };
+    Diagnostic::error(
+        Code::SchemaMissingKey,
+        format!("missing required key `{p}` in {where_}"),
+    )
+    .with_label(at.node.span, format!("`{p}` is required here"))
+}
+
+/// A value of the wrong type, with a hint for the usual YAML slips (`yes`, an empty
+/// value, a single value where a list is expected).
+fn wrong_type(at: &At, kind: &jsonschema::error::TypeKind, value: &J) -> Diagnostic {
+    let expected = match kind {
+        jsonschema::error::TypeKind::Single(t) => type_word(&t.to_string()).to_string(),
+        jsonschema::error::TypeKind::Multiple(ts) => {
+            let v: Vec<&str> = ts.iter().map(|t| type_word(&t.to_string())).collect();
+            v.join(" or ")
+        }
+    };
+    let found = json_type(value);
+    let field = &at.field;
+    let d = Diagnostic::error(
+        Code::SchemaType,
+        format!("expected {expected}, found {found}"),
+    )
+    .with_label(at.node.span, format!("`{field}` must be {expected}"));
+    if found == "a string" && expected.contains("boolean") {
+        d.with_help("booleans are written `true` or `false` (YAML 1.2); `yes`, `no`, `on` and `off` are strings")
+    } else if found == "null" {
+        d.with_help("the value is empty; write a value or remove the key")
+    } else if found == "a string" && expected.contains("list") {
+        d.with_help(format!(
+            "write a list: `{field}: [{}]`",
+            at.node.as_str().unwrap_or("…")
+        ))
+    } else {
+        d
+    }
+}
+
+/// The strings of an enum's options.
+fn strings(options: &J) -> Vec<String> {
+    options
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|o| o.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A model name or an id that does not match its pattern.
+fn wrong_shape(at: &At, value: &J) -> Diagnostic {
+    let given = value.as_str().unwrap_or("");
+    let help = if at.field == "name" {
+        "a model name is a slug: lower-case letters, digits, `-`, `_` and `.`, starting with a letter or digit".to_string()
+    } else {
+        "ids start with a letter or digit and use letters, digits, `.`, `_` and `-` (rule ids also `:` and `/`), at most 64 characters (rules 128)".to_string()
+    };
+    Diagnostic::error(
+        Code::SchemaValue,
+        format!("`{given}` is not a valid {}", field_noun(&at.field)),
+    )
+    .with_label(at.node.span, "wrong shape")
+    .with_help(help)
+}
+
+/// A number outside its bounds (`threatc:` outside them is a version this threatc does
+/// not read).
+fn out_of_range(at: &At, value: &J, bound: &str, limit: &J, label: &str) -> Diagnostic {
+    if at.path == "/threatc" {
+        return unsupported_version(at.node);
+    }
+    Diagnostic::error(
+        Code::SchemaValue,
+        format!("`{value}` is {bound} of {limit} for `{}`", at.field),
+    )
+    .with_label(at.node.span, label)
+}
+
+/// No branch of an `anyOf`/`oneOf` matched. A list of constants (an enum with
+/// documented variants) is an enum error; otherwise the errors of the branch that got
+/// furthest, or a type error of the value.
+fn no_branch_matches(
+    c: &Compiled,
+    root: &Node,
+    prefix: &str,
+    at: &At,
+    value: &J,
+    context: &[Vec<jsonschema::ValidationError<'static>>],
+) -> Vec<Diagnostic> {
+    let consts: Option<Vec<String>> = context
+        .iter()
+        .map(|b| match b.as_slice() {
+            [one] => match one.kind() {
+                ValidationErrorKind::Constant { expected_value } => {
+                    expected_value.as_str().map(str::to_string)
+                }
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    if let Some(opts) = consts.filter(|o| !o.is_empty()) {
+        return vec![enum_error(at.node, &at.field, value, &opts)];
+    }
+    // Errors deeper in the value first, else errors that are not a type mismatch of the
+    // value itself.
+    let score = |b: &Vec<jsonschema::ValidationError<'static>>| -> u8 {
+        if b.iter()
+            .any(|be| prefix.len() + be.instance_path().as_str().len() > at.path.len())
+        {
+            2
+        } else if b.iter().all(|be| {
+            !(format!("{prefix}{}", be.instance_path().as_str()) == at.path
+                && matches!(be.kind(), ValidationErrorKind::Type { .. }))
+        }) {
+            1
+        } else {
+            0
+        }
+    };
+    if let Some(best) = context
+        .iter()
+        .filter(|b| !b.is_empty())
+        .max_by_key(|b| score(b))
+    {
+        if score(best) > 0 {
+            return best
+                .iter()
+                .flat_map(|be| convert(c, root, prefix, be))
+                .collect();
+        }
+    }
+    let found = json_type(value);
+    vec![Diagnostic::error(
+        Code::SchemaType,
+        format!("`{}` cannot be {found}", at.field),
+    )
+    .with_label(at.node.span, "wrong type")
+    .with_help(status_help(&at.field))]
 }
 
 fn enum_error(node: &Node, field: &str, instance: &J, opts: &[String]) -> Diagnostic {
