@@ -3,11 +3,20 @@
 //! by `;`, `,` or white space. A `status` of `deprecated` (any case) marks the rule deprecated.
 
 use crate::diag::Code;
+use crate::words::plural;
 use std::path::Path;
 
 use super::{
     file_stem, lower_first, one_line, FileOutcome, ImportProblem, ImportedRule, TechniqueCollector,
 };
+
+/// Where the columns are (by index).
+struct Columns {
+    id: usize,
+    name: usize,
+    techniques: usize,
+    status: Option<usize>,
+}
 
 pub(crate) fn parse(path: &Path, text: &str) -> FileOutcome {
     let mut out = FileOutcome::default();
@@ -15,57 +24,17 @@ pub(crate) fn parse(path: &Path, text: &str) -> FileOutcome {
         .has_headers(true)
         .flexible(true)
         .from_reader(text.as_bytes());
-
-    let headers = match reader.headers() {
-        Ok(h) => h.clone(),
-        Err(e) => {
-            out.problems.push(csv_problem(path, &e));
+    let columns = match reader.headers() {
+        Ok(h) => columns(path, h),
+        Err(e) => Err(csv_problem(path, &e)),
+    };
+    let columns = match columns {
+        Ok(c) => c,
+        Err(problem) => {
+            out.problems.push(problem);
             return out;
         }
     };
-    let find = |name: &str| {
-        headers.iter().position(|h| {
-            h.trim()
-                .trim_start_matches('\u{feff}')
-                .eq_ignore_ascii_case(name)
-        })
-    };
-    let (id_col, name_col, tech_col, status_col) =
-        (find("id"), find("name"), find("techniques"), find("status"));
-    let missing: Vec<&str> = [("id", id_col), ("name", name_col), ("techniques", tech_col)]
-        .iter()
-        .filter(|(_, c)| c.is_none())
-        .map(|(n, _)| *n)
-        .collect();
-    let (Some(id_col), Some(name_col), Some(tech_col)) = (id_col, name_col, tech_col) else {
-        let found: Vec<String> = headers
-            .iter()
-            .map(|h| format!("`{}`", one_line(h)))
-            .collect();
-        out.problems.push(
-            ImportProblem::new(
-                path,
-                Code::ImportMissingColumn,
-                format!(
-                    "csv header lacks the column{} `{}`",
-                    if missing.len() > 1 { "s" } else { "" },
-                    missing.join("`, `")
-                ),
-            )
-            .at(Some(1), Some(1))
-            .help(format!(
-                "the first row must name the columns `id`, `name` and `techniques` (found {})",
-                if found.is_empty() {
-                    "none".to_string()
-                } else {
-                    found.join(", ")
-                }
-            ))
-            .fatal(),
-        );
-        return out;
-    };
-
     let stem = file_stem(path);
     for record in reader.records() {
         let record = match record {
@@ -75,48 +44,110 @@ pub(crate) fn parse(path: &Path, text: &str) -> FileOutcome {
                 return out;
             }
         };
-        let line = record.position().and_then(|p| u32::try_from(p.line()).ok());
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
-        let field = |i: usize| record.get(i).map(str::trim).unwrap_or("");
-        let id = match field(id_col) {
-            "" => {
-                let stand_in = format!("{stem}:{}", line.unwrap_or(0));
-                out.problems.push(
-                    ImportProblem::new(
-                        path,
-                        Code::ImportMissingField,
-                        format!("csv row has no `id`; using `{stand_in}`"),
-                    )
-                    .at(line, Some(1)),
-                );
-                stand_in
-            }
-            id => id.to_string(),
-        };
-        let title = match field(name_col) {
-            "" => id.clone(),
-            n => n.to_string(),
-        };
-        let mut techniques = TechniqueCollector::new(path, &id);
-        for raw in field(tech_col)
-            .split(|c: char| c == ';' || c == ',' || c.is_whitespace())
-            .filter(|s| !s.is_empty())
-        {
-            techniques.add(raw, line, None);
-        }
-        out.problems.append(&mut techniques.problems);
-        out.rules.push(ImportedRule::from_parts(
-            path,
-            (line, Some(1)),
-            id,
-            title,
-            status_col.map(field).filter(|s| !s.is_empty()),
-            techniques.refs,
-        ));
+        let rule = row(path, &stem, &columns, &record, &mut out.problems);
+        out.rules.push(rule);
     }
     out
+}
+
+/// Finds the columns by name (any case, a byte-order mark ignored); a problem naming
+/// the missing ones.
+fn columns(path: &Path, headers: &::csv::StringRecord) -> Result<Columns, ImportProblem> {
+    let find = |name: &str| {
+        headers.iter().position(|h| {
+            h.trim()
+                .trim_start_matches('\u{feff}')
+                .eq_ignore_ascii_case(name)
+        })
+    };
+    let (id_col, name_col, tech_col, status) =
+        (find("id"), find("name"), find("techniques"), find("status"));
+    if let (Some(id), Some(name), Some(techniques)) = (id_col, name_col, tech_col) {
+        return Ok(Columns {
+            id,
+            name,
+            techniques,
+            status,
+        });
+    }
+    let missing: Vec<&str> = [("id", id_col), ("name", name_col), ("techniques", tech_col)]
+        .iter()
+        .filter(|(_, c)| c.is_none())
+        .map(|(n, _)| *n)
+        .collect();
+    let found: Vec<String> = headers
+        .iter()
+        .map(|h| format!("`{}`", one_line(h)))
+        .collect();
+    Err(ImportProblem::new(
+        path,
+        Code::ImportMissingColumn,
+        format!(
+            "csv header lacks the {} `{}`",
+            plural(missing.len(), "column", "columns"),
+            missing.join("`, `")
+        ),
+    )
+    .at(Some(1), Some(1))
+    .help(format!(
+        "the first row must name the columns `id`, `name` and `techniques` (found {})",
+        if found.is_empty() {
+            "none".to_string()
+        } else {
+            found.join(", ")
+        }
+    ))
+    .fatal())
+}
+
+/// One row as a rule; a row without an id gets `<file stem>:<line>`.
+fn row(
+    path: &Path,
+    stem: &str,
+    columns: &Columns,
+    record: &::csv::StringRecord,
+    problems: &mut Vec<ImportProblem>,
+) -> ImportedRule {
+    let line = record.position().and_then(|p| u32::try_from(p.line()).ok());
+    let field = |i: usize| record.get(i).map(str::trim).unwrap_or("");
+    let id = match field(columns.id) {
+        "" => {
+            let stand_in = format!("{stem}:{}", line.unwrap_or(0));
+            problems.push(
+                ImportProblem::new(
+                    path,
+                    Code::ImportMissingField,
+                    format!("csv row has no `id`; using `{stand_in}`"),
+                )
+                .at(line, Some(1)),
+            );
+            stand_in
+        }
+        id => id.to_string(),
+    };
+    let title = match field(columns.name) {
+        "" => id.clone(),
+        n => n.to_string(),
+    };
+    let mut techniques = TechniqueCollector::new(path, &id);
+    for raw in field(columns.techniques)
+        .split(|c: char| c == ';' || c == ',' || c.is_whitespace())
+        .filter(|s| !s.is_empty())
+    {
+        techniques.add(raw, line, None);
+    }
+    problems.append(&mut techniques.problems);
+    ImportedRule::from_parts(
+        path,
+        (line, Some(1)),
+        id,
+        title,
+        columns.status.map(field).filter(|s| !s.is_empty()),
+        techniques.refs,
+    )
 }
 
 fn csv_problem(path: &Path, e: &::csv::Error) -> ImportProblem {

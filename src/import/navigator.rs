@@ -60,32 +60,14 @@ pub(crate) fn parse(path: &Path, text: &str) -> FileOutcome {
     let layer: Layer = match serde_json::from_str(text) {
         Ok(l) => l,
         Err(e) => {
-            let msg = e.to_string();
-            let msg = msg
-                .rfind(" at line ")
-                .map_or(msg.as_str(), |i| msg.get(..i).unwrap_or(msg.as_str()));
-            out.problems.push(
-                ImportProblem::new(
-                    path,
-                    Code::ImportParseError,
-                    format!("invalid JSON: {}", lower_first(msg)),
-                )
-                .at(u32::try_from(e.line()).ok(), u32::try_from(e.column()).ok())
-                .fatal(),
-            );
+            out.problems.push(json_problem(path, &e));
             return out;
         }
     };
     out.attack_version = layer
         .versions
         .and_then(|v| v.attack)
-        .and_then(|v| match v {
-            Value::String(s) => Some(s.trim().to_string()),
-            Value::Number(n) => Some(n.to_string()),
-            _ => None,
-        })
-        .filter(|s| !s.is_empty());
-
+        .and_then(attack_version);
     let Some(entries) = layer.techniques else {
         out.problems.push(
             ImportProblem::new(
@@ -99,17 +81,80 @@ pub(crate) fn parse(path: &Path, text: &str) -> FileOutcome {
         return out;
     };
 
+    let stem = file_stem(path);
+    let mut collector = TechniqueCollector::new(path, &stem);
+    let mut counted = count_entries(text, &entries, &mut collector);
+    out.problems.append(&mut collector.problems);
+    if counted.is_empty() && !entries.is_empty() {
+        out.problems.push(
+            ImportProblem::new(
+                path,
+                Code::ImportNavigatorUnscored,
+                format!(
+                    "layer lists {} techniques but none has a score above 0",
+                    entries.len()
+                ),
+            )
+            .help("a layer technique counts when `enabled` is not false and `score` is above 0"),
+        );
+    }
+
+    let layer_title = format!("layer {}", layer.name.as_deref().unwrap_or(&stem).trim());
+    for t in &collector.refs {
+        let (line, column, title) = counted.remove(&t.id).unwrap_or((None, None, None));
+        out.rules.push(ImportedRule {
+            source: path.to_path_buf(),
+            line,
+            column,
+            id: format!("{stem}:{}", t.id),
+            title: title.unwrap_or_else(|| layer_title.clone()),
+            status: None,
+            techniques: vec![t.clone()],
+            deprecated: false,
+        });
+    }
+    out
+}
+
+/// Invalid JSON, at serde's line and column (cut from the message).
+fn json_problem(path: &Path, e: &serde_json::Error) -> ImportProblem {
+    let msg = e.to_string();
+    let msg = msg
+        .rfind(" at line ")
+        .map_or(msg.as_str(), |i| msg.get(..i).unwrap_or(msg.as_str()));
+    ImportProblem::new(
+        path,
+        Code::ImportParseError,
+        format!("invalid JSON: {}", lower_first(msg)),
+    )
+    .at(u32::try_from(e.line()).ok(), u32::try_from(e.column()).ok())
+    .fatal()
+}
+
+/// `versions.attack` as text (`"18"` or `18`), if any.
+fn attack_version(v: Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.trim().to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+    .filter(|s| !s.is_empty())
+}
+
+/// The entries that count, into `collector`; for each distinct technique, where it was
+/// first written and the first title (comment) given to it.
+fn count_entries(
+    text: &str,
+    entries: &[Entry],
+    collector: &mut TechniqueCollector,
+) -> BTreeMap<String, Counted> {
     // Where each entry's `techniqueID` is written, when that can be told unambiguously.
     let marks: Vec<usize> = text
         .match_indices("\"techniqueID\"")
         .map(|(i, _)| i)
         .collect();
     let located = marks.len() == entries.len();
-
-    let stem = file_stem(path);
-    let layer_title = format!("layer {}", layer.name.as_deref().unwrap_or(&stem).trim());
     let mut counted: BTreeMap<String, Counted> = BTreeMap::new();
-    let mut collector = TechniqueCollector::new(path, &stem);
     for (i, entry) in entries.iter().enumerate() {
         if !entry.counts() {
             continue;
@@ -141,36 +186,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> FileOutcome {
             }
         }
     }
-    out.problems.append(&mut collector.problems);
-
-    if counted.is_empty() && !entries.is_empty() {
-        out.problems.push(
-            ImportProblem::new(
-                path,
-                Code::ImportNavigatorUnscored,
-                format!(
-                    "layer lists {} techniques but none has a score above 0",
-                    entries.len()
-                ),
-            )
-            .help("a layer technique counts when `enabled` is not false and `score` is above 0"),
-        );
-    }
-
-    for t in &collector.refs {
-        let (line, column, title) = counted.remove(&t.id).unwrap_or((None, None, None));
-        out.rules.push(ImportedRule {
-            source: path.to_path_buf(),
-            line,
-            column,
-            id: format!("{stem}:{}", t.id),
-            title: title.unwrap_or_else(|| layer_title.clone()),
-            status: None,
-            techniques: vec![t.clone()],
-            deprecated: false,
-        });
-    }
-    out
+    counted
 }
 
 #[cfg(test)]

@@ -84,84 +84,33 @@ pub(crate) fn discover(format: Format, spec: &str, opts: &ImportOptions) -> Disc
         );
         return walker.out;
     }
-
-    // Refuse an escaping spec before touching the file system, so that a path outside
-    // the root is reported as such even when nothing exists there.
-    if !opts.allow_outside_root {
-        let base = std::fs::canonicalize(&opts.base_dir).unwrap_or_else(|_| opts.base_dir.clone());
-        let (prefix, _) = split_glob(&spec_path);
-        let lexical = normalize_lexically(&base.join(&prefix));
-        if !lexical.starts_with(&walker.root) {
-            walker.inside_root(&lexical, &spec_path);
+    if walker.spec_escapes_root(&spec_path) {
+        return walker.out;
+    }
+    if is_glob(spec_trimmed) {
+        if !walker.glob(spec_trimmed, &spec_path) {
             return walker.out;
         }
-    }
-
-    if is_glob(spec_trimmed) {
-        let (prefix, _) = split_glob(&spec_path);
-        let pattern = to_slash(&spec_path);
-        match GlobBuilder::new(&pattern).literal_separator(true).build() {
-            Ok(glob) => {
-                let mut b = GlobSetBuilder::new();
-                b.add(glob);
-                walker.pick = b.build().ok();
-            }
-            Err(e) => {
-                walker.out.problems.push(
-                    ImportProblem::new(
-                        &spec_path,
-                        Code::ImportBadGlob,
-                        format!(
-                            "import path `{spec_trimmed}` is not a valid glob: {}",
-                            lower_first(&e.kind().to_string())
-                        ),
-                    )
-                    .fatal(),
-                );
-                return walker.out;
-            }
-        }
-        let real = opts.base_dir.join(&prefix);
-        if real.is_dir() {
-            walker.walk(&real, &prefix, 0);
-        }
     } else {
-        let real = opts.base_dir.join(&spec_path);
-        match std::fs::metadata(&real) {
-            Ok(meta) if meta.is_dir() => walker.walk(&real, &spec_path, 0),
-            Ok(meta) if !meta.is_file() => walker.out.problems.push(
-                ImportProblem::new(
-                    &spec_path,
-                    Code::ImportReadError,
-                    format!(
-                        "`{spec_trimmed}` is not a regular file (a device, pipe or socket); not read"
-                    ),
-                )
-                .fatal(),
-            ),
-            Ok(_) => walker.file(&real, &spec_path, false),
-            Err(e) if is_loop(&e) => walker.loop_problem(&spec_path),
-            Err(e) if real.symlink_metadata().is_ok() => walker.out.problems.push(
-                ImportProblem::new(
-                    &spec_path,
-                    Code::ImportReadError,
-                    format!(
-                        "cannot follow `{spec_trimmed}`: {}",
-                        lower_first(&e.to_string())
-                    ),
-                )
-                .fatal(),
-            ),
-            Err(_) => {}
-        }
+        walker.named(spec_trimmed, &spec_path);
     }
+    finish(walker.out, format, spec_trimmed, &spec_path, opts)
+}
 
-    let mut out = walker.out;
+/// The files found, sorted and deduplicated; "matched no file" when there is none and
+/// no fatal problem says why.
+fn finish(
+    mut out: Discovery,
+    format: Format,
+    spec_trimmed: &str,
+    spec_path: &Path,
+    opts: &ImportOptions,
+) -> Discovery {
     if out.files.is_empty() && !out.problems.iter().any(|p| p.fatal_for_file) {
         let exts = format.extensions().join(", .");
         out.problems.push(
             ImportProblem::new(
-                &spec_path,
+                spec_path,
                 Code::ImportPathNotFound,
                 format!("import path `{spec_trimmed}` matched no {format} file"),
             )
@@ -178,6 +127,89 @@ pub(crate) fn discover(format: Format, spec: &str, opts: &ImportOptions) -> Disc
 }
 
 impl Walker<'_> {
+    /// Refuses an escaping spec before touching the file system, so that a path outside
+    /// the root is reported as such even when nothing exists there.
+    fn spec_escapes_root(&mut self, spec_path: &Path) -> bool {
+        if self.opts.allow_outside_root {
+            return false;
+        }
+        let base_dir = &self.opts.base_dir;
+        let base = std::fs::canonicalize(base_dir).unwrap_or_else(|_| base_dir.clone());
+        let (prefix, _) = split_glob(spec_path);
+        let lexical = normalize_lexically(&base.join(&prefix));
+        if lexical.starts_with(&self.root) {
+            return false;
+        }
+        self.inside_root(&lexical, spec_path);
+        true
+    }
+
+    /// A glob: walks the folder before its first wildcard, picking the files that match.
+    /// False (with a problem) when the glob does not compile.
+    fn glob(&mut self, spec_trimmed: &str, spec_path: &Path) -> bool {
+        let (prefix, _) = split_glob(spec_path);
+        let pattern = to_slash(spec_path);
+        match GlobBuilder::new(&pattern).literal_separator(true).build() {
+            Ok(glob) => {
+                let mut b = GlobSetBuilder::new();
+                b.add(glob);
+                self.pick = b.build().ok();
+            }
+            Err(e) => {
+                self.out.problems.push(
+                    ImportProblem::new(
+                        spec_path,
+                        Code::ImportBadGlob,
+                        format!(
+                            "import path `{spec_trimmed}` is not a valid glob: {}",
+                            lower_first(&e.kind().to_string())
+                        ),
+                    )
+                    .fatal(),
+                );
+                return false;
+            }
+        }
+        let real = self.opts.base_dir.join(&prefix);
+        if real.is_dir() {
+            self.walk(&real, &prefix, 0);
+        }
+        true
+    }
+
+    /// A file or folder named directly: a folder is walked, a file read whatever its
+    /// extension; anything else is a problem.
+    fn named(&mut self, spec_trimmed: &str, spec_path: &Path) {
+        let real = self.opts.base_dir.join(spec_path);
+        match std::fs::metadata(&real) {
+            Ok(meta) if meta.is_dir() => self.walk(&real, spec_path, 0),
+            Ok(meta) if !meta.is_file() => self.out.problems.push(
+                ImportProblem::new(
+                    spec_path,
+                    Code::ImportReadError,
+                    format!(
+                        "`{spec_trimmed}` is not a regular file (a device, pipe or socket); not read"
+                    ),
+                )
+                .fatal(),
+            ),
+            Ok(_) => self.file(&real, spec_path, false),
+            Err(e) if is_loop(&e) => self.loop_problem(spec_path),
+            Err(e) if real.symlink_metadata().is_ok() => self.out.problems.push(
+                ImportProblem::new(
+                    spec_path,
+                    Code::ImportReadError,
+                    format!(
+                        "cannot follow `{spec_trimmed}`: {}",
+                        lower_first(&e.to_string())
+                    ),
+                )
+                .fatal(),
+            ),
+            Err(_) => {}
+        }
+    }
+
     fn walk(&mut self, real: &Path, display: &Path, depth: usize) {
         if depth > MAX_DEPTH {
             self.out.problems.push(
