@@ -806,8 +806,10 @@ fn a_v19_model_without_v19_data_is_an_error() {
     )
     .unwrap();
     let o = threatc(&["check", "model.yaml"], dir.path());
-    assert!(!o.status.success());
+    assert_eq!(o.status.code(), Some(2), "invalid: {}", stderr(&o));
     let err = stderr(&o);
+    assert!(err.contains("attack-release-unavailable"), "{err}");
+    assert!(!err.contains("attack-version-mismatch"), "{err}");
     assert!(err.contains("newer than the catalog in use"), "{err}");
     assert!(
         err.contains("--attack-data enterprise-attack-19.0.json"),
@@ -826,6 +828,54 @@ fn a_v19_model_without_v19_data_is_an_error() {
         );
         ok(&o);
     }
+}
+
+/// A model's own v19 ids against the embedded 18.1: each is an `unknown-technique` error
+/// that says the id is new in v19 and how to supply the bundle, not a did-you-mean.
+#[test]
+fn a_v19_id_in_a_model_against_18_1_says_it_is_new_in_v19() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("model.yaml"),
+        "threatc: 1\nmodel:\n  name: m\nattack:\n  domain: enterprise\nactors:\n  - group: FIN7\n    add: [T1686.003]\nrules:\n  - id: r1\n    name: tamper\n    techniques: [T1685, T1685.005, T9999]\n",
+    )
+    .unwrap();
+    let o = threatc(&["check", "model.yaml", "--format", "json"], dir.path());
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let unknown: Vec<&Value> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "unknown-technique")
+        .collect();
+    assert_eq!(unknown.len(), 4, "{unknown:?}");
+    for id in ["T1686.003", "T1685", "T1685.005"] {
+        let d = unknown
+            .iter()
+            .find(|d| d["message"].as_str().unwrap().contains(&format!("`{id}`")))
+            .unwrap_or_else(|| panic!("{id}: {unknown:?}"));
+        let (msg, help) = (d["message"].as_str().unwrap(), d["help"].as_str().unwrap());
+        assert!(msg.contains("is new in ATT&CK v19.0"), "{msg}");
+        assert!(
+            help.contains("--attack-data enterprise-attack-19.0.json")
+                && !help.contains("did you mean"),
+            "{help}"
+        );
+    }
+    // T1685 says what it replaces; an id no release knows keeps its did-you-mean.
+    assert!(unknown.iter().any(|d| d["message"]
+        .as_str()
+        .unwrap()
+        .contains("it replaces `T1562`, `T1562.001`, `T1562.006`")));
+    let other = unknown
+        .iter()
+        .find(|d| d["message"].as_str().unwrap().contains("T9999"))
+        .unwrap();
+    assert!(
+        !other["message"].as_str().unwrap().contains("v19"),
+        "{other}"
+    );
 }
 
 /// Elastic rules whose tactic is Stealth or Defense Impairment, and Splunk detections with

@@ -166,6 +166,7 @@ codes! {
     FragmentSection = "fragment-section", E, Invalid, "an included fragment holds a section only the root model may hold";
     MissingModel = "missing-model", E, Invalid, "the root model has no `model:` section";
     AttackVersionMismatch = "attack-version-mismatch", W, Invalid, "the model was written against another ATT&CK release than the catalog in use";
+    AttackReleaseUnavailable = "attack-release-unavailable", E, Invalid, "the model names a newer ATT&CK release than the catalog in use; supply its bundle with --attack-data or embed it";
     AttackDomainMismatch = "attack-domain-mismatch", E, Invalid, "the ATT&CK data supplied is for another domain than the model's";
     TechniqueChanged = "technique-changed", N, Invalid, "a technique the model uses was renamed or moved to other tactics between the model's release and the catalog's";
     UnusedAsset = "unused-asset", W, Invalid, "no technique of any actor applies to an asset's platforms";

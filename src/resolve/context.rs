@@ -48,6 +48,17 @@ impl<'a> Resolver<'a> {
             return None;
         }
         let Some(tech) = self.catalog.technique(raw) else {
+            // An id of a newer release (T1685 against 18.1): say so, and how to supply it.
+            if let Some((msg, help)) =
+                crate::catalog::newer::unknown_technique_hint(self.catalog, raw)
+            {
+                self.diags.push(
+                    Diagnostic::error(Code::UnknownTechnique, msg)
+                        .with_label(t.span, "not in the catalog in use")
+                        .with_help(help),
+                );
+                return None;
+            }
             let near = self.catalog.nearest_techniques(raw, 3);
             let mut d = Diagnostic::error(
                 Code::UnknownTechnique,

@@ -105,7 +105,7 @@ pub(super) fn attack(
     // cannot be checked, so this is an error saying how to supply that release.
     if let Some((msg, help)) = crate::catalog::newer::newer_model_release(catalog, &text) {
         r.diags.push(
-            Diagnostic::error(Code::AttackVersionMismatch, msg)
+            Diagnostic::error(Code::AttackReleaseUnavailable, msg)
                 .with_label(v.span, format!("catalog is {}", catalog.release))
                 .with_help(help),
         );
