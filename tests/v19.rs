@@ -930,3 +930,15 @@ name = "Stealth"
         assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
     }
 }
+
+/// `attack build-catalog`'s help names the bundles of the embedded release, whatever it is.
+#[test]
+fn build_catalog_help_follows_the_embedded_release() {
+    let o = threatc(&["attack", "build-catalog", "--help"], &root());
+    ok(&o);
+    let r = threatc::catalog::EMBEDDED_RELEASE;
+    let help = stdout(&o);
+    for domain in ["enterprise", "mobile", "ics"] {
+        assert!(help.contains(&format!("{domain}-attack-{r}.json")), "{help}");
+    }
+}

@@ -66,7 +66,11 @@ pub struct ShowArgs {
 /// `threatc attack build-catalog DIR`
 #[derive(clap::Args, Debug)]
 pub struct BuildCatalogArgs {
-    /// Folder holding enterprise-attack-18.1.json, mobile-attack-18.1.json, ics-attack-18.1.json.
+    /// Folder holding the bundles of the embedded release (`threatc::catalog::EMBEDDED_RELEASE`).
+    #[arg(help = format!(
+        "Folder holding enterprise-attack-{r}.json, mobile-attack-{r}.json, ics-attack-{r}.json (the embedded release, {r})",
+        r = threatc::catalog::EMBEDDED_RELEASE
+    ))]
     pub attack_dir: std::path::PathBuf,
     /// Where to write the compact catalogs.
     #[arg(long, default_value = "data/catalog")]
