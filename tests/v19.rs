@@ -308,9 +308,38 @@ fn attack_changes_from_18_1_to_19() {
         assert!(of("renamed")
             .iter()
             .any(|c| c["id"] == "T1211" && c["to"] == "Exploitation for Stealth"));
-        assert!(of("moved").iter().any(|c| c["id"] == "T1027"
+        // TA0005 keeps its id as Stealth: one tactic rename, not a move of each of its
+        // techniques; a technique that went to Defense Impairment (and was not revoked) moved.
+        let tactic = of("tactic-renamed");
+        assert_eq!(tactic.len(), 1, "{tactic:?}");
+        assert_eq!(
+            *tactic[0],
+            serde_json::json!({"id": "TA0005", "name": "Defense Evasion", "kind": "tactic-renamed",
+                "from_name": "Defense Evasion", "to_name": "Stealth",
+                "from": "defense-evasion", "to": "stealth"})
+        );
+        assert_eq!(
+            changes[0]["kind"], "tactic-renamed",
+            "tactic renames come first"
+        );
+        let moved = of("moved");
+        assert!(!moved
+            .iter()
+            .any(|c| c["id"] == "T1027" || c["id"] == "T1055"));
+        assert!(!moved.is_empty() && moved.len() < 10, "{moved:?}");
+        for c in &moved {
+            assert!(
+                c["to"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|t| t == "defense-impairment"),
+                "{c}"
+            );
+        }
+        assert!(moved.iter().any(|c| c["id"] == "T1600"
             && c["from"] == serde_json::json!(["defense-evasion"])
-            && c["to"] == serde_json::json!(["stealth"])));
+            && c["to"] == serde_json::json!(["defense-impairment"])));
         let new: BTreeSet<&str> = of("new")
             .iter()
             .map(|c| c["id"].as_str().unwrap())
@@ -326,6 +355,70 @@ fn attack_changes_from_18_1_to_19() {
             assert!(new.contains(id), "{id} is new");
         }
     }
+}
+
+/// `attack changes` in text, and for a model's techniques: the tactic rename once, a model
+/// using only Stealth techniques sees no move.
+#[test]
+fn attack_changes_reports_the_stealth_rename_once() {
+    let Some(bundle) = v19_bundle() else { return };
+    let b = bundle.to_str().unwrap();
+    let o = threatc(
+        &[
+            "attack",
+            "changes",
+            "--from",
+            "18.1",
+            "--to",
+            "19.0",
+            "--to-data",
+            b,
+        ],
+        &root(),
+    );
+    ok(&o);
+    let text = stdout(&o);
+    assert!(
+        text.contains(
+            "tactic-renamed (1):\n  TA0005 Defense Evasion → Stealth (defense-evasion → stealth)\n"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("  T1600 Weaken Encryption: defense-evasion → defense-impairment\n"));
+    assert!(!text.contains("T1027 "), "{text}");
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("model.yaml"),
+        "threatc: 1\nmodel:\n  name: m\nattack:\n  domain: enterprise\n  version: \"18.1\"\nactors:\n  - group: FIN7\nrules:\n  - id: r1\n    name: obfuscation\n    techniques: [T1027, T1059]\n",
+    )
+    .unwrap();
+    let o = threatc(
+        &[
+            "attack",
+            "changes",
+            "--from",
+            "18.1",
+            "--to",
+            "19.0",
+            "--to-data",
+            b,
+            "--model",
+            "model.yaml",
+            "--format",
+            "json",
+        ],
+        dir.path(),
+    );
+    ok(&o);
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let kinds: Vec<(&str, &str)> = v["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["id"].as_str().unwrap(), c["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(kinds, [("TA0005", "tactic-renamed")]);
 }
 
 /// A base built on 18.1 and a head built on 19: the same coverage, no false regression;
@@ -939,6 +1032,9 @@ fn build_catalog_help_follows_the_embedded_release() {
     let r = threatc::catalog::EMBEDDED_RELEASE;
     let help = stdout(&o);
     for domain in ["enterprise", "mobile", "ics"] {
-        assert!(help.contains(&format!("{domain}-attack-{r}.json")), "{help}");
+        assert!(
+            help.contains(&format!("{domain}-attack-{r}.json")),
+            "{help}"
+        );
     }
 }

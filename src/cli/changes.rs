@@ -162,7 +162,14 @@ fn render_text(old: &Catalog, new: &Catalog, changes: &[Change]) -> String {
             .map(|t| t.name.clone())
             .unwrap_or_default()
     };
-    for label in ["revoked", "deprecated", "renamed", "moved", "new"] {
+    for label in [
+        "tactic-renamed",
+        "revoked",
+        "deprecated",
+        "renamed",
+        "moved",
+        "new",
+    ] {
         let of: Vec<&Change> = changes.iter().filter(|c| c.kind.label() == label).collect();
         if of.is_empty() {
             continue;
@@ -176,6 +183,12 @@ fn render_text(old: &Catalog, new: &Catalog, changes: &[Change]) -> String {
                 ChangeKind::Revoked { by: None } => format!("{} {} (no replacement)", c.id, c.name),
                 ChangeKind::Deprecated | ChangeKind::New => format!("{} {}", c.id, c.name),
                 ChangeKind::Renamed { from, to } => format!("{} {from} → {to}", c.id),
+                ChangeKind::TacticRenamed {
+                    from_name,
+                    to_name,
+                    from,
+                    to,
+                } => format!("{} {from_name} → {to_name} ({from} → {to})", c.id),
                 ChangeKind::Moved { from, to } => format!(
                     "{} {}: {} → {}",
                     c.id,

@@ -3,6 +3,7 @@
 use crate::catalog::Catalog;
 use crate::diag::Code;
 use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// How a technique's meaning changed between two releases.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -31,6 +32,19 @@ pub enum ChangeKind {
     },
     /// In the new release only (active).
     New,
+    /// A tactic that keeps its id under another name and short name (TA0005 Defense Evasion
+    /// → Stealth in v19); `id` is the tactic's. Its techniques are not reported as moved.
+    #[serde(rename = "tactic-renamed")]
+    TacticRenamed {
+        /// Old name.
+        from_name: String,
+        /// New name.
+        to_name: String,
+        /// Old short name.
+        from: String,
+        /// New short name.
+        to: String,
+    },
 }
 
 impl ChangeKind {
@@ -42,6 +56,7 @@ impl ChangeKind {
             ChangeKind::Renamed { .. } => "renamed",
             ChangeKind::Moved { .. } => "moved",
             ChangeKind::New => "new",
+            ChangeKind::TacticRenamed { .. } => "tactic-renamed",
         }
     }
 }
@@ -58,10 +73,74 @@ pub struct Change {
     pub kind: ChangeKind,
 }
 
+/// Tactics that keep their id under another short name or name: old short name → the change.
+fn tactic_renames(old: &Catalog, new: &Catalog) -> BTreeMap<String, Change> {
+    old.tactics
+        .iter()
+        .filter(|o| !o.deprecated)
+        .filter_map(|o| {
+            let n = new.tactic(&o.id).filter(|n| !n.deprecated)?;
+            if n.shortname == o.shortname && n.name == o.name {
+                return None;
+            }
+            let change = Change {
+                id: o.id.clone(),
+                name: o.name.clone(),
+                kind: ChangeKind::TacticRenamed {
+                    from_name: o.name.clone(),
+                    to_name: n.name.clone(),
+                    from: o.shortname.clone(),
+                    to: n.shortname.clone(),
+                },
+            };
+            Some((o.shortname.clone(), change))
+        })
+        .collect()
+}
+
+/// Whether a technique's tactics changed other than by a tactic's rename: `defense-evasion`
+/// → `stealth` when TA0005 was renamed is no move; → `defense-impairment` is.
+fn moved(from: &[String], to: &[String], renames: &BTreeMap<String, Change>) -> bool {
+    let renamed: BTreeSet<&str> = from
+        .iter()
+        .map(|t| match renames.get(t).map(|c| &c.kind) {
+            Some(ChangeKind::TacticRenamed { to, .. }) => to.as_str(),
+            _ => t.as_str(),
+        })
+        .collect();
+    renamed != to.iter().map(String::as_str).collect()
+}
+
 /// Compares `old` and `new` for `ids` (all techniques of both when `None`; only then are new
 /// techniques reported). Ids already revoked or deprecated in `old` are not reported again.
-/// Sorted by id, then by kind order (revoked, deprecated, renamed, moved, new).
+/// Tactics renamed (same id) come first, once each (with `ids`, those the ids' techniques
+/// had); then by technique id, then by kind order (revoked, deprecated, renamed, moved, new).
 pub fn compare(old: &Catalog, new: &Catalog, ids: Option<&[String]>) -> Vec<Change> {
+    let renames = tactic_renames(old, new);
+    let mut out: Vec<Change> = renames
+        .values()
+        .filter(|c| {
+            let Some(ids) = ids else { return true };
+            let ChangeKind::TacticRenamed { from, .. } = &c.kind else {
+                return false;
+            };
+            ids.iter()
+                .filter_map(|id| old.technique(id))
+                .any(|t| t.tactics.contains(from))
+        })
+        .cloned()
+        .collect();
+    out.sort_by(|a, b| a.id.cmp(&b.id));
+    out.extend(compare_techniques(old, new, ids, &renames));
+    out
+}
+
+fn compare_techniques(
+    old: &Catalog,
+    new: &Catalog,
+    ids: Option<&[String]>,
+    renames: &BTreeMap<String, Change>,
+) -> Vec<Change> {
     let mut wanted: Vec<String> = match ids {
         Some(ids) => ids.to_vec(),
         None => old
@@ -110,7 +189,7 @@ pub fn compare(old: &Catalog, new: &Catalog, ids: Option<&[String]>) -> Vec<Chan
                         },
                     });
                 }
-                if o.tactics != n.tactics && !n.deprecated {
+                if moved(&o.tactics, &n.tactics, renames) && !n.deprecated {
                     out.push(Change {
                         id: id.clone(),
                         name: o.name.clone(),
