@@ -54,81 +54,62 @@ pub fn migrate_from(
     let Some(obj) = layer.as_object_mut() else {
         return Err("a Navigator layer is a JSON object".into());
     };
-    let mut diags = Vec::new();
-    let mut replaced = Vec::new();
+    let mut m = Migrator {
+        catalog,
+        previous,
+        diags: Vec::new(),
+        replaced: Vec::new(),
+        used: BTreeSet::new(),
+        seen: BTreeSet::new(),
+    };
     if let Some(Value::Array(entries)) = obj.get_mut("techniques") {
-        // Tactics the entries already have, valid in the new release, per final technique.
-        let mut used: BTreeSet<(String, String)> = BTreeSet::new();
-        for e in entries.iter() {
-            let (Some(id), Some(tactic)) = (
-                e.get("techniqueID").and_then(Value::as_str),
-                e.get("tactic").and_then(Value::as_str),
-            ) else {
-                continue;
-            };
-            let id = final_id(catalog, id);
-            if catalog
-                .technique(&id)
-                .is_some_and(|t| t.tactics.iter().any(|x| x == tactic))
-            {
-                used.insert((id, tactic.to_string()));
-            }
-        }
-        let mut seen: BTreeSet<(String, Option<String>)> = BTreeSet::new();
+        m.used = used_tactics(catalog, entries);
         let mut kept = Vec::with_capacity(entries.len());
         for mut entry in std::mem::take(entries) {
             if let Some(e) = entry.as_object_mut() {
-                let id = e
-                    .get("techniqueID")
-                    .and_then(Value::as_str)
-                    .map(str::to_string);
-                if let Some(id) = id {
-                    let mut new_id = id.clone();
-                    if let Some(t) = catalog.technique(&id) {
-                        if t.revoked {
-                            match &t.revoked_by {
-                                Some(by) => {
-                                    diags.push(Diagnostic::note(Code::MigrateRevoked, format!("`{id}` ({}) is revoked; replaced by `{by}`", t.name)));
-                                    replaced.push((id.clone(), by.clone()));
-                                    new_id = by.clone();
-                                    e.insert("techniqueID".into(), Value::String(by.clone()));
-                                }
-                                None => diags.push(Diagnostic::warning(Code::MigrateNoReplacement, format!("`{id}` ({}) is revoked and ATT&CK names no replacement; left in place", t.name))),
-                            }
-                        } else if t.deprecated {
-                            diags.push(Diagnostic::warning(Code::MigrateDeprecated, format!("`{id}` ({}) is deprecated and has no replacement; left in place", t.name)));
-                        }
-                    }
-                    if let (Some(t), Some(Value::String(tactic))) =
-                        (catalog.technique(&new_id), e.get("tactic"))
-                    {
-                        if !t.revoked && !t.tactics.is_empty() && !t.tactics.contains(tactic) {
-                            let to = new_tactic(catalog, previous, &id, t, tactic, &used);
-                            if let Some(to) = to {
-                                diags.push(Diagnostic::note(Code::MigrateTactic, format!("`{new_id}` is not under `{tactic}` in ATT&CK {}; tactic becomes `{to}`", catalog.release)));
-                                used.insert((new_id.clone(), to.clone()));
-                                e.insert("tactic".into(), Value::String(to));
-                            }
-                        }
-                    }
-                    let tactic = e.get("tactic").and_then(Value::as_str).map(str::to_string);
-                    let key = (new_id.clone(), tactic.clone());
-                    if !seen.insert(key) {
-                        diags.push(Diagnostic::note(
-                            Code::MigrateDuplicate,
-                            format!(
-                                "after migration `{new_id}`{} appears twice; the first entry is kept",
-                                tactic.map(|t| format!(" under `{t}`")).unwrap_or_default()
-                            ),
-                        ));
-                        continue;
-                    }
+                if !m.entry(e) {
+                    continue;
                 }
             }
             kept.push(entry);
         }
         *entries = kept;
     }
+    set_version(obj, catalog);
+    let changed = layer != original;
+    let mut text = serde_json::to_string_pretty(&layer).map_err(|e| e.to_string())?;
+    text.push('\n');
+    Ok(LayerMigration {
+        text,
+        changed,
+        diags: m.diags,
+        replaced: m.replaced,
+    })
+}
+
+/// Tactics the entries already have, valid in the new release, per final technique.
+fn used_tactics(catalog: &Catalog, entries: &[Value]) -> BTreeSet<(String, String)> {
+    let mut used = BTreeSet::new();
+    for e in entries {
+        let (Some(id), Some(tactic)) = (
+            e.get("techniqueID").and_then(Value::as_str),
+            e.get("tactic").and_then(Value::as_str),
+        ) else {
+            continue;
+        };
+        let id = final_id(catalog, id);
+        if catalog
+            .technique(&id)
+            .is_some_and(|t| t.tactics.iter().any(|x| x == tactic))
+        {
+            used.insert((id, tactic.to_string()));
+        }
+    }
+    used
+}
+
+/// `versions.attack` becomes the catalog's major release.
+fn set_version(obj: &mut serde_json::Map<String, Value>, catalog: &Catalog) {
     let want = Value::String(major(&catalog.release).to_string());
     match obj.get_mut("versions") {
         Some(Value::Object(v)) => {
@@ -140,15 +121,105 @@ pub fn migrate_from(
             obj.insert("versions".into(), Value::Object(v));
         }
     }
-    let changed = layer != original;
-    let mut text = serde_json::to_string_pretty(&layer).map_err(|e| e.to_string())?;
-    text.push('\n');
-    Ok(LayerMigration {
-        text,
-        changed,
-        diags,
-        replaced,
-    })
+}
+
+/// The state of one layer's migration, entry by entry.
+struct Migrator<'a> {
+    catalog: &'a Catalog,
+    previous: Option<&'a Catalog>,
+    diags: Vec<Diagnostic>,
+    replaced: Vec<(String, String)>,
+    /// (technique, tactic) pairs the entries have, or were moved to.
+    used: BTreeSet<(String, String)>,
+    /// (technique, tactic) pairs of the entries kept.
+    seen: BTreeSet<(String, Option<String>)>,
+}
+
+impl Migrator<'_> {
+    /// Migrates one entry in place; false when it duplicates an earlier one and goes.
+    fn entry(&mut self, e: &mut serde_json::Map<String, Value>) -> bool {
+        let Some(id) = e
+            .get("techniqueID")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+        else {
+            return true;
+        };
+        let new_id = self.technique(e, &id);
+        self.tactic(e, &id, &new_id);
+        let tactic = e.get("tactic").and_then(Value::as_str).map(str::to_string);
+        let key = (new_id.clone(), tactic.clone());
+        if !self.seen.insert(key) {
+            self.diags.push(Diagnostic::note(
+                Code::MigrateDuplicate,
+                format!(
+                    "after migration `{new_id}`{} appears twice; the first entry is kept",
+                    tactic.map(|t| format!(" under `{t}`")).unwrap_or_default()
+                ),
+            ));
+            return false;
+        }
+        true
+    }
+
+    /// A revoked technique becomes its replacement; the entry's id after migration.
+    fn technique(&mut self, e: &mut serde_json::Map<String, Value>, id: &str) -> String {
+        let Some(t) = self.catalog.technique(id) else {
+            return id.to_string();
+        };
+        if t.revoked {
+            match &t.revoked_by {
+                Some(by) => {
+                    self.diags.push(Diagnostic::note(
+                        Code::MigrateRevoked,
+                        format!("`{id}` ({}) is revoked; replaced by `{by}`", t.name),
+                    ));
+                    self.replaced.push((id.to_string(), by.clone()));
+                    e.insert("techniqueID".into(), Value::String(by.clone()));
+                    return by.clone();
+                }
+                None => self.diags.push(Diagnostic::warning(
+                    Code::MigrateNoReplacement,
+                    format!(
+                        "`{id}` ({}) is revoked and ATT&CK names no replacement; left in place",
+                        t.name
+                    ),
+                )),
+            }
+        } else if t.deprecated {
+            self.diags.push(Diagnostic::warning(
+                Code::MigrateDeprecated,
+                format!(
+                    "`{id}` ({}) is deprecated and has no replacement; left in place",
+                    t.name
+                ),
+            ));
+        }
+        id.to_string()
+    }
+
+    /// An entry under a tactic its technique is not under moves (see [`migrate_from`]).
+    fn tactic(&mut self, e: &mut serde_json::Map<String, Value>, id: &str, new_id: &str) {
+        let (Some(t), Some(Value::String(tactic))) =
+            (self.catalog.technique(new_id), e.get("tactic"))
+        else {
+            return;
+        };
+        if t.revoked || t.tactics.is_empty() || t.tactics.contains(tactic) {
+            return;
+        }
+        if let Some(to) = new_tactic(self.catalog, self.previous, id, t, tactic, &self.used) {
+            self.diags.push(Diagnostic::note(
+                Code::MigrateTactic,
+                format!(
+                    "`{new_id}` is not under `{tactic}` in ATT&CK {}; tactic becomes `{to}`",
+                    self.catalog.release
+                ),
+            ));
+            self.used.insert((new_id.to_string(), to.clone()));
+            e.insert("tactic".into(), Value::String(to));
+        }
+    }
 }
 
 /// `id` after following its revocation in `catalog` (itself when not revoked).

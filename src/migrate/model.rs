@@ -67,6 +67,9 @@ pub fn technique_lists(content: &crate::model::v1::ModelFile) -> Vec<Vec<&Spanne
     lists
 }
 
+/// Replacements by byte offset: `start → (length, new text)`.
+type Edits = BTreeMap<usize, (usize, String)>;
+
 /// Migrates every file of `loaded` to `catalog`.
 pub fn migrate(loaded: &Loaded, catalog: &Catalog, sources: &SourceMap) -> ModelMigration {
     let mut out = ModelMigration::default();
@@ -75,92 +78,16 @@ pub fn migrate(loaded: &Loaded, catalog: &Catalog, sources: &SourceMap) -> Model
             continue;
         };
         let text: &str = &src.text;
-        let mut edits: BTreeMap<usize, (usize, String)> = BTreeMap::new();
-        let plan_keys: Vec<&str> = f
-            .content
-            .plan
-            .as_ref()
-            .map(|p| p.value.techniques.keys().map(|k| k.value.trim()).collect())
-            .unwrap_or_default();
+        let mut edits = Edits::new();
+        let mut file = FileMigration {
+            catalog,
+            text,
+            plan: f.content.plan.as_ref().map(|p| &p.value),
+            edits: &mut edits,
+            out: &mut out,
+        };
         for list in technique_lists(&f.content) {
-            let mut seen: BTreeMap<String, (Span, bool)> = BTreeMap::new();
-            let is_plan = f.content.plan.as_ref().is_some_and(|p| {
-                list.first()
-                    .is_some_and(|t| p.value.techniques.keys().any(|k| k.span == t.span))
-            });
-            for t in list {
-                let raw = t.value.trim();
-                let mut result = raw.to_string();
-                let mut migrated = false;
-                if is_technique_id(raw) {
-                    if let Some(tech) = catalog.technique(raw) {
-                        if tech.revoked {
-                            match &tech.revoked_by {
-                                // A mapping key may not appear twice: plan notes for both the
-                                // old and the new id have to be merged by hand.
-                                Some(by) if is_plan && (plan_keys.contains(&by.as_str()) || seen.contains_key(by)) => {
-                                    out.diags.push(
-                                        Diagnostic::warning(Code::MigrateDuplicate, format!("`{raw}` is revoked (replaced by `{by}`) but `plan.techniques` already has `{by}`; left as is"))
-                                            .with_label(t.span, "left in place")
-                                            .with_help(format!("merge the notes of `{raw}` into `{by}` by hand")),
-                                    );
-                                }
-                                Some(by) => {
-                                    if let Some((start, len)) = id_range(text, t.span, raw) {
-                                        edits.insert(start, (len, by.clone()));
-                                        let name = catalog.technique(by).map(|x| x.name.as_str()).unwrap_or("");
-                                        out.diags.push(
-                                            Diagnostic::note(Code::MigrateRevoked, format!("`{raw}` ({}) is revoked; replaced by `{by}` ({name})", tech.name))
-                                                .with_label(t.span, format!("becomes `{by}`")),
-                                        );
-                                        out.replaced.push((raw.to_string(), by.clone()));
-                                        result = by.clone();
-                                        migrated = true;
-                                    }
-                                }
-                                None => out.diags.push(
-                                    Diagnostic::warning(Code::MigrateNoReplacement, format!("`{raw}` ({}) is revoked and ATT&CK names no replacement; left in place", tech.name))
-                                        .with_label(t.span, "left in place")
-                                        .with_help("remove it or map it to a current technique by hand"),
-                                ),
-                            }
-                        } else if tech.deprecated {
-                            out.diags.push(
-                                Diagnostic::warning(Code::MigrateDeprecated, format!("`{raw}` ({}) is deprecated and has no replacement; left in place", tech.name))
-                                    .with_label(t.span, format!("deprecated in ATT&CK {}", catalog.release))
-                                    .with_help("remove it or map it to a current technique by hand"),
-                            );
-                        }
-                    }
-                }
-                match seen.get(&result) {
-                    Some((first, first_migrated)) if migrated || *first_migrated => {
-                        // Two revoked ids with one replacement (or a revoked id whose
-                        // replacement is listed): the later entry goes, the list keeps one.
-                        if let Some((start, len, with)) =
-                            (!is_plan).then(|| removal(text, t.span)).flatten()
-                        {
-                            edits.retain(|at, _| *at < start || *at >= start + len);
-                            edits.insert(start, (len, with));
-                            out.diags.push(
-                                Diagnostic::note(Code::MigrateDuplicate, format!("after migration `{result}` would be listed twice here (`{raw}` and the entry already here); the later entry is removed"))
-                                    .with_label(t.span, "removed")
-                                    .with_label(*first, format!("`{result}` after migration")),
-                            );
-                            continue;
-                        }
-                        out.diags.push(
-                            Diagnostic::note(Code::MigrateDuplicate, format!("after migration `{result}` is listed twice here; left as is (the compiler de-duplicates)"))
-                                .with_label(t.span, format!("`{result}` after migration"))
-                                .with_label(*first, "already here"),
-                        );
-                    }
-                    Some(_) => {}
-                    None => {
-                        seen.insert(result, (t.span, migrated));
-                    }
-                }
-            }
+            file.list(&list);
         }
         if index == 0 {
             version_edit(f, catalog, text, &mut edits, &mut out);
@@ -168,25 +95,171 @@ pub fn migrate(loaded: &Loaded, catalog: &Catalog, sources: &SourceMap) -> Model
         for r in &f.content.rules {
             note_import(r, &mut out);
         }
-        let mut new = String::with_capacity(text.len());
-        let mut at = 0usize;
-        for (start, (len, with)) in &edits {
-            if *start < at {
-                continue;
-            }
-            new.push_str(text.get(at..*start).unwrap_or(""));
-            new.push_str(with);
-            at = start + len;
-        }
-        new.push_str(text.get(at..).unwrap_or(""));
         out.files.push(FileEdit {
             path: src.path.clone(),
             name: display_path(&src.path),
             old: text.to_string(),
-            new,
+            new: apply(text, &edits),
         });
     }
     out
+}
+
+/// The text with the edits made (an edit inside an earlier one is skipped).
+fn apply(text: &str, edits: &Edits) -> String {
+    let mut new = String::with_capacity(text.len());
+    let mut at = 0usize;
+    for (start, (len, with)) in edits {
+        if *start < at {
+            continue;
+        }
+        new.push_str(text.get(at..*start).unwrap_or(""));
+        new.push_str(with);
+        at = start + len;
+    }
+    new.push_str(text.get(at..).unwrap_or(""));
+    new
+}
+
+/// The technique lists of one model file being migrated.
+struct FileMigration<'a> {
+    catalog: &'a Catalog,
+    text: &'a str,
+    plan: Option<&'a crate::model::v1::PlanSettings>,
+    edits: &'a mut Edits,
+    out: &'a mut ModelMigration,
+}
+
+impl FileMigration<'_> {
+    /// One list: revoked ids replaced, and an entry that becomes a second copy of one
+    /// already listed removed (or noted, in `plan.techniques`).
+    fn list(&mut self, list: &[&Spanned<String>]) {
+        // `plan.techniques` is a mapping: its keys cannot be removed or doubled.
+        let plan = self.plan;
+        let is_plan = plan.is_some_and(|p| {
+            list.first()
+                .is_some_and(|t| p.techniques.keys().any(|k| k.span == t.span))
+        });
+        let mut seen: BTreeMap<String, (Span, bool)> = BTreeMap::new();
+        for t in list {
+            let raw = t.value.trim();
+            let taken = |by: &str| {
+                is_plan
+                    && (plan.is_some_and(|p| p.techniques.keys().any(|k| k.value.trim() == by))
+                        || seen.contains_key(by))
+            };
+            let replaced = self.replace(t, raw, &taken);
+            let migrated = replaced.is_some();
+            let result = replaced.unwrap_or_else(|| raw.to_string());
+            match seen.get(&result) {
+                Some((first, first_migrated)) if migrated || *first_migrated => {
+                    self.listed_twice(t, raw, &result, *first, is_plan);
+                }
+                Some(_) => {}
+                None => {
+                    seen.insert(result, (t.span, migrated));
+                }
+            }
+        }
+    }
+
+    /// Replaces a revoked id by its replacement (unless `taken` says the plan already has
+    /// it); notes deprecated ids and revoked ones without a replacement. The new id, when
+    /// replaced.
+    fn replace(
+        &mut self,
+        t: &Spanned<String>,
+        raw: &str,
+        taken: &dyn Fn(&str) -> bool,
+    ) -> Option<String> {
+        if !is_technique_id(raw) {
+            return None;
+        }
+        let catalog = self.catalog;
+        let tech = catalog.technique(raw)?;
+        let diags = &mut self.out.diags;
+        if tech.deprecated && !tech.revoked {
+            diags.push(
+                Diagnostic::warning(
+                    Code::MigrateDeprecated,
+                    format!(
+                        "`{raw}` ({}) is deprecated and has no replacement; left in place",
+                        tech.name
+                    ),
+                )
+                .with_label(t.span, format!("deprecated in ATT&CK {}", catalog.release))
+                .with_help("remove it or map it to a current technique by hand"),
+            );
+        }
+        if !tech.revoked {
+            return None;
+        }
+        match &tech.revoked_by {
+            // A mapping key may not appear twice: plan notes for both the old and the new
+            // id have to be merged by hand.
+            Some(by) if taken(by) => {
+                diags.push(
+                    Diagnostic::warning(Code::MigrateDuplicate, format!("`{raw}` is revoked (replaced by `{by}`) but `plan.techniques` already has `{by}`; left as is"))
+                        .with_label(t.span, "left in place")
+                        .with_help(format!("merge the notes of `{raw}` into `{by}` by hand")),
+                );
+                None
+            }
+            Some(by) => {
+                let (start, len) = id_range(self.text, t.span, raw)?;
+                self.edits.insert(start, (len, by.clone()));
+                let name = catalog.technique(by).map(|x| x.name.as_str()).unwrap_or("");
+                diags.push(
+                    Diagnostic::note(
+                        Code::MigrateRevoked,
+                        format!(
+                            "`{raw}` ({}) is revoked; replaced by `{by}` ({name})",
+                            tech.name
+                        ),
+                    )
+                    .with_label(t.span, format!("becomes `{by}`")),
+                );
+                self.out.replaced.push((raw.to_string(), by.clone()));
+                Some(by.clone())
+            }
+            None => {
+                diags.push(
+                    Diagnostic::warning(Code::MigrateNoReplacement, format!("`{raw}` ({}) is revoked and ATT&CK names no replacement; left in place", tech.name))
+                        .with_label(t.span, "left in place")
+                        .with_help("remove it or map it to a current technique by hand"),
+                );
+                None
+            }
+        }
+    }
+
+    /// `result` would be listed twice (two revoked ids with one replacement, or a revoked
+    /// id whose replacement is listed): the later entry goes, the list keeps one; in
+    /// `plan.techniques`, or where the entry cannot be cut out, it is only noted.
+    fn listed_twice(
+        &mut self,
+        t: &Spanned<String>,
+        raw: &str,
+        result: &str,
+        first: Span,
+        is_plan: bool,
+    ) {
+        if let Some((start, len, with)) = (!is_plan).then(|| removal(self.text, t.span)).flatten() {
+            self.edits.retain(|at, _| *at < start || *at >= start + len);
+            self.edits.insert(start, (len, with));
+            self.out.diags.push(
+                Diagnostic::note(Code::MigrateDuplicate, format!("after migration `{result}` would be listed twice here (`{raw}` and the entry already here); the later entry is removed"))
+                    .with_label(t.span, "removed")
+                    .with_label(first, format!("`{result}` after migration")),
+            );
+            return;
+        }
+        self.out.diags.push(
+            Diagnostic::note(Code::MigrateDuplicate, format!("after migration `{result}` is listed twice here; left as is (the compiler de-duplicates)"))
+                .with_label(t.span, format!("`{result}` after migration"))
+                .with_label(first, "already here"),
+        );
+    }
 }
 
 fn note_import(r: &Spanned<crate::model::v1::RuleEntry>, out: &mut ModelMigration) {
