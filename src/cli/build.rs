@@ -40,8 +40,38 @@ pub fn run(ctx: &mut Ctx, args: &BuildArgs) -> i32 {
             return super::failure_code(&ds);
         }
     };
+    let files = match emit_and_write(ctx, args, &compiled, format) {
+        Ok(files) => files,
+        Err(code) => return code,
+    };
+    let a = &compiled.analysis;
+    let out = threatc::model::load::display_path(&args.out);
+    match format {
+        OutputFormat::Json => {
+            ctx.report(&compiled.warnings.sorted(), OutputFormat::Human);
+            print_out(&json_summary(a, &out, &files));
+        }
+        other => {
+            ctx.report(&compiled.warnings.sorted(), other);
+            super::eprint_line(human_summary(a, &out, &files).trim_end());
+        }
+    }
+    if args.fail_under_targets && a.targets.iter().any(|t| !t.met) {
+        return exit::FINDINGS;
+    }
+    exit::OK
+}
+
+/// Renders every output and writes them to the output folder (all or nothing); the
+/// files written, or the exit code after reporting why not.
+fn emit_and_write(
+    ctx: &mut Ctx,
+    args: &BuildArgs,
+    compiled: &threatc::Compiled,
+    format: OutputFormat,
+) -> Result<Vec<String>, i32> {
     let t = std::time::Instant::now();
-    let outputs = emit::build_outputs_timed(&compiled, args.templates.as_deref(), &mut ctx.timings);
+    let outputs = emit::build_outputs_timed(compiled, args.templates.as_deref(), &mut ctx.timings);
     ctx.show_timings();
     let outputs = match outputs {
         Ok(o) => o,
@@ -49,7 +79,7 @@ pub fn run(ctx: &mut Ctx, args: &BuildArgs) -> i32 {
             let mut all = compiled.warnings.clone();
             all.push(d);
             ctx.report(&all.sorted(), format);
-            return exit::INVALID;
+            return Err(exit::INVALID);
         }
     };
     ctx.timings.record("emit", t);
@@ -58,80 +88,66 @@ pub fn run(ctx: &mut Ctx, args: &BuildArgs) -> i32 {
     let written = emit::write_build(&args.out, &outputs, &compiled.analysis);
     ctx.timings.record("write", t);
     ctx.show_timings();
-    let files = match written {
-        Ok(files) => files,
-        Err(e) => {
-            let mut all = compiled.warnings.clone();
-            all.push(
-                Diagnostic::error(Code::OutputError, e)
-                    .with_help("nothing was replaced: the previous outputs are as they were"),
-            );
-            ctx.report(&all.sorted(), format);
-            return exit::USAGE;
-        }
-    };
-    let a = &compiled.analysis;
-    let unmet: Vec<&str> = a
-        .targets
-        .iter()
-        .filter(|t| !t.met)
-        .map(|t| t.id.as_str())
-        .collect();
-    match format {
-        OutputFormat::Json => {
-            ctx.report(&compiled.warnings.sorted(), OutputFormat::Human);
-            let doc = serde_json::json!({
-                "model": a.model.name,
-                "out": threatc::model::load::display_path(&args.out),
-                "summary": a.summary,
-                "actors": a.actors.iter().map(|x| serde_json::json!({"id": x.id, "coverage": x.coverage, "in_scope": x.in_scope, "covered": x.covered})).collect::<Vec<_>>(),
-                "targets": a.targets.iter().map(|t| serde_json::json!({"id": t.id, "met": t.met, "current": t.current, "required": t.required})).collect::<Vec<_>>(),
-                "files": files,
-            });
-            print_out(&(serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"));
-        }
-        other => {
-            ctx.report(&compiled.warnings.sorted(), other);
-            let s = &a.summary;
-            let mut text = format!(
-                "built {} → {} ({} files)\n  ATT&CK {} {} · {} actors · {} rules ({} counting)\n  coverage {} of {} in-scope techniques = {} (weighted {}) · {} gaps (P1 {}, P2 {}, P3 {}) · {} out of scope\n",
-                threatc::escape::terminal(&a.model.name),
-                threatc::escape::terminal(&threatc::model::load::display_path(&args.out)),
-                files.len(),
-                a.attack.domain,
-                a.attack.release,
-                a.actors.len(),
-                s.rules,
-                s.rules_counting,
-                s.covered,
-                s.in_scope,
-                emit::pct(s.coverage),
-                emit::pct(s.weighted_coverage),
-                s.gaps,
-                s.gaps_by_tier.get("P1").copied().unwrap_or(0),
-                s.gaps_by_tier.get("P2").copied().unwrap_or(0),
-                s.gaps_by_tier.get("P3").copied().unwrap_or(0),
-                s.out_of_scope,
-            );
-            for t in &a.targets {
-                text.push_str(&format!(
-                    "  target {}: {} {} of {}{}\n",
-                    threatc::escape::terminal(&t.id),
-                    if t.met { "met" } else { "NOT met" },
-                    emit::pct(t.current),
-                    emit::pct(t.required),
-                    if t.met {
-                        String::new()
-                    } else {
-                        format!(" (close {} more)", t.to_close.len())
-                    }
-                ));
+    written.map_err(|e| {
+        let mut all = compiled.warnings.clone();
+        all.push(
+            Diagnostic::error(Code::OutputError, e)
+                .with_help("nothing was replaced: the previous outputs are as they were"),
+        );
+        ctx.report(&all.sorted(), format);
+        exit::USAGE
+    })
+}
+
+/// `--format json`: the summary document on stdout.
+fn json_summary(a: &threatc::analysis::Analysis, out: &str, files: &[String]) -> String {
+    let doc = serde_json::json!({
+        "model": a.model.name,
+        "out": out,
+        "summary": a.summary,
+        "actors": a.actors.iter().map(|x| serde_json::json!({"id": x.id, "coverage": x.coverage, "in_scope": x.in_scope, "covered": x.covered})).collect::<Vec<_>>(),
+        "targets": a.targets.iter().map(|t| serde_json::json!({"id": t.id, "met": t.met, "current": t.current, "required": t.required})).collect::<Vec<_>>(),
+        "files": files,
+    });
+    serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+}
+
+/// The summary for people: what was built, the coverage and each target.
+fn human_summary(a: &threatc::analysis::Analysis, out: &str, files: &[String]) -> String {
+    let s = &a.summary;
+    let mut text = format!(
+        "built {} → {} ({} files)\n  ATT&CK {} {} · {} actors · {} rules ({} counting)\n  coverage {} of {} in-scope techniques = {} (weighted {}) · {} gaps (P1 {}, P2 {}, P3 {}) · {} out of scope\n",
+        threatc::escape::terminal(&a.model.name),
+        threatc::escape::terminal(out),
+        files.len(),
+        a.attack.domain,
+        a.attack.release,
+        a.actors.len(),
+        s.rules,
+        s.rules_counting,
+        s.covered,
+        s.in_scope,
+        emit::pct(s.coverage),
+        emit::pct(s.weighted_coverage),
+        s.gaps,
+        s.gaps_by_tier.get("P1").copied().unwrap_or(0),
+        s.gaps_by_tier.get("P2").copied().unwrap_or(0),
+        s.gaps_by_tier.get("P3").copied().unwrap_or(0),
+        s.out_of_scope,
+    );
+    for t in &a.targets {
+        text.push_str(&format!(
+            "  target {}: {} {} of {}{}\n",
+            threatc::escape::terminal(&t.id),
+            if t.met { "met" } else { "NOT met" },
+            emit::pct(t.current),
+            emit::pct(t.required),
+            if t.met {
+                String::new()
+            } else {
+                format!(" (close {} more)", t.to_close.len())
             }
-            super::eprint_line(text.trim_end());
-        }
+        ));
     }
-    if args.fail_under_targets && !unmet.is_empty() {
-        return exit::FINDINGS;
-    }
-    exit::OK
+    text
 }

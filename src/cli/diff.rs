@@ -6,6 +6,7 @@ use std::process::Command;
 use threatc::diag::Code;
 use threatc::diag::{Diagnostic, Diagnostics, OutputFormat};
 use threatc::diff::DiffInput;
+use threatc::emit::report::REPORT_FORMAT;
 use threatc::emit::{self, Output};
 
 /// `threatc diff BASE HEAD` or `threatc diff --git REV MODEL`
@@ -206,8 +207,9 @@ fn load(ctx: &mut Ctx, path: &Path, side: Side) -> Result<DiffInput, Diagnostics
             )
         };
         let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
-        if v.get("report_format").and_then(serde_json::Value::as_u64) != Some(1) {
-            return Err(bad("no `report_format: 1`".into()));
+        if v.get("report_format").and_then(serde_json::Value::as_u64) != Some(REPORT_FORMAT.into())
+        {
+            return Err(bad(format!("no `report_format: {REPORT_FORMAT}`")));
         }
         return DiffInput::from_value(v).map_err(bad);
     }
@@ -261,60 +263,15 @@ fn private_temp_dir() -> std::io::Result<PathBuf> {
 }
 
 impl GitSnapshot {
+    /// Extracts the repository of `model` as committed at `rev`.
     fn new(rev: &str, model: &Path) -> Result<Self, Diagnostics> {
-        let shown = threatc::model::load::display_path(model);
-        // The repository is the nearest folder above the model (its lexical path: a
-        // linked model is not followed) with a `.git` entry, never what git would
-        // discover from the model's folder, where a pull request may have committed a
-        // fake repository.
-        let abs = threatc::gitrepo::absolute_lexical(model);
-        let repo = threatc::gitrepo::find(&abs).map_err(|e| match e {
-            threatc::gitrepo::RepoError::NotInRepo => git_error(
-                format!("`{shown}` is not in a git repository: {e}"),
-                "run `threatc diff --git` inside a clone, or compare two files with `threatc diff BASE HEAD`",
-            ),
-            threatc::gitrepo::RepoError::BadDotGit { .. } => git_error(
-                format!("cannot use the repository of `{shown}`: {e}"),
-                "`.git` must be the repository's folder, or a worktree's or submodule's `gitdir:` file",
-            ),
-        })?;
-        let rel = abs
-            .strip_prefix(&repo.root)
-            .ok()
-            .filter(|r| !r.as_os_str().is_empty())
-            .map(Path::to_path_buf)
-            .ok_or_else(|| {
-                git_error(
-                    format!("`{shown}` is outside its repository"),
-                    "give a model inside the repository",
-                )
-            })?;
+        let (repo, rel) = repository_of(model)?;
         let rel_git = rel
             .components()
             .map(|c| c.as_os_str().to_string_lossy().into_owned())
             .collect::<Vec<_>>()
             .join("/");
-        if rev.starts_with('-') || rev.is_empty() {
-            return Err(git_error(
-                format!("unknown revision `{rev}`"),
-                "name a commit, branch or tag",
-            ));
-        }
-        let commit = repo
-            .git(&[
-                "rev-parse",
-                "--verify",
-                "--quiet",
-                "--end-of-options",
-                &format!("{rev}^{{commit}}"),
-            ])
-            .map_err(|_| git_error(format!("unknown revision `{rev}`"), "name a commit, branch or tag; in CI fetch the full history (actions/checkout with fetch-depth: 0)"))?;
-        if !is_object_id(&commit) {
-            return Err(git_error(
-                format!("unknown revision `{rev}`"),
-                "name a commit, branch or tag",
-            ));
-        }
+        let commit = commit_of(&repo, rev)?;
         let kind = repo
             .git(&["cat-file", "-t", &format!("{commit}:{rel_git}")])
             .unwrap_or_default();
@@ -330,11 +287,23 @@ impl GitSnapshot {
                 "check the temporary folder",
             )
         })?;
+        // From here the folder is removed on drop, also when extracting fails.
         let snap = GitSnapshot {
             model: tmp.join("src").join(&rel),
             dir: tmp,
         };
-        let tar = snap.dir.join("base.tar");
+        snap.extract(&repo, &commit, rev)?;
+        Ok(snap)
+    }
+
+    /// `git archive` of the commit, unpacked into `src/` (marked as a repository root).
+    fn extract(
+        &self,
+        repo: &threatc::gitrepo::Repo,
+        commit: &str,
+        rev: &str,
+    ) -> Result<(), Diagnostics> {
+        let tar = self.dir.join("base.tar");
         let mut out_arg = std::ffi::OsString::from("--output=");
         out_arg.push(tar.as_os_str());
         // No --worktree-attributes: only the committed .gitattributes of the revision
@@ -343,7 +312,7 @@ impl GitSnapshot {
             std::ffi::OsStr::new("archive"),
             std::ffi::OsStr::new("--format=tar"),
             &out_arg,
-            std::ffi::OsStr::new(&commit),
+            std::ffi::OsStr::new(commit),
             std::ffi::OsStr::new("--"),
         ])
         .map_err(|e| {
@@ -352,7 +321,7 @@ impl GitSnapshot {
                 "check the repository",
             )
         })?;
-        let src = snap.dir.join("src");
+        let src = self.dir.join("src");
         // A `.git` folder marks the repository root for include and import checks.
         std::fs::create_dir_all(src.join(".git")).map_err(|e| {
             git_error(
@@ -379,8 +348,66 @@ impl GitSnapshot {
             ));
         }
         let _ = std::fs::remove_file(&tar);
-        Ok(snap)
+        Ok(())
     }
+}
+
+/// The repository of `model` and the model's path inside it.
+///
+/// The repository is the nearest folder above the model (its lexical path: a linked
+/// model is not followed) with a `.git` entry, never what git would discover from the
+/// model's folder, where a pull request may have committed a fake repository.
+fn repository_of(model: &Path) -> Result<(threatc::gitrepo::Repo, PathBuf), Diagnostics> {
+    let shown = threatc::model::load::display_path(model);
+    let abs = threatc::gitrepo::absolute_lexical(model);
+    let repo = threatc::gitrepo::find(&abs).map_err(|e| match e {
+        threatc::gitrepo::RepoError::NotInRepo => git_error(
+            format!("`{shown}` is not in a git repository: {e}"),
+            "run `threatc diff --git` inside a clone, or compare two files with `threatc diff BASE HEAD`",
+        ),
+        threatc::gitrepo::RepoError::BadDotGit { .. } => git_error(
+            format!("cannot use the repository of `{shown}`: {e}"),
+            "`.git` must be the repository's folder, or a worktree's or submodule's `gitdir:` file",
+        ),
+    })?;
+    let rel = abs
+        .strip_prefix(&repo.root)
+        .ok()
+        .filter(|r| !r.as_os_str().is_empty())
+        .map(Path::to_path_buf)
+        .ok_or_else(|| {
+            git_error(
+                format!("`{shown}` is outside its repository"),
+                "give a model inside the repository",
+            )
+        })?;
+    Ok((repo, rel))
+}
+
+/// The commit `rev` names (never read as an option), as a full object id.
+fn commit_of(repo: &threatc::gitrepo::Repo, rev: &str) -> Result<String, Diagnostics> {
+    let unknown = || {
+        git_error(
+            format!("unknown revision `{rev}`"),
+            "name a commit, branch or tag",
+        )
+    };
+    if rev.starts_with('-') || rev.is_empty() {
+        return Err(unknown());
+    }
+    let commit = repo
+        .git(&[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            "--end-of-options",
+            &format!("{rev}^{{commit}}"),
+        ])
+        .map_err(|_| git_error(format!("unknown revision `{rev}`"), "name a commit, branch or tag; in CI fetch the full history (actions/checkout with fetch-depth: 0)"))?;
+    if !is_object_id(&commit) {
+        return Err(unknown());
+    }
+    Ok(commit)
 }
 
 /// A full hexadecimal object id (SHA-1 or SHA-256), as `rev-parse --verify` prints.
