@@ -11,6 +11,7 @@ use crate::import::{self, Format, ImportOptions, ImportResult};
 use crate::model::load::{display_path, find_repo_root, Loaded};
 use crate::model::v1::{self, ImportFormat, StatusSpec};
 use crate::source::{SourceMap, Span, Spanned};
+use crate::words::plural;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -363,7 +364,10 @@ impl Tally {
             cx.diags.push(
                 Diagnostic::warning(
                     Code::ImportUnmappedStatus,
-                    format!("source status `{status}` has no model status ({n} rule{}); counted as planned", plural(*n)),
+                    format!(
+                        "source status `{status}` has no model status ({n} {}); counted as planned",
+                        plural(*n, "rule", "rules")
+                    ),
                 )
                 .with_label(entry.span, "")
                 .with_help(format!("map it: `status: {{{status}: production}}`")),
@@ -375,8 +379,8 @@ impl Tally {
                 Diagnostic::note(
                     Code::ImportNoTechnique,
                     format!(
-                        "{skipped} rule{} from `{}` carry no ATT&CK technique and are not counted",
-                        plural(skipped),
+                        "{skipped} {} from `{}` carry no ATT&CK technique and are not counted",
+                        plural(skipped, "rule", "rules"),
                         path.value
                     ),
                 )
@@ -388,7 +392,11 @@ impl Tally {
             cx.diags.push(
                 Diagnostic::note(
                     Code::ImportDeprecatedRule,
-                    format!("{n} rule{} from `{}` are deprecated at their source and counted as retired", plural(n), path.value),
+                    format!(
+                        "{n} {} from `{}` are deprecated at their source and counted as retired",
+                        plural(n, "rule", "rules"),
+                        path.value
+                    ),
                 )
                 .with_label(path.span, ""),
             );
@@ -413,12 +421,12 @@ impl Tally {
             let d = match crate::catalog::newer::unknown_technique_hint(cx.catalog, id) {
                 Some((msg, help)) => Diagnostic::warning(
                     Code::ImportUnknownTechnique,
-                    format!("{msg} ({n} imported rule{} not counted for it)", plural(*n)),
+                    format!("{msg} ({n} imported {} not counted for it)", plural(*n, "rule", "rules")),
                 )
                 .with_help(help),
                 None => Diagnostic::warning(
                     Code::ImportUnknownTechnique,
-                    format!("`{id}` is not a technique of {release} ({n} imported rule{})", plural(*n)),
+                    format!("`{id}` is not a technique of {release} ({n} imported {})", plural(*n, "rule", "rules")),
                 )
                 .with_help("these rules do not count for it; the id may be from a newer ATT&CK release (use --attack-data) or a typo"),
             };
@@ -432,7 +440,7 @@ impl Tally {
                 .unwrap_or_default();
             let d = Diagnostic::warning(
                 Code::ImportRevokedTechnique,
-                format!("`{id}` was revoked in {release}{by_text} ({n} imported rule{})", plural(*n)),
+                format!("`{id}` was revoked in {release}{by_text} ({n} imported {})", plural(*n, "rule", "rules")),
             )
             .with_help(if entry.follow_revoked {
                 "counted as its replacement (`follow_revoked: true`)".to_string()
@@ -448,8 +456,8 @@ impl Tally {
                 Diagnostic::warning(
                     Code::ImportDeprecatedTechnique,
                     format!(
-                        "`{id}` is deprecated in {release} ({n} imported rule{})",
-                        plural(*n)
+                        "`{id}` is deprecated in {release} ({n} imported {})",
+                        plural(*n, "rule", "rules")
                     ),
                 )
                 .with_label(path.span, format!("imported by `{}`", path.value)),
@@ -468,13 +476,5 @@ fn first_seen(
     match at.and_then(|(p, l, c)| span_in(sources, p, *l, *c, snippets)) {
         Some(s) => d.with_label(s, "first seen here"),
         None => d,
-    }
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
     }
 }
