@@ -216,6 +216,17 @@ pub enum TextError {
     },
 }
 
+impl TextError {
+    /// A lowercase phrase for messages after the file's name: "is not UTF-8 text", or
+    /// the refusal's phrase.
+    pub fn phrase(&self) -> String {
+        match self {
+            TextError::Refused(r) => r.phrase(),
+            TextError::NotUtf8 { .. } => "is not UTF-8 text".to_string(),
+        }
+    }
+}
+
 #[cfg(unix)]
 fn open_no_follow(p: &Path) -> std::io::Result<std::fs::File> {
     use std::os::unix::fs::OpenOptionsExt;

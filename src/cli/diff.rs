@@ -184,10 +184,7 @@ fn load(ctx: &mut Ctx, path: &Path, side: Side) -> Result<DiffInput, Diagnostics
         let text = match threatc::fsio::read_text(path, &confine, MAX_REPORT_BYTES) {
             Ok((t, _)) => t,
             Err(e) => {
-                let why = match e {
-                    threatc::fsio::TextError::Refused(r) => r.phrase(),
-                    threatc::fsio::TextError::NotUtf8 { .. } => "is not UTF-8 text".to_string(),
-                };
+                let why = e.phrase();
                 return Err(Diagnostics::from(Diagnostic::error(
                     Code::IoError,
                     format!("`{}` {why}", threatc::model::load::display_path(path)),

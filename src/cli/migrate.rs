@@ -110,10 +110,7 @@ fn run_layer(ctx: &mut Ctx, args: &MigrateArgs) -> i32 {
     let text = match threatc::fsio::read_text(&args.path, &confine, MAX_LAYER_BYTES) {
         Ok((t, _)) => t,
         Err(e) => {
-            let why = match e {
-                threatc::fsio::TextError::Refused(r) => r.phrase(),
-                threatc::fsio::TextError::NotUtf8 { .. } => "is not UTF-8 text".to_string(),
-            };
+            let why = e.phrase();
             return fail(
                 ctx,
                 Diagnostic::error(Code::IoError, format!("`{shown}` {why}")),

@@ -8,6 +8,7 @@
 //! instead of a hang.
 
 use crate::diag::Code;
+use crate::fsio::is_loop;
 use std::collections::HashSet;
 use std::io;
 use std::path::{Component, Path, PathBuf};
@@ -222,10 +223,8 @@ impl Walker<'_> {
             );
             return;
         }
-        let canon = match std::fs::canonicalize(real) {
-            Ok(c) => c,
-            Err(e) if is_loop(&e) => return self.loop_problem(display),
-            Err(e) => return self.io_problem(display, &e),
+        let Some(canon) = self.canonical(real, display) else {
+            return;
         };
         if !self.inside_root(&canon, display) {
             return;
@@ -270,15 +269,29 @@ impl Walker<'_> {
         self.stack.pop();
     }
 
+    /// The canonical path of a file or folder; None (with a problem) when it cannot be
+    /// resolved.
+    fn canonical(&mut self, real: &Path, display: &Path) -> Option<PathBuf> {
+        match std::fs::canonicalize(real) {
+            Ok(c) => Some(c),
+            Err(e) if is_loop(&e) => {
+                self.loop_problem(display);
+                None
+            }
+            Err(e) => {
+                self.io_problem(display, &e);
+                None
+            }
+        }
+    }
+
     /// A file found by a walk (`from_walk`) or named directly.
     fn file(&mut self, real: &Path, display: &Path, from_walk: bool) {
         if !self.wanted(display, from_walk) || self.excluded(display) {
             return;
         }
-        let canon = match std::fs::canonicalize(real) {
-            Ok(c) => c,
-            Err(e) if is_loop(&e) => return self.loop_problem(display),
-            Err(e) => return self.io_problem(display, &e),
+        let Some(canon) = self.canonical(real, display) else {
+            return;
         };
         if self.inside_root(&canon, display) {
             self.out.files.push(FoundFile {
@@ -434,15 +447,6 @@ fn to_slash(p: &Path) -> String {
     } else {
         s.into_owned()
     }
-}
-
-/// `ELOOP`: too many levels of symbolic links.
-fn is_loop(e: &io::Error) -> bool {
-    #[cfg(target_os = "linux")]
-    const ELOOP: i32 = 40;
-    #[cfg(not(target_os = "linux"))]
-    const ELOOP: i32 = 62;
-    e.raw_os_error() == Some(ELOOP)
 }
 
 #[cfg(test)]

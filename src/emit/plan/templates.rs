@@ -102,12 +102,7 @@ pub fn environment(dir: Option<&Path>) -> Environment<'static> {
                 return match crate::fsio::read_text(&p, confine, MAX_TEMPLATE_BYTES) {
                     Ok((text, _)) => Ok(Some(text)),
                     Err(e) => {
-                        let why = match e {
-                            crate::fsio::TextError::Refused(r) => r.phrase(),
-                            crate::fsio::TextError::NotUtf8 { .. } => {
-                                "is not UTF-8 text".to_string()
-                            }
-                        };
+                        let why = e.phrase();
                         Err(minijinja::Error::new(
                             minijinja::ErrorKind::InvalidOperation,
                             format!("template `{name}` {why}"),
