@@ -83,5 +83,9 @@ fn import_of_a_path_that_yields_nothing_is_a_usage_error() {
     assert_eq!(o.status.code(), Some(3), "{}", stdout(&o));
     assert!(stdout(&o).contains("0 files, 0 rules"), "{}", stdout(&o));
     assert!(stdout(&o).contains(", 1 problem\n"), "{}", stdout(&o));
-    assert!(stdout(&o).contains("import-path-not-found"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("import-path-not-found"),
+        "{}",
+        stdout(&o)
+    );
 }

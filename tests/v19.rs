@@ -509,6 +509,16 @@ fn diff_between_a_base_on_18_1_and_a_head_on_19() {
             rc["revoked"][0]["by_name"],
             "Disable or Modify Tools: Clear Windows Event Logs"
         );
+        // The PR comment lists each pair under the release heading.
+        let o = threatc(
+            &["diff", base_report, head_side, "--attack-data", b],
+            dir.path(),
+        );
+        ok(&o);
+        let md = stdout(&o);
+        assert!(md.contains("T1070.001 → T1685.005"), "{md}");
+        assert!(md.contains("revoked in 19.0"), "{md}");
+        assert!(!md.contains("Newly uncovered"), "{md}");
     }
 }
 

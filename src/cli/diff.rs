@@ -213,7 +213,9 @@ fn load(ctx: &mut Ctx, path: &Path, side: Side) -> Result<DiffInput, Diagnostics
     std::fs::metadata(path).map_err(io_error)?;
     let opts = ctx.compile_options(false);
     let compiled = ctx.compile(path, &opts)?;
-    DiffInput::from_analysis(&compiled.analysis).map_err(|e| {
+    // With its catalog's revocations, so that a head on a newer release compares a
+    // revoked base technique with its replacement.
+    DiffInput::from_compiled(&compiled).map_err(|e| {
         Diagnostics::from(Diagnostic::error(
             Code::DiffInput,
             format!("cannot read the analysis: {e}"),

@@ -344,7 +344,18 @@ fn release_changes(out: &mut String, d: &CoverageDiff) {
             md_cell(n)
         )
     });
-    let all: Vec<String> = renamed.chain(gone).chain(new).collect();
+    // A base technique the head's release revoked, compared with its replacement:
+    // `T1070.001 → T1685.005 (revoked in 19.0)`.
+    let revoked = rc.revoked.iter().map(|r| {
+        format!(
+            "| {} → {} | revoked in {}, compared with its replacement | {} |",
+            code(&r.id),
+            code(&r.by),
+            md_cell(&r.release),
+            md_cell(&r.name)
+        )
+    });
+    let all: Vec<String> = renamed.chain(revoked).chain(gone).chain(new).collect();
     section(
         out,
         "Release changes",

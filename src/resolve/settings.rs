@@ -5,7 +5,6 @@ use super::context::Resolver;
 use super::{CoverageSettings, Meta, PlanSettings, ResolveOptions, RuleStatus, SubtechniqueMode};
 use crate::diag::{Code, Diagnostic};
 use crate::model::load::{Loaded, LoadedFile};
-use crate::model::v1;
 use crate::source::Span;
 use std::collections::BTreeMap;
 
@@ -80,11 +79,7 @@ pub(super) fn attack(
     let a = root.content.attack.as_ref()?;
     let catalog = r.catalog;
     if let Some(d) = &a.value.domain {
-        let want = match d.value {
-            v1::DomainName::Enterprise => "enterprise",
-            v1::DomainName::Mobile => "mobile",
-            v1::DomainName::Ics => "ics",
-        };
+        let want = crate::catalog::Domain::from(d.value).as_str();
         if want != catalog.domain.as_str() {
             r.diags.push(
                 Diagnostic::error(
