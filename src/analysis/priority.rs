@@ -167,6 +167,11 @@ impl Context<'_> {
 
 /// The in-scope techniques no rule covers, scored and ranked (highest score first,
 /// then by id).
+/// The tactics of the matrix in order, without deprecated ones.
+fn live_tactics(catalog: &Catalog) -> impl Iterator<Item = &crate::catalog::Tactic> {
+    catalog.tactics.iter().filter(|t| !t.deprecated)
+}
+
 pub(super) fn gaps(model: &Resolved, catalog: &Catalog, rows: &[TechniqueRow]) -> Vec<Gap> {
     let cx = Context {
         model,
@@ -177,13 +182,13 @@ pub(super) fn gaps(model: &Resolved, catalog: &Catalog, rows: &[TechniqueRow]) -
             .max()
             .unwrap_or(0)
             .max(1),
-        tactic_pos: catalog
-            .tactics
-            .iter()
+        // Deprecated tactics (Mobile's Network Effects and Remote Service Effects) are
+        // no longer in the matrix: they take no position, so the last live tactic is 0.5.
+        tactic_pos: live_tactics(catalog)
             .enumerate()
             .map(|(i, t)| (t.shortname.as_str(), i))
             .collect(),
-        n_tactics: catalog.tactics.len().max(2),
+        n_tactics: live_tactics(catalog).count().max(2),
         total_weight: model.actors.iter().map(|a| a.weight).sum(),
     };
     let mut gaps: Vec<Gap> = rows

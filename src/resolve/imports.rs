@@ -66,7 +66,10 @@ pub fn default_status(format: Format, source: Option<&str>) -> Option<RuleStatus
         (_, None) => RuleStatus::Production,
         (_, Some("production" | "stable")) => RuleStatus::Production,
         (_, Some("testing" | "test" | "development")) => RuleStatus::Testing,
-        (_, Some("planned" | "experimental")) => {
+        // `planned` means planned in every format; only Sigma's `experimental` is not yet
+        // a working rule (Sigma's own ladder is experimental → test → stable).
+        (_, Some("planned")) => RuleStatus::Planned,
+        (_, Some("experimental")) => {
             if format == Format::Sigma {
                 RuleStatus::Planned
             } else {
