@@ -15,6 +15,36 @@ pub fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         .map(|(_, c)| c)
 }
 
+/// Platform names ATT&CK has retired, with the name that replaced them (v9 merged the
+/// cloud providers into IaaS; v15 renamed Azure AD and merged Office 365 and Google
+/// Workspace; v16 renamed Network; v17 named ESXi).
+pub const RETIRED_PLATFORMS: &[(&str, &str)] = &[
+    ("Azure AD", "Identity Provider"),
+    ("Entra ID", "Identity Provider"),
+    ("Office 365", "Office Suite"),
+    ("Microsoft 365", "Office Suite"),
+    ("Google Workspace", "Office Suite"),
+    ("VMware ESXi", "ESXi"),
+    ("Network", "Network Devices"),
+    ("AWS", "IaaS"),
+    ("Azure", "IaaS"),
+    ("GCP", "IaaS"),
+];
+
+/// The platform of `known` that `word` (which matched none) most likely means: the
+/// current name of a retired platform name, else the nearest by edit distance.
+pub fn platform<'a>(word: &str, known: &'a [String]) -> Option<&'a str> {
+    let w = word.trim();
+    let renamed = RETIRED_PLATFORMS
+        .iter()
+        .find(|(old, _)| old.eq_ignore_ascii_case(w))
+        .and_then(|(_, new)| known.iter().find(|k| k.eq_ignore_ascii_case(new)));
+    match renamed {
+        Some(k) => Some(k.as_str()),
+        None => nearest(w, known.iter().map(String::as_str)),
+    }
+}
+
 /// Below this similarity (0–1) a name is not offered as a suggestion.
 pub const SIMILARITY_THRESHOLD: f64 = 0.7;
 

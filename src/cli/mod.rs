@@ -7,6 +7,7 @@ mod changes;
 mod check;
 mod diff;
 mod import;
+mod init;
 pub mod migrate;
 
 use clap::{Parser, Subcommand};
@@ -187,6 +188,8 @@ pub enum Command {
     Schema(SchemaArgs),
     /// Rewrite a model or a Navigator layer for the ATT&CK catalog in use.
     Migrate(migrate::MigrateArgs),
+    /// Start a model repository: model.yaml, rule folders, .gitignore and a CI workflow.
+    Init(init::InitArgs),
 }
 
 /// `threatc schema`.
@@ -344,6 +347,7 @@ pub fn main() -> i32 {
         Command::Import(a) => import::run(&mut ctx, &a),
         Command::Diff(a) => diff::run(&mut ctx, &a),
         Command::Migrate(a) => migrate::run(&mut ctx, &a),
+        Command::Init(a) => init::run(&mut ctx, &a),
         Command::Schema(a) => {
             match a.which {
                 SchemaKind::Model => print_out(&threatc::model::v1::schema_json()),

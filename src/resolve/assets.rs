@@ -51,8 +51,7 @@ fn platform(r: &mut Resolver<'_>, p: &Spanned<String>) -> Option<String> {
     if let Some(canon) = catalog.is_platform(&p.value) {
         return Some(canon.to_string());
     }
-    let known: BTreeSet<&str> = catalog.platforms.iter().map(String::as_str).collect();
-    let near = crate::suggest::nearest(&p.value, known);
+    let near = crate::suggest::platform(&p.value, &catalog.platforms);
     let d = Diagnostic::error(
         Code::UnknownPlatform,
         format!("`{}` is not an ATT&CK {} platform", p.value, catalog.domain),
