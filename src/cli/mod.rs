@@ -190,6 +190,19 @@ pub enum Command {
     Migrate(migrate::MigrateArgs),
     /// Start a model repository: model.yaml, rule folders, .gitignore and a CI workflow.
     Init(init::InitArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    #[command(after_help = "\
+Install, e.g.:
+  bash   threatc completions bash > ~/.local/share/bash-completion/completions/threatc
+  zsh    threatc completions zsh > \"${fpath[1]}/_threatc\"
+  fish   threatc completions fish > ~/.config/fish/completions/threatc.fish
+  pwsh   threatc completions powershell >> $PROFILE")]
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), of threatc or of one subcommand.
+    #[command(
+        after_help = "Read it with `threatc man | man -l -`, or install it: `threatc man > threatc.1`."
+    )]
+    Man(ManArgs),
 }
 
 /// `threatc schema`.
@@ -198,6 +211,71 @@ pub struct SchemaArgs {
     /// Which schema: model (default), report or layer.
     #[arg(value_enum, default_value = "model")]
     pub which: SchemaKind,
+}
+
+/// `threatc completions`.
+#[derive(clap::Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// `threatc man`.
+#[derive(clap::Args, Debug)]
+pub struct ManArgs {
+    /// A subcommand's page instead of threatc's (e.g. `build`).
+    #[arg(value_name = "SUBCOMMAND", value_parser = clap::builder::PossibleValuesParser::new(MAN_PAGES))]
+    pub subcommand: Option<String>,
+}
+
+/// Prints the completion script for a shell.
+fn completions(a: &CompletionsArgs) -> i32 {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    let mut buf = Vec::new();
+    clap_complete::generate(a.shell, &mut cmd, "threatc", &mut buf);
+    write_stdout(&String::from_utf8_lossy(&buf));
+    exit::OK
+}
+
+/// The subcommands `threatc man` has a page for (a test checks the list is complete).
+const MAN_PAGES: &[&str] = &[
+    "check",
+    "build",
+    "attack",
+    "import",
+    "diff",
+    "schema",
+    "migrate",
+    "init",
+    "completions",
+    "man",
+];
+
+/// Prints the manual page of threatc or of a subcommand.
+fn man(a: &ManArgs) -> i32 {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    // Building names the subcommands' pages `threatc-build` and so on.
+    cmd.build();
+    if let Some(word) = &a.subcommand {
+        match cmd.find_subcommand(word) {
+            Some(sub) => cmd = sub.clone().version(env!("CARGO_PKG_VERSION")),
+            None => return exit::INTERNAL,
+        }
+    }
+    let mut buf = Vec::new();
+    match clap_mangen::Man::new(cmd).render(&mut buf) {
+        Ok(()) => {
+            write_stdout(&String::from_utf8_lossy(&buf));
+            exit::OK
+        }
+        Err(e) => {
+            eprint_line(&format!(
+                "internal error: cannot render the manual page: {e}"
+            ));
+            exit::INTERNAL
+        }
+    }
 }
 
 /// Schemas threatc publishes.
@@ -348,6 +426,8 @@ pub fn main() -> i32 {
         Command::Diff(a) => diff::run(&mut ctx, &a),
         Command::Migrate(a) => migrate::run(&mut ctx, &a),
         Command::Init(a) => init::run(&mut ctx, &a),
+        Command::Completions(a) => completions(&a),
+        Command::Man(a) => man(&a),
         Command::Schema(a) => {
             match a.which {
                 SchemaKind::Model => print_out(&threatc::model::v1::schema_json()),
@@ -356,5 +436,15 @@ pub fn main() -> i32 {
             }
             exit::OK
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn man_pages_name_every_subcommand() {
+        let cmd = <super::Cli as clap::CommandFactory>::command();
+        let names: Vec<&str> = cmd.get_subcommands().map(clap::Command::get_name).collect();
+        assert_eq!(names, super::MAN_PAGES);
     }
 }
