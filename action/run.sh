@@ -217,7 +217,7 @@ resolve_base() {
 }
 
 cmd_diff() {
-  local m bin base dir code=0 err
+  local m bin base dir code=0
   require_model
   m=$MODEL
   bin=$(threatc_bin)
@@ -231,33 +231,22 @@ cmd_diff() {
     return
   fi
   mkdir -p "$dir"
-  err=$(mktemp "${RUNNER_TEMP:-/tmp}/threatc-diff.XXXXXX")
-  "$bin" --color never diff --git "$base" "$m" --out "$dir" --fail-on-regression 2> "$err" || code=$?
-  cat "$err" >&2
+  # On the pull request that adds the model, threatc compares against an empty base
+  # (everything new, no regression, `"no_base"` in coverage-diff.json).
+  "$bin" --color never diff --git "$base" "$m" --out "$dir" --fail-on-regression || code=$?
   output diff-dir "$dir"
   output comment-file "$dir/coverage-diff.md"
-  if [ "$code" -eq 3 ] && grep -q 'does not exist at revision' "$err"; then
-    # The pull request adds the model: nothing to compare with, and nothing to fail on.
-    rm -f "$err"
-    {
-      printf '%s\n## threatc coverage diff\n\n' "$MARKER"
-      printf 'No base to compare: `%s` does not exist at `%s` (this pull request adds it).\n' "$m" "$base"
-      printf 'The next pull request will show its coverage diff here.\n'
-    } > "$dir/coverage-diff.md"
-    summary < "$dir/coverage-diff.md"
-    output diff-code "$code"
-    output regression false
-    output no-base true
-    return
-  fi
-  rm -f "$err"
   output diff-code "$code"
-  output no-base false
   case "$code" in
     0) output regression false ;;
     1) output regression true ;;
     *) die "threatc diff failed (exit $code)" "$code" ;;
   esac
+  if grep -q '"no_base"' "$dir/coverage-diff.json"; then
+    output no-base true
+  else
+    output no-base false
+  fi
   summary < "$dir/coverage-diff.md"
 }
 

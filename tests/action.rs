@@ -306,12 +306,15 @@ fn action_on_the_pull_request_that_adds_the_model() {
     );
     assert_eq!(out["no-base"], "true");
     assert_eq!(out["regression"], "false");
-    assert_eq!(out["diff-code"], "3");
-    assert!(String::from_utf8_lossy(&o.stderr).contains("does not exist at revision"));
+    assert_eq!(out["diff-code"], "0");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no base: the model is new at"));
     let md = std::fs::read_to_string(r.repo.join(&out["comment-file"])).unwrap();
     assert!(md.starts_with(MARKER), "{md}");
-    assert!(md.contains("No base to compare"), "{md}");
-    assert!(md.contains("`models/financial/model.yaml`"), "{md}");
+    assert!(
+        md.contains("No base: the model is new at `origin/main`"),
+        "{md}"
+    );
+    assert!(md.contains("### Newly covered techniques"), "{md}");
     assert_eq!(r.summary(), md);
 
     // No previous comment of the bot (only a user's, with the marker): a new one.
@@ -773,7 +776,7 @@ fn gitlab_example_runs_against_a_merge_request() {
     );
     let o = run_gitlab_job(&r, &base, "models/financial/model.yaml");
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    assert!(String::from_utf8_lossy(&o.stdout).contains("no base to compare"));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("No base: the model is new at"));
 
     std::fs::copy(
         root().join("tests/check/unknown-technique.yaml"),

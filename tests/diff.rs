@@ -421,14 +421,56 @@ fn diff_against_git_revision() {
         ],
     );
     assert_eq!(o.status.code(), Some(1));
-    // Errors: unknown revision, model missing at the revision, not a repository.
+    // Errors: unknown revision, not a repository.
     let o = run(&repo, &["diff", "--git", "no-such-rev", "model.yaml"]);
     assert_eq!(o.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&o.stderr).contains("diff-git"));
+    // A model new in the change: an empty base, everything new, no regression.
     std::fs::write(repo.join("new.yaml"), &b_text).unwrap();
-    let o = run(&repo, &["diff", "--git", "HEAD", "new.yaml"]);
+    let o = run(
+        &repo,
+        &[
+            "diff",
+            "--git",
+            "HEAD",
+            "new.yaml",
+            "--fail-on-regression",
+            "--out",
+            "new-diff",
+        ],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no base: the model is new at `HEAD`"));
+    let md = std::fs::read_to_string(repo.join("new-diff/coverage-diff.md")).unwrap();
+    assert!(md.contains("No base: the model is new at `HEAD`"), "{md}");
+    assert!(!md.contains("Coverage regression"), "{md}");
+    let d: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo.join("new-diff/coverage-diff.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(d["no_base"], "HEAD");
+    assert_eq!(d["regression"], false);
+    assert_eq!(
+        d["release"],
+        Value::Null,
+        "no release change against an empty base"
+    );
+    assert_eq!(d["covered"][0], 0);
+    assert!(d["covered"][1].as_u64().unwrap() > 0);
+    assert_eq!(
+        d["newly_covered"].as_array().unwrap().len() as u64,
+        d["covered"][1].as_u64().unwrap()
+    );
+    assert!(d["newly_uncovered"].as_array().unwrap().is_empty());
+    // A folder where the model should be: an error.
+    let o = run(&repo, &["diff", "--git", "HEAD", "rules"]);
     assert_eq!(o.status.code(), Some(3));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("does not exist at revision"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not a file"));
     let plain = tempfile::tempdir().unwrap();
     std::fs::write(plain.path().join("m.yaml"), &b_text).unwrap();
     let o = run(plain.path(), &["diff", "--git", "HEAD", "m.yaml"]);
@@ -781,7 +823,10 @@ fn ci_workflow_runs_against_a_pull_request_repository() {
     );
     assert!(ran.iter().all(|r| r.0 != "Fail on an invalid model"));
     assert_eq!(status("Build the head"), Some(0), "{ran:#?}");
-    assert_eq!(status("Build the base"), Some(0), "{ran:#?}");
+    assert!(
+        steps.iter().all(|s| s["name"] != "Build the base"),
+        "`threatc diff --git` builds the base itself"
+    );
     assert_eq!(status("Coverage diff"), Some(0), "{ran:#?}");
     assert_eq!(
         status("Fail on a coverage regression"),
@@ -794,7 +839,6 @@ fn ci_workflow_runs_against_a_pull_request_repository() {
             .unwrap();
     assert_eq!(sarif["version"], "2.1.0");
     assert!(repo.join("out/head/report.json").exists());
-    assert!(repo.join("out/base/report.json").exists());
     assert!(repo.join("diff/diff-layer.json").exists());
     let md = std::fs::read_to_string(repo.join("diff/coverage-diff.md")).unwrap();
     assert!(md.starts_with("<!-- threatc-diff -->"));

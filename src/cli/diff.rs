@@ -14,7 +14,9 @@ use threatc::emit::{self, Output};
 #[command(after_help = "\
 BASE and HEAD are each a model file or the report.json of an earlier build (a .json
 file). With --git REV, BASE is MODEL (and every file it includes) as committed at REV,
-read with `git archive` into a temporary folder: the work tree is not touched. The
+read with `git archive` into a temporary folder: the work tree is not touched. When
+MODEL does not exist at REV (the change adds it), the base is empty: everything is new,
+the comment says so, and there is no regression. The
 repository is the nearest folder above MODEL holding .git; git's own discovery and
 GIT_* variables are not used.
 
@@ -71,10 +73,22 @@ fn run_inner(ctx: &mut Ctx, args: &DiffArgs) -> Result<i32, Diagnostics> {
         (Some(rev), None) => {
             // Both sides are compiled from the model: the base from the revision's
             // tree, never from a report.json found in it or in the work tree.
-            let snapshot = GitSnapshot::new(rev, &args.base)?;
-            let base = load(ctx, &snapshot.model, Side::Model)?;
-            drop(snapshot);
-            (base, load(ctx, &args.base, Side::Model)?)
+            match GitSnapshot::new(rev, &args.base)? {
+                Some(snapshot) => {
+                    let base = load(ctx, &snapshot.model, Side::Model)?;
+                    drop(snapshot);
+                    (base, load(ctx, &args.base, Side::Model)?)
+                }
+                None => {
+                    // The change adds the model: compare against an empty base.
+                    let head = load(ctx, &args.base, Side::Model)?;
+                    super::eprint_line(&format!(
+                        "note: no base: the model is new at `{rev}` (`{}` does not exist there); every technique, rule and gap counts as new",
+                        threatc::model::load::display_path(&args.base)
+                    ));
+                    (DiffInput::absent(rev, &head), head)
+                }
+            }
         }
         (None, Some(head)) => (
             load(ctx, &args.base, Side::ByExtension)?,
@@ -262,8 +276,9 @@ fn private_temp_dir() -> std::io::Result<PathBuf> {
 }
 
 impl GitSnapshot {
-    /// Extracts the repository of `model` as committed at `rev`.
-    fn new(rev: &str, model: &Path) -> Result<Self, Diagnostics> {
+    /// Extracts the repository of `model` as committed at `rev`; None when the model does
+    /// not exist at `rev` (the change adds it).
+    fn new(rev: &str, model: &Path) -> Result<Option<Self>, Diagnostics> {
         let (repo, rel) = repository_of(model)?;
         let rel_git = rel
             .components()
@@ -271,13 +286,13 @@ impl GitSnapshot {
             .collect::<Vec<_>>()
             .join("/");
         let commit = commit_of(&repo, rev)?;
-        let kind = repo
-            .git(&["cat-file", "-t", &format!("{commit}:{rel_git}")])
-            .unwrap_or_default();
+        let Ok(kind) = repo.git(&["cat-file", "-t", &format!("{commit}:{rel_git}")]) else {
+            return Ok(None);
+        };
         if kind != "blob" {
             return Err(git_error(
-                format!("`{rel_git}` does not exist at revision `{rev}`"),
-                "the model is new in this change: compare against a report.json, or skip the diff",
+                format!("`{rel_git}` is a {kind}, not a file, at revision `{rev}`"),
+                "give the path of the model file",
             ));
         }
         let tmp = private_temp_dir().map_err(|e| {
@@ -292,7 +307,7 @@ impl GitSnapshot {
             dir: tmp,
         };
         snap.extract(&repo, &commit, rev)?;
-        Ok(snap)
+        Ok(Some(snap))
     }
 
     /// `git archive` of the commit, unpacked into `src/` (marked as a repository root).

@@ -200,6 +200,10 @@ pub struct CoverageDiff {
     pub release: Option<ReleaseChanges>,
     /// Why this is a regression (empty: it is not).
     pub regressions: Vec<String>,
+    /// The git revision at which the model did not exist (the base is empty: everything
+    /// is new, and nothing can regress).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub no_base: Option<String>,
     /// Technique id → tactics (for the layer; not serialised).
     #[serde(skip)]
     pub(crate) tactics: BTreeMap<String, Vec<String>>,
@@ -673,7 +677,11 @@ pub fn diff(base: &DiffInput, head: &DiffInput) -> CoverageDiff {
         base.summary.weighted_coverage,
         head.summary.weighted_coverage,
     );
-    let regressions = regressions(&coverage, &weighted_coverage, &actors, &targets);
+    let regressions = if base.absent_at.is_some() {
+        Vec::new()
+    } else {
+        regressions(&coverage, &weighted_coverage, &actors, &targets)
+    };
     let mut tactics: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for t in base.techniques.iter().chain(head.techniques.iter()) {
         tactics
@@ -701,6 +709,7 @@ pub fn diff(base: &DiffInput, head: &DiffInput) -> CoverageDiff {
         rules_changed,
         release,
         regressions,
+        no_base: base.absent_at.clone(),
         tactics,
         open_gaps,
     }

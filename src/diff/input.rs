@@ -28,6 +28,10 @@ pub struct DiffInput {
     /// filled when the side is compiled now ([`DiffInput::with_catalog`]).
     #[serde(skip)]
     pub revoked_by: std::collections::BTreeMap<String, String>,
+    /// Set on an empty base: the model does not exist at this git revision (it is new in
+    /// the change). Not in report.json.
+    #[serde(skip)]
+    pub absent_at: Option<String>,
 }
 
 /// Model identity.
@@ -183,6 +187,21 @@ impl DiffInput {
     pub fn with_catalog(mut self, catalog: &crate::catalog::Catalog) -> Self {
         self.revoked_by = super::compute::catalog_revocations(catalog);
         self
+    }
+
+    /// An empty base for a model that does not exist at revision `rev`: no actor, rule,
+    /// technique or target, with the head's model and ATT&CK identity (so that no release
+    /// change is reported). Everything the head has is new, and nothing can regress.
+    pub fn absent(rev: &str, head: &DiffInput) -> Self {
+        DiffInput {
+            model: InModel {
+                version: None,
+                ..head.model.clone()
+            },
+            attack: head.attack.clone(),
+            absent_at: Some(rev.to_string()),
+            ..Default::default()
+        }
     }
 
     /// The view of a parsed report.json.

@@ -167,6 +167,12 @@ fn heading(out: &mut String, d: &CoverageDiff) {
         "## threatc coverage diff: {}\n\n",
         md_cell(&d.model)
     ));
+    if let Some(rev) = &d.no_base {
+        out.push_str(&format!(
+            "No base: the model is new at `{}`, so everything below is new; the next pull request will compare against it.\n\n",
+            crate::escape::markdown_text(rev)
+        ));
+    }
     if d.is_regression() {
         out.push_str("> [!WARNING]\n> **Coverage regression**\n");
         for r in &d.regressions {
