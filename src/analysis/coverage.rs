@@ -6,7 +6,7 @@ use super::{
     TargetStatus, TechniqueRow,
 };
 use crate::catalog::Catalog;
-use crate::resolve::{ActorKind, Resolved, Rule};
+use crate::resolve::{ActorKind, Resolved};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// covered / in scope, and the same weighted by threat weight, over `rows` with
@@ -94,22 +94,16 @@ pub(super) fn per_tactic(catalog: &Catalog, rows: &[TechniqueRow]) -> Vec<Tactic
         .collect()
 }
 
-/// Per asset: covered by a counting rule that applies to this asset.
+/// Per asset: covered by a counting rule that applies to this asset (the assets it
+/// names, the platforms it runs on).
 pub(super) fn per_asset(model: &Resolved, rows: &[TechniqueRow]) -> Vec<AssetCoverage> {
-    let rule_by_id: HashMap<&str, &Rule> = model.rules.iter().map(|r| (r.id.as_str(), r)).collect();
     model
         .assets
         .iter()
         .map(|a| {
             let under: Vec<&TechniqueRow> =
                 rows.iter().filter(|r| r.assets.contains(&a.id)).collect();
-            let covered_here = |r: &TechniqueRow| {
-                r.rules.iter().any(|rr| {
-                    rule_by_id
-                        .get(rr.id.as_str())
-                        .is_some_and(|x| x.assets.is_empty() || x.assets.contains(&a.id))
-                })
-            };
+            let covered_here = |r: &TechniqueRow| r.covered_on.contains(&a.id);
             let (covered, coverage, weighted_coverage) = shares(&under, covered_here);
             AssetCoverage {
                 id: a.id.clone(),
@@ -178,6 +172,8 @@ pub(super) fn summary(
             .filter(|r| counting.contains(&r.status))
             .count(),
         techniques_detected: detected.len(),
+        rules_unscoped: model.rules.iter().filter(|r| r.unscoped.is_some()).count(),
+        undeclared_platforms: undeclared_platforms(model, rows),
         targets_met: targets.iter().filter(|t| t.met).count(),
         targets: targets.len(),
     }
@@ -195,7 +191,34 @@ pub(super) fn rule_rows(model: &Resolved) -> Vec<RuleRow> {
             counts: model.coverage.count.contains(&r.status),
             techniques: r.techniques.clone(),
             assets: r.assets.clone(),
+            platforms: r.platforms.clone(),
+            data_components: r.data_components.clone(),
+            level: r.level.clone(),
+            unscoped: r.unscoped,
             source: r.source.clone(),
         })
         .collect()
+}
+
+/// Platforms threat techniques name that no asset declares, with the number of threat
+/// techniques naming each (nothing without assets, or with an asset without platforms,
+/// which takes every technique).
+fn undeclared_platforms(model: &Resolved, rows: &[TechniqueRow]) -> BTreeMap<String, usize> {
+    let mut out = BTreeMap::new();
+    if model.assets.is_empty() || model.assets.iter().any(|a| a.platforms.is_empty()) {
+        return out;
+    }
+    let declared: BTreeSet<&str> = model
+        .assets
+        .iter()
+        .flat_map(|a| a.platforms.iter().map(String::as_str))
+        .collect();
+    for r in rows {
+        for p in &r.platforms {
+            if !declared.contains(p.as_str()) {
+                *out.entry(p.clone()).or_insert(0) += 1;
+            }
+        }
+    }
+    out
 }

@@ -149,6 +149,12 @@ pub struct Summary {
     pub rules_counting: usize,
     /// Techniques named by counting rules (in or out of the threat).
     pub techniques_detected: usize,
+    /// Rules naming neither platforms nor assets: they count on every asset (see each
+    /// import's `unscoped` for the reasons).
+    pub rules_unscoped: usize,
+    /// Platforms that threat techniques name but no asset declares, with the number of
+    /// threat techniques naming each (empty without assets).
+    pub undeclared_platforms: BTreeMap<String, usize>,
     /// Targets met / all.
     pub targets_met: usize,
     /// Targets.
@@ -265,9 +271,14 @@ pub struct TechniqueRow {
     pub assets: Vec<String>,
     /// In scope.
     pub in_scope: bool,
-    /// Covered.
+    /// Covered: on every asset it applies to (without assets: by some counting rule).
     pub covered: bool,
-    /// Counting rules that cover it.
+    /// Assets it applies to on which a counting rule covers it (a rule counts on an
+    /// asset only where it applies there: the assets it names, its platforms).
+    pub covered_on: Vec<String>,
+    /// Assets it applies to on which no counting rule covers it.
+    pub uncovered_on: Vec<String>,
+    /// Counting rules that cover it (on at least one of its assets).
     pub rules: Vec<RuleRef>,
     /// Rules on a parent, sibling or sub-technique that do not cover it under the
     /// model's mode, or rules whose status does not count (partial coverage); at most
@@ -310,6 +321,10 @@ pub struct Gap {
     pub actors: Vec<ActorUse>,
     /// Assets it threatens.
     pub assets: Vec<String>,
+    /// Of those, the assets a counting rule covers it on (the gap is on the others).
+    pub covered_on: Vec<String>,
+    /// Of those, the assets no counting rule covers it on.
+    pub uncovered_on: Vec<String>,
     /// Priority score 0–100.
     pub score: f64,
     /// Its factors.
@@ -380,6 +395,14 @@ pub struct RuleRow {
     pub techniques: Vec<String>,
     /// Asset scope.
     pub assets: Vec<String>,
+    /// ATT&CK platforms it runs on (empty: not known).
+    pub platforms: Vec<String>,
+    /// ATT&CK v18 data components it reads.
+    pub data_components: Vec<String>,
+    /// Sigma `level`.
+    pub level: Option<String>,
+    /// Why it counts on every asset, when it names neither platforms nor assets.
+    pub unscoped: Option<crate::resolve::Unscoped>,
     /// Source.
     pub source: RuleSource,
 }

@@ -1,7 +1,7 @@
 //! Gaps and their priority: [`score`] is the README's formula on plain factors (no
 //! catalog, no model); [`gaps`] gathers each gap's factors and ranks the gaps.
 
-use super::{r1, r4, Factors, Gap, TechniqueRow, Tier};
+use super::{r1, r4, Factors, Gap, RuleRef, TechniqueRow, Tier};
 use crate::catalog::Catalog;
 use crate::resolve::{Criticality, Resolved};
 use std::collections::HashMap;
@@ -137,6 +137,11 @@ impl Context<'_> {
             .get(tier.index())
             .copied()
             .unwrap_or(90);
+        // Rules covering it on some of its assets are partial coverage of the gap.
+        let mut partial: Vec<RuleRef> = r.rules.clone();
+        partial.extend(r.partial.iter().cloned());
+        partial.truncate(crate::analysis::PARTIAL_SHOWN);
+        let partial_total = r.rules.len() + r.partial_total;
         Gap {
             rank: 0,
             technique: r.id.clone(),
@@ -144,6 +149,8 @@ impl Context<'_> {
             tactics: r.tactics.clone(),
             actors: r.actors.clone(),
             assets: r.assets.clone(),
+            covered_on: r.covered_on.clone(),
+            uncovered_on: r.uncovered_on.clone(),
             score,
             factors: Factors {
                 actors: r4(i.actors),
@@ -158,8 +165,8 @@ impl Context<'_> {
                 .meta
                 .assessed
                 .map(|d| d.add_days(i64::from(days))),
-            partial: r.partial.clone(),
-            partial_total: r.partial_total,
+            partial,
+            partial_total,
             note: self.model.plan.notes.get(&r.id).cloned(),
         }
     }

@@ -1,10 +1,15 @@
 //! The threat techniques (the union of the actors' techniques), one row each: who uses
 //! it, which assets it applies to, whether it is in scope, and which rules cover it
 //! fully or partially under the model's sub-technique mode.
+//!
+//! The counting rule: a rule counts on an asset only where it applies there
+//! ([`Rule::applies_to`]: the assets it names, the platforms it runs on). A technique is
+//! covered when it is covered on every asset it applies to (a model without assets
+//! keeps the plain meaning: some counting rule names it).
 
 use super::{r4, technique_name, ActorUse, RuleRef, TechniqueRow, PARTIAL_SHOWN};
 use crate::catalog::Catalog;
-use crate::resolve::{Provenance, Resolved, Rule, SubtechniqueMode};
+use crate::resolve::{Asset, Provenance, Resolved, Rule, SubtechniqueMode};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// Which technique ids a rule covers under a mode.
@@ -87,16 +92,26 @@ fn row(
     let tech = catalog.technique(tid);
     let platforms: Vec<String> = tech.map(|t| t.platforms.clone()).unwrap_or_default();
     let tactics: Vec<String> = tech.map(|t| t.tactics.clone()).unwrap_or_default();
-    let asset_ids: Vec<String> = model
+    let assets: Vec<&Asset> = model
         .assets
         .iter()
         // An asset without platforms (ATT&CK for ICS names none) applies to every technique.
         .filter(|a| a.platforms.is_empty() || a.platforms.iter().any(|p| platforms.contains(p)))
-        .map(|a| a.id.clone())
         .collect();
+    let asset_ids: Vec<String> = assets.iter().map(|a| a.id.clone()).collect();
     let has_assets = !model.assets.is_empty();
     let in_scope = !has_assets || !asset_ids.is_empty();
-    let (rules, partial, partial_total) = rules_of(model, by_family, tid, &asset_ids);
+    let found = rules_of(model, by_family, tid, &assets);
+    let covered = if assets.is_empty() {
+        !found.rules.is_empty()
+    } else {
+        found.covered_on.len() == assets.len()
+    };
+    let uncovered_on: Vec<String> = asset_ids
+        .iter()
+        .filter(|a| !found.covered_on.contains(a))
+        .cloned()
+        .collect();
     actors.sort_by(|a, b| a.id.cmp(&b.id));
     TechniqueRow {
         id: tid.to_string(),
@@ -107,24 +122,37 @@ fn row(
         actors,
         assets: asset_ids,
         in_scope,
-        covered: !rules.is_empty(),
-        rules,
-        partial,
-        partial_total,
+        covered,
+        covered_on: found.covered_on,
+        uncovered_on,
+        rules: found.rules,
+        partial: found.partial,
+        partial_total: found.partial_total,
     }
 }
 
-/// The counting rules that cover a technique, the others of its family (at most
-/// [`PARTIAL_SHOWN`], the first by id) and how many of those there are.
-fn rules_of(
-    model: &Resolved,
-    by_family: &ByFamily<'_>,
-    tid: &str,
-    asset_ids: &[String],
-) -> (Vec<RuleRef>, Vec<RuleRef>, usize) {
+/// The rules found for one technique.
+struct Found {
+    /// Counting rules that cover it on at least one of its assets (or anywhere, in a
+    /// model without assets).
+    rules: Vec<RuleRef>,
+    /// The others of its family, or that count on none of its assets (at most
+    /// [`PARTIAL_SHOWN`], the first by id).
+    partial: Vec<RuleRef>,
+    /// How many of those there are.
+    partial_total: usize,
+    /// Its assets on which some counting rule covers it, in model order.
+    covered_on: Vec<String>,
+}
+
+/// The counting rules that cover a technique and the assets they cover it on, the
+/// others of its family (at most [`PARTIAL_SHOWN`], the first by id) and how many of
+/// those there are.
+fn rules_of(model: &Resolved, by_family: &ByFamily<'_>, tid: &str, assets: &[&Asset]) -> Found {
     let has_assets = !model.assets.is_empty();
     let mut rules = Vec::new();
     let mut partial = Vec::new();
+    let mut covered = vec![false; assets.len()];
     for (r, via) in by_family.get(family(tid)).map(Vec::as_slice).unwrap_or(&[]) {
         let rr = RuleRef {
             id: r.id.clone(),
@@ -132,15 +160,31 @@ fn rules_of(
             status: r.status,
             via: via.to_string(),
         };
-        let matches = rule_covers(via, tid, model.coverage.subtechniques);
-        let applies =
-            r.assets.is_empty() || !has_assets || r.assets.iter().any(|a| asset_ids.contains(a));
-        if matches && model.coverage.count.contains(&r.status) && applies {
+        let matches = rule_covers(via, tid, model.coverage.subtechniques)
+            && model.coverage.count.contains(&r.status);
+        let mut applies = !has_assets || (assets.is_empty() && r.assets.is_empty());
+        if matches {
+            for (i, a) in assets.iter().enumerate() {
+                if r.applies_to(a) {
+                    applies = true;
+                    if let Some(c) = covered.get_mut(i) {
+                        *c = true;
+                    }
+                }
+            }
+        }
+        if matches && applies {
             rules.push(rr);
         } else {
             partial.push(rr);
         }
     }
+    let covered_on = assets
+        .iter()
+        .zip(&covered)
+        .filter(|(_, c)| **c)
+        .map(|(a, _)| a.id.clone())
+        .collect();
     rules.sort();
     rules.dedup_by(|a, b| a.id == b.id);
     let covering: HashSet<&str> = rules.iter().map(|r| r.id.as_str()).collect();
@@ -149,5 +193,10 @@ fn rules_of(
     partial.dedup_by(|a, b| a.id == b.id);
     let partial_total = partial.len();
     partial.truncate(PARTIAL_SHOWN);
-    (rules, partial, partial_total)
+    Found {
+        rules,
+        partial,
+        partial_total,
+        covered_on,
+    }
 }

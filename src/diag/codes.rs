@@ -158,11 +158,13 @@ codes! {
     DuplicateId = "duplicate-id", E, Invalid, "two actors, assets, rules or targets share an id";
     UndefinedAsset = "undefined-asset", E, Invalid, "a rule names an asset the model does not define";
     UndefinedActor = "undefined-actor", E, Invalid, "a target names an actor the model does not define";
-    UnknownPlatform = "unknown-platform", E, Invalid, "an asset names a platform that is not in the model's ATT&CK domain";
+    UnknownPlatform = "unknown-platform", E, Invalid, "an asset or a rule names a platform that is not in the model's ATT&CK domain";
+    UnknownDataComponent = "unknown-data-component", E, Invalid, "a rule names a data component that is not in the ATT&CK catalog in use (names as in ATT&CK v18, or DC ids)";
     InvalidActor = "invalid-actor", E, Invalid, "an actor entry mixes the keys of a group actor and a custom actor, or lacks both";
     InvalidRule = "invalid-rule", E, Invalid, "a rule entry lacks what an inline rule or an import needs";
     InvalidDate = "invalid-date", E, Invalid, "a date is not an ISO date (YYYY-MM-DD)";
     InvalidCoverage = "invalid-coverage", E, Invalid, "a coverage share is not a percentage or a fraction between 0 and 1";
+    CoverageAmbiguous = "coverage-ambiguous", W, Invalid, "a coverage share is valid but likely not the one meant: a percentage under 1% (`0.8%`) or the bare number `1` (100%)";
     FragmentSection = "fragment-section", E, Invalid, "an included fragment holds a section only the root model may hold";
     MissingModel = "missing-model", E, Invalid, "the root model has no `model:` section";
     AttackVersionMismatch = "attack-version-mismatch", W, Invalid, "the model was written against another ATT&CK release than the catalog in use";
@@ -170,6 +172,8 @@ codes! {
     AttackDomainMismatch = "attack-domain-mismatch", E, Invalid, "the ATT&CK data supplied is for another domain than the model's";
     TechniqueChanged = "technique-changed", N, Invalid, "a technique the model uses was renamed or moved to other tactics between the model's release and the catalog's";
     UnusedAsset = "unused-asset", W, Invalid, "no technique of any actor applies to an asset's platforms";
+    ScopeDropped = "scope-dropped", W, Invalid, "threat techniques run on platforms no asset declares (PRE, Network Devices, ESXi…): those wholly on them are out of scope";
+    RuleUnscoped = "rule-unscoped", W, Invalid, "rules name neither platforms nor assets (a network sensor, an application log, an unmapped log source, no platform given): they count on every asset";
     EmptyActor = "empty-actor", W, Invalid, "an actor has no techniques after add/remove";
     NoActors = "no-actors", W, Invalid, "the model declares no actor, so there is nothing to cover";
     TargetAfterAssessed = "target-after-assessed", N, Invalid, "a target's date is already past at the model's assessed date";
@@ -185,6 +189,7 @@ codes! {
     ImportDeprecatedTechnique = "import-deprecated-technique", W, Invalid, "imported rules carry a deprecated technique id";
     ImportUnmappedStatus = "import-unmapped-status", W, Invalid, "imported rules have a source status the import's `status` map does not map; they count as planned";
     ImportNoRules = "import-no-rules", W, Invalid, "an import entry yielded no rule";
+    ImportUnknownPlatform = "import-unknown-platform", W, Invalid, "imported rules name a platform or data component the catalog does not know; the name is ignored";
     ImportNoTechnique = "import-no-technique", N, Invalid, "imported rules carry no technique tag and are not counted";
     ImportDeprecatedRule = "import-deprecated-rule", N, Invalid, "imported rules are deprecated at their source and are not counted";
     ImportOutsideRoot = "import-outside-root", E, Invalid, "an import path leaves the model's repository root";

@@ -1,6 +1,9 @@
 //! CSV tables: a header row with `id`, `name` and `techniques` columns (any case) and an
 //! optional `status` column; other columns are ignored. `techniques` holds ids separated
 //! by `;`, `,` or white space. A `status` of `deprecated` (any case) marks the rule deprecated.
+//! Optional `platforms` (ATT&CK platform names) and `data_components` (ATT&CK v18 data
+//! component names or ids) columns are separated by `;` or `,` (names hold spaces);
+//! resolve checks them against the catalog.
 
 use crate::diag::Code;
 use crate::words::plural;
@@ -16,6 +19,8 @@ struct Columns {
     name: usize,
     techniques: usize,
     status: Option<usize>,
+    platforms: Option<usize>,
+    data_components: Option<usize>,
 }
 
 pub(crate) fn parse(path: &Path, text: &str) -> FileOutcome {
@@ -71,6 +76,8 @@ fn columns(path: &Path, headers: &::csv::StringRecord) -> Result<Columns, Import
             name,
             techniques,
             status,
+            platforms: find("platforms"),
+            data_components: find("data_components"),
         });
     }
     let missing: Vec<&str> = [("id", id_col), ("name", name_col), ("techniques", tech_col)]
@@ -140,14 +147,29 @@ fn row(
         techniques.add(raw, line, None);
     }
     problems.append(&mut techniques.problems);
-    ImportedRule::from_parts(
+    let mut rule = ImportedRule::from_parts(
         path,
         (line, Some(1)),
         id,
         title,
         columns.status.map(field).filter(|s| !s.is_empty()),
         techniques.refs,
-    )
+    );
+    let names = |c: Option<usize>| -> Vec<String> {
+        c.map(field)
+            .unwrap_or("")
+            .split([';', ','])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    rule.reach.platforms = names(columns.platforms);
+    rule.reach.data_components = names(columns.data_components);
+    if !rule.reach.platforms.is_empty() {
+        rule.reach.unscoped = None;
+    }
+    rule
 }
 
 fn csv_problem(path: &Path, e: &::csv::Error) -> ImportProblem {
@@ -179,6 +201,23 @@ mod tests {
         assert_eq!(out.problems.len(), 1);
         assert_eq!(out.problems[0].code, Code::ImportBadTechniqueId);
         assert_eq!(out.problems[0].line, Some(4));
+    }
+
+    #[test]
+    fn platforms_and_data_components_columns() {
+        let text = "id,name,techniques,platforms,data_components\nr1,One,T1003.001,\"Windows; Linux\",\"Process Access,DC0032\"\nr2,Two,T1486,,\n";
+        let out = parse(Path::new("rules.csv"), text);
+        assert_eq!(out.rules[0].reach.platforms, ["Windows", "Linux"]);
+        assert_eq!(
+            out.rules[0].reach.data_components,
+            ["Process Access", "DC0032"]
+        );
+        assert_eq!(out.rules[0].reach.unscoped, None);
+        assert!(out.rules[1].reach.platforms.is_empty());
+        assert_eq!(
+            out.rules[1].reach.unscoped,
+            Some(crate::import::Unscoped::NoPlatform)
+        );
     }
 
     #[test]

@@ -38,6 +38,10 @@ struct Rule {
     name: Option<String>,
     #[serde(default)]
     threat: Vec<Threat>,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    index: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -99,6 +103,10 @@ pub(crate) fn parse(path: &Path, text: &str) -> FileOutcome {
         &mut out.problems,
     );
 
+    let reach = super::reach::elastic(
+        rule.tags.iter().map(String::as_str),
+        rule.index.iter().map(String::as_str),
+    );
     let mut techniques = TechniqueCollector::new(path, &id);
     let mut add = |s: &Spanned<String>| {
         let (l, c) = line_col(text, s.span().start);
@@ -134,6 +142,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> FileOutcome {
         techniques.refs,
     );
     rule.deprecated |= in_deprecated_folder;
+    rule.reach = reach;
     out.rules.push(rule);
     out
 }
@@ -174,6 +183,19 @@ id = "T1003"
         assert_eq!(ids, ["T1059", "T1059.001"]);
         assert_eq!(r.techniques[0].line, Some(12));
         assert_eq!(r.status.as_deref(), Some("production"));
+    }
+
+    #[test]
+    fn os_tags_and_indexes_give_platforms() {
+        let text = RULE.replace(
+            "name = \"Rule\"\n",
+            "name = \"Rule\"\ntags = [\"OS: Linux\", \"Data Source: Auditd Manager\"]\nindex = [\"auditbeat-*\"]\n",
+        );
+        let r = &parse(Path::new("x.toml"), &text).rules[0];
+        assert_eq!(r.reach.platforms, ["Linux"]);
+        assert_eq!(r.reach.data_components, ["Command Execution"]);
+        let r = &parse(Path::new("x.toml"), RULE).rules[0];
+        assert_eq!(r.reach.unscoped, Some(crate::import::Unscoped::NoPlatform));
     }
 
     #[test]

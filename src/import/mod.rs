@@ -30,6 +30,7 @@ mod csv;
 mod elastic;
 mod navigator;
 mod paths;
+pub mod reach;
 mod sigma;
 mod splunk;
 
@@ -42,6 +43,7 @@ use std::str::FromStr;
 use rayon::prelude::*;
 
 pub use paths::find_root;
+pub use reach::{Reach, Unscoped};
 
 /// Files above this size are not read.
 pub const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
@@ -150,6 +152,12 @@ pub struct ImportedRule {
     pub techniques: Vec<TechniqueRef>,
     /// The source marks the rule deprecated.
     pub deprecated: bool,
+    /// Where it runs and what it reads (Sigma `logsource`, Splunk `data_source`, Elastic
+    /// tags and indexes, CSV `platforms`/`data_components` columns), as the source names
+    /// them: resolve checks the names against the catalog.
+    pub reach: Reach,
+    /// Sigma `level` (informational, low, medium, high, critical), verbatim.
+    pub level: Option<String>,
 }
 
 /// A technique id named by a rule, with where it was written.
@@ -258,6 +266,8 @@ impl ImportedRule {
             status,
             techniques,
             deprecated,
+            reach: Reach::none(),
+            level: None,
         }
     }
 }

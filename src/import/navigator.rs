@@ -111,6 +111,9 @@ pub(crate) fn parse(path: &Path, text: &str) -> FileOutcome {
             status: None,
             techniques: vec![t.clone()],
             deprecated: false,
+            // A layer says nothing of platforms (its `filters` are for display).
+            reach: super::Reach::none(),
+            level: None,
         });
     }
     out

@@ -27,6 +27,16 @@ struct SigmaDoc {
     status: Option<String>,
     tags: Option<Vec<Spanned<String>>>,
     action: Option<String>,
+    logsource: Option<LogSource>,
+    level: Option<String>,
+}
+
+/// A rule's `logsource`: where its events come from.
+#[derive(Debug, Clone, Default, Deserialize)]
+struct LogSource {
+    product: Option<String>,
+    category: Option<String>,
+    service: Option<String>,
 }
 
 impl SigmaDoc {
@@ -39,6 +49,8 @@ impl SigmaDoc {
             status: self.status.or_else(|| base.status.clone()),
             tags: self.tags.or_else(|| base.tags.clone()),
             action: self.action,
+            logsource: self.logsource.or_else(|| base.logsource.clone()),
+            level: self.level.or_else(|| base.level.clone()),
         }
     }
 }
@@ -174,14 +186,25 @@ pub(crate) fn parse(path: &Path, text: &str) -> FileOutcome {
             }
         }
         out.problems.append(&mut techniques.problems);
-        out.rules.push(ImportedRule::from_parts(
+        let mut rule = ImportedRule::from_parts(
             path,
             (line, column),
             id,
             title,
             merged.status.as_deref(),
             techniques.refs,
-        ));
+        );
+        let ls = merged.logsource.unwrap_or_default();
+        rule.reach = super::reach::sigma(
+            ls.product.as_deref(),
+            ls.category.as_deref(),
+            ls.service.as_deref(),
+        );
+        rule.level = merged
+            .level
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty());
+        out.rules.push(rule);
     }
     if rule_docs == 0 {
         out.problems.push(
@@ -240,6 +263,22 @@ mod tests {
             .rules
             .iter()
             .all(|r| r.deprecated && r.techniques.len() == 1));
+    }
+
+    #[test]
+    fn logsource_and_level() {
+        let yaml = "title: T\nid: a\nlevel: high\nlogsource:\n  product: windows\n  category: process_creation\ntags: [attack.t1003.001]\n---\ntitle: P\nid: b\nlogsource: {category: proxy}\ntags: [attack.t1071]\n";
+        let out = parse(Path::new("r.yml"), yaml);
+        let w = &out.rules[0];
+        assert_eq!(w.level.as_deref(), Some("high"));
+        assert_eq!(w.reach.platforms, ["Windows"]);
+        assert_eq!(w.reach.data_components, ["Process Creation"]);
+        let p = &out.rules[1];
+        assert!(p.reach.platforms.is_empty());
+        assert_eq!(
+            p.reach.unscoped,
+            Some(super::super::Unscoped::NetworkSensor)
+        );
     }
 
     #[test]

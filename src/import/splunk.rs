@@ -19,6 +19,7 @@ struct SplunkDoc {
     id: Option<String>,
     status: Option<String>,
     tags: Option<SplunkTags>,
+    data_source: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -70,14 +71,16 @@ pub(crate) fn parse(path: &Path, text: &str) -> FileOutcome {
         techniques.add(&t.value, l, c);
     }
     out.problems.append(&mut techniques.problems);
-    out.rules.push(ImportedRule::from_parts(
+    let mut rule = ImportedRule::from_parts(
         path,
         (line, column),
         id,
         title,
         doc.status.as_deref(),
         techniques.refs,
-    ));
+    );
+    rule.reach = super::reach::splunk(doc.data_source.iter().flatten().map(String::as_str));
+    out.rules.push(rule);
     out
 }
 
@@ -94,5 +97,13 @@ mod tests {
         assert!(r.deprecated);
         assert_eq!(r.techniques.len(), 2);
         assert_eq!(r.techniques[1].line, Some(7));
+    }
+
+    #[test]
+    fn data_sources_give_platforms() {
+        let yaml = "name: X\nid: 1\ndata_source:\n- Sysmon EventID 1\n- Windows Event Log Security 4688\ntags:\n  mitre_attack_id: [T1003.001]\n";
+        let r = &parse(Path::new("d.yml"), yaml).rules[0];
+        assert_eq!(r.reach.platforms, ["Windows"]);
+        assert_eq!(r.reach.data_components, ["Process Creation"]);
     }
 }

@@ -223,9 +223,18 @@ pub struct RuleEntry {
     /// statuses to model statuses (`{stable: production, test: testing}`).
     #[serde(default)]
     pub status: Option<Spanned<StatusSpec>>,
-    /// Assets the rule applies to (default: all).
+    /// Assets the rule applies to (default: all). On an import entry: the assets its
+    /// rules apply to.
     #[serde(default)]
     pub assets: Option<Vec<Spanned<String>>>,
+    /// Inline rule: ATT&CK platforms it runs on (`[Windows]`); it counts on an asset only
+    /// where one of them is among the asset's. Without it (and without `assets`), the rule
+    /// is unscoped: it counts everywhere, and is reported.
+    #[serde(default)]
+    pub platforms: Option<Vec<Spanned<String>>>,
+    /// Inline rule: ATT&CK v18 data components it reads (`[Process Creation]` or `DC0032`).
+    #[serde(default)]
+    pub data_components: Option<Vec<Spanned<String>>>,
     /// Who maintains the rule.
     #[serde(default)]
     pub owner: Option<String>,

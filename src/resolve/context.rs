@@ -140,4 +140,88 @@ impl<'a> Resolver<'a> {
             )),
         );
     }
+
+    /// Checks a rule's platform name against the catalog; the canonical name, or an
+    /// `unknown-platform` error with a did-you-mean.
+    pub fn rule_platform(&mut self, p: &Spanned<String>) -> Option<String> {
+        match platform_name(self.catalog, &p.value) {
+            Ok(canon) => Some(canon),
+            Err(help) => {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::UnknownPlatform,
+                        format!(
+                            "`{}` is not an ATT&CK {} platform",
+                            p.value, self.catalog.domain
+                        ),
+                    )
+                    .with_label(p.span, "unknown platform")
+                    .with_help(help),
+                );
+                None
+            }
+        }
+    }
+
+    /// Checks a rule's data component (name or `DC` id) against the catalog; the
+    /// canonical name, or an `unknown-data-component` error with a did-you-mean.
+    pub fn data_component(&mut self, c: &Spanned<String>) -> Option<String> {
+        match component_name(self.catalog, &c.value) {
+            Ok(canon) => Some(canon),
+            Err(help) => {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::UnknownDataComponent,
+                        format!(
+                            "`{}` is not an ATT&CK {} data component",
+                            c.value, self.catalog.domain
+                        ),
+                    )
+                    .with_label(c.span, "unknown data component")
+                    .with_help(help),
+                );
+                None
+            }
+        }
+    }
+}
+
+/// The canonical spelling of a platform of the catalog's domain, or advice (a
+/// did-you-mean and the domain's platforms).
+pub(crate) fn platform_name(catalog: &Catalog, name: &str) -> Result<String, String> {
+    if let Some(canon) = catalog.is_platform(name.trim()) {
+        return Ok(canon.to_string());
+    }
+    if catalog.platforms.is_empty() {
+        return Err(format!(
+            "ATT&CK {} gives its techniques no platforms: leave `platforms` out",
+            catalog.domain
+        ));
+    }
+    let all = catalog.platforms.join(", ");
+    Err(
+        match crate::suggest::nearest(name, catalog.platforms.iter().map(String::as_str)) {
+            Some(n) => format!("did you mean `{n}`? platforms: {all}"),
+            None => format!("platforms of this domain: {all}"),
+        },
+    )
+}
+
+/// The canonical name of a data component given by name (any case) or `DC` id, or
+/// advice (a did-you-mean).
+pub(crate) fn component_name(catalog: &Catalog, name: &str) -> Result<String, String> {
+    let name = name.trim();
+    if let Some(c) = catalog
+        .data_components
+        .iter()
+        .find(|c| c.id.eq_ignore_ascii_case(name) || c.name.eq_ignore_ascii_case(name))
+    {
+        return Ok(c.name.clone());
+    }
+    Err(
+        match crate::suggest::nearest(name, catalog.data_components.iter().map(|c| c.name.as_str())) {
+            Some(n) => format!("did you mean `{n}`? data components are named as in ATT&CK v18 (`Process Creation`) or by id (`DC0032`)"),
+            None => "data components are named as in ATT&CK v18 (`Process Creation`) or by id (`DC0032`)".to_string(),
+        },
+    )
 }

@@ -27,6 +27,8 @@ pub(crate) struct Entry {
     status_map: BTreeMap<String, RuleStatus>,
     follow_revoked: bool,
     exclude: Vec<String>,
+    /// The assets its rules apply to (`assets:`; empty for all).
+    assets: Vec<String>,
     /// The whole entry.
     span: Span,
 }
@@ -38,6 +40,7 @@ impl Entry {
         path: Spanned<String>,
         e: &v1::RuleEntry,
         span: Span,
+        assets: Vec<String>,
     ) -> Self {
         let status_map = match e.status.as_ref().map(|s| &s.value) {
             Some(StatusSpec::Map(m)) => m
@@ -53,6 +56,7 @@ impl Entry {
             status_map,
             follow_revoked: e.follow_revoked.unwrap_or(false),
             exclude: e.exclude.iter().map(|x| x.value.clone()).collect(),
+            assets,
             span,
         }
     }
@@ -151,6 +155,9 @@ pub(super) fn merge(mut inline: Vec<Rule>, imported: Vec<Rule>) -> Vec<Rule> {
 /// What the import entries share while they run.
 struct Run<'a, 's> {
     catalog: &'a Catalog,
+    /// Whether some asset declares platforms (else scoping means nothing, and unscoped
+    /// rules are not reported).
+    platform_assets: bool,
     sources: &'s mut SourceMap,
     opts: &'a ResolveOptions,
     diags: Diagnostics,
@@ -163,9 +170,11 @@ pub(super) fn run(
     opts: &ResolveOptions,
     loaded: &Loaded,
     entries: &[Entry],
+    assets: &[super::Asset],
 ) -> Ran {
     let mut cx = Run {
         catalog,
+        platform_assets: assets.iter().any(|a| !a.platforms.is_empty()),
         sources,
         opts,
         diags: Diagnostics::new(),
@@ -227,6 +236,12 @@ fn run_entry(
         rules: tally.count,
         no_technique: res.skipped.no_technique,
         deprecated: tally.deprecated_rules,
+        unscoped: tally
+            .unscoped
+            .iter()
+            .map(|(k, n)| (k.key().to_string(), *n))
+            .collect(),
+        assets: entry.assets.clone(),
     }
 }
 
@@ -276,6 +291,11 @@ struct Tally {
     unmapped: BTreeMap<String, usize>,
     deprecated_rules: usize,
     count: usize,
+    /// Rules without platforms (and the entry without assets), by reason.
+    unscoped: BTreeMap<import::Unscoped, usize>,
+    /// Platform and data component names the catalog does not know (CSV columns), with
+    /// the number of rules naming them.
+    unknown_names: BTreeMap<(&'static str, String), usize>,
 }
 
 impl Tally {
@@ -325,18 +345,79 @@ impl Tally {
         }
         let status = self.status(entry, r);
         self.count += 1;
+        let (platforms, data_components) = self.reach(catalog, entry, &r.reach);
+        let unscoped = if platforms.is_empty() && entry.assets.is_empty() {
+            let why = r.reach.unscoped.unwrap_or(import::Unscoped::NoPlatform);
+            *self.unscoped.entry(why).or_default() += 1;
+            Some(why)
+        } else {
+            None
+        };
         Rule {
             id: r.id.clone(),
             name: r.title.clone(),
             techniques: techs.into_iter().collect(),
             status,
-            assets: Vec::new(),
+            assets: entry.assets.clone(),
+            platforms,
+            data_components,
+            level: r.level.clone(),
+            unscoped,
+            span: None,
             source: RuleSource::Imported {
                 format: entry.format.as_str().to_string(),
                 file: crate::model::load::relative_to(&abs, model_dir),
                 line: r.line,
             },
         }
+    }
+
+    /// An imported rule's platforms and data components, canonical. Names from the
+    /// mapping tables are kept as written when the catalog's domain lacks them (a
+    /// Windows Sigma rule in a Mobile model still does not count on Android); names from
+    /// a CSV inventory must be the catalog's, else they are counted and reported.
+    fn reach(
+        &mut self,
+        catalog: &Catalog,
+        entry: &Entry,
+        reach: &import::Reach,
+    ) -> (Vec<String>, Vec<String>) {
+        let user_written = entry.format == Format::Csv;
+        let mut platforms: Vec<String> = Vec::new();
+        for p in &reach.platforms {
+            let canon = match super::context::platform_name(catalog, p) {
+                Ok(c) => c,
+                Err(_) if !user_written => p.clone(),
+                Err(_) => {
+                    *self
+                        .unknown_names
+                        .entry(("platform", p.clone()))
+                        .or_default() += 1;
+                    continue;
+                }
+            };
+            if !platforms.contains(&canon) {
+                platforms.push(canon);
+            }
+        }
+        let mut components: Vec<String> = Vec::new();
+        for c in &reach.data_components {
+            let canon = match super::context::component_name(catalog, c) {
+                Ok(c) => c,
+                Err(_) if !user_written => c.clone(),
+                Err(_) => {
+                    *self
+                        .unknown_names
+                        .entry(("data component", c.clone()))
+                        .or_default() += 1;
+                    continue;
+                }
+            };
+            if !components.contains(&canon) {
+                components.push(canon);
+            }
+        }
+        (platforms, components)
     }
 
     /// An imported rule's status: retired when deprecated at its source, else the
@@ -363,6 +444,7 @@ impl Tally {
     fn report(&self, cx: &mut Run<'_, '_>, entry: &Entry, res: &ImportResult, snippets: &Confine) {
         self.report_ids(cx, entry, snippets);
         let path = &entry.path;
+        self.report_scope(cx, entry);
         for (status, n) in &self.unmapped {
             cx.diags.push(
                 Diagnostic::warning(
@@ -414,6 +496,52 @@ impl Tally {
                 .with_help("check the path, the format and `exclude`"),
             );
         }
+    }
+
+    /// Unknown platform and data component names; rules that count on every asset.
+    fn report_scope(&self, cx: &mut Run<'_, '_>, entry: &Entry) {
+        let path = &entry.path;
+        for ((what, name), n) in &self.unknown_names {
+            let help = match *what {
+                "platform" => super::context::platform_name(cx.catalog, name).err(),
+                _ => super::context::component_name(cx.catalog, name).err(),
+            };
+            cx.diags.push(
+                Diagnostic::warning(
+                    Code::ImportUnknownPlatform,
+                    format!(
+                        "`{name}` is not an ATT&CK {} {what} ({n} imported {}); ignored",
+                        cx.catalog.domain,
+                        plural(*n, "rule", "rules")
+                    ),
+                )
+                .with_label(path.span, format!("imported by `{}`", path.value))
+                .with_help_opt(help),
+            );
+        }
+        let n: usize = self.unscoped.values().sum();
+        if n == 0 || !cx.platform_assets {
+            return;
+        }
+        let why: Vec<String> = self
+            .unscoped
+            .iter()
+            .map(|(k, c)| format!("{} {c}", k.as_str()))
+            .collect();
+        cx.diags.push(
+            Diagnostic::warning(
+                Code::RuleUnscoped,
+                format!(
+                    "{n} of {} {} from `{}` name no platform and count on every asset ({})",
+                    self.count,
+                    plural(self.count, "rule", "rules"),
+                    path.value,
+                    why.join(", ")
+                ),
+            )
+            .with_label(path.span, "unscoped rules")
+            .with_help("scope the import with `assets: [...]`; a network sensor counts on every asset until the model says which assets it watches"),
+        );
     }
 
     /// Unknown, revoked and deprecated technique ids, once per id.

@@ -23,9 +23,11 @@ pub(crate) mod context;
 pub mod imports;
 mod kinds;
 mod rules;
+mod scope;
 mod settings;
 mod targets;
 
+pub use crate::import::Unscoped;
 pub use crate::technique_id::is_technique_id;
 pub use actors::find_actor;
 pub use kinds::{Criticality, Effort, RuleStatus, SubtechniqueMode, TechniqueNote};
@@ -154,10 +156,36 @@ pub struct Rule {
     pub techniques: Vec<String>,
     /// Status in the model's terms.
     pub status: RuleStatus,
-    /// Asset scope (empty: all assets).
+    /// Asset scope (empty: all assets): the rule's own `assets:` or its import entry's.
     pub assets: Vec<String>,
+    /// ATT&CK platforms it runs on (canonical names of the catalog's domain; empty: not
+    /// known). It counts on an asset only where one of these is among the asset's.
+    pub platforms: Vec<String>,
+    /// ATT&CK v18 data components it reads (canonical names; may be empty). Not used for
+    /// counting yet: the model's telemetry (issue 13, point 2) will be checked against it.
+    pub data_components: Vec<String>,
+    /// Sigma `level`, verbatim.
+    pub level: Option<String>,
+    /// Why it names neither platforms nor assets, when it does not: it then counts on
+    /// every asset, and is reported.
+    pub unscoped: Option<Unscoped>,
     /// Where it was written.
     pub source: RuleSource,
+    /// Its id in the model file (inline rules).
+    #[serde(skip)]
+    pub span: Option<Span>,
+}
+
+impl Rule {
+    /// Whether the rule counts on an asset: the asset is among those it names (when it
+    /// names any), and one of its platforms is among the asset's (when both have
+    /// platforms; an asset without platforms, as in ATT&CK for ICS, takes every rule).
+    pub fn applies_to(&self, asset: &Asset) -> bool {
+        (self.assets.is_empty() || self.assets.contains(&asset.id))
+            && (self.platforms.is_empty()
+                || asset.platforms.is_empty()
+                || self.platforms.iter().any(|p| asset.platforms.contains(p)))
+    }
 }
 
 /// A coverage target.
@@ -177,6 +205,10 @@ pub struct Target {
     pub by: Option<Date>,
     /// Free text.
     pub description: Option<String>,
+    /// Where the model states the required share (`coverage:`), for `target-unmet`.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub span: crate::source::Span,
 }
 
 /// Model metadata.
@@ -231,6 +263,11 @@ pub struct ImportSummary {
     pub no_technique: usize,
     /// Rules deprecated at their source.
     pub deprecated: usize,
+    /// Rules naming neither platforms nor assets (counted on every asset), by reason
+    /// (`network-sensor`, `application-log`, `unmapped-source`, `no-platform`).
+    pub unscoped: BTreeMap<String, usize>,
+    /// Asset scope of the entry (`assets:`), empty for all.
+    pub assets: Vec<String>,
 }
 
 /// A resolved model.
@@ -306,13 +343,15 @@ pub fn resolve(
     let plan = settings::plan(&mut r, loaded);
     actors::warn_if_none(&mut r, root, &actors);
     assets::warn_unused(&mut r, &assets, &actors);
+    scope::warn_dropped(&mut r, &assets, &actors);
+    rules::warn_unscoped(&mut r, &inline, &assets);
     let (Some(mut meta), false) = (meta, r.diags.has_errors()) else {
         return Err(r.diags);
     };
     meta.attack_version = model_release;
     let mut warnings = r.diags;
     warnings.extend(release_notes(loaded, catalog, opts)?);
-    let ran = imports::run(catalog, r.sources, opts, loaded, &entries);
+    let ran = imports::run(catalog, r.sources, opts, loaded, &entries, &assets);
     let mut errors = Diagnostics::new();
     for d in ran.diags {
         if d.is_error() {

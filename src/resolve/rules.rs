@@ -29,7 +29,7 @@ pub(super) fn resolve(
     for f in &loaded.files {
         for e in &f.content.rules {
             if let Some(fmt) = &e.value.import {
-                entries.extend(import_entry(r, f, e, fmt));
+                entries.extend(import_entry(r, f, e, fmt, asset_ids));
                 continue;
             }
             let Some(id) = rule_id(r, e) else {
@@ -52,6 +52,7 @@ fn import_entry(
     f: &LoadedFile,
     e: &Spanned<v1::RuleEntry>,
     fmt: &Spanned<v1::ImportFormat>,
+    asset_ids: &BTreeSet<&str>,
 ) -> Option<Entry> {
     let ev = &e.value;
     let mut bad = Vec::new();
@@ -61,14 +62,17 @@ fn import_entry(
     if ev.techniques.is_some() {
         bad.push("techniques");
     }
-    if ev.assets.is_some() {
-        bad.push("assets");
+    if ev.platforms.is_some() {
+        bad.push("platforms");
+    }
+    if ev.data_components.is_some() {
+        bad.push("data_components");
     }
     if !bad.is_empty() {
         r.diags.push(
             Diagnostic::error(Code::InvalidRule, format!("an import entry cannot have {}", bad.join(", ")))
                 .with_label(fmt.span, "this entry is an import")
-                .with_help("imported rules carry their own ids and techniques; write inline rules as separate entries"),
+                .with_help("imported rules carry their own ids, techniques and platforms (scope an import with `assets:`); write inline rules as separate entries"),
         );
     }
     if let Some(s) = ev
@@ -95,12 +99,15 @@ fn import_entry(
         );
         return None;
     };
+    let what = format!("import of `{}`", path.value);
+    let assets = scope(r, ev, &what, asset_ids);
     Some(Entry::new(
         f.dir.clone(),
         fmt.value,
         path.clone(),
         ev,
         e.span,
+        assets,
     ))
 }
 
@@ -140,7 +147,25 @@ fn inline_rule(
 ) -> Rule {
     let techniques = techniques(r, ev, id);
     let status = status(r, ev);
-    let assets = scope(r, ev, id, asset_ids);
+    let assets = scope(r, ev, &format!("rule `{}`", id.value), asset_ids);
+    let mut platforms: Vec<String> = Vec::new();
+    for p in ev.platforms.iter().flatten() {
+        if let Some(canon) = r.rule_platform(p) {
+            if !platforms.contains(&canon) {
+                platforms.push(canon);
+            }
+        }
+    }
+    let mut data_components: Vec<String> = Vec::new();
+    for c in ev.data_components.iter().flatten() {
+        if let Some(canon) = r.data_component(c) {
+            if !data_components.contains(&canon) {
+                data_components.push(canon);
+            }
+        }
+    }
+    let unscoped =
+        (platforms.is_empty() && assets.is_empty()).then_some(crate::import::Unscoped::NoPlatform);
     let line = r
         .sources
         .locate(id.span)
@@ -157,7 +182,12 @@ fn inline_rule(
         techniques,
         status,
         assets,
+        platforms,
+        data_components,
+        level: None,
+        unscoped,
         source: RuleSource::Inline { file, line },
+        span: Some(id.span),
     }
 }
 
@@ -212,11 +242,12 @@ fn status(r: &mut Resolver<'_>, ev: &v1::RuleEntry) -> RuleStatus {
     }
 }
 
-/// The assets an inline rule is scoped to (sorted, unique); each must be defined.
+/// The assets an inline rule or an import entry (`what`) is scoped to (sorted, unique);
+/// each must be defined.
 fn scope(
     r: &mut Resolver<'_>,
     ev: &v1::RuleEntry,
-    id: &Spanned<String>,
+    what: &str,
     asset_ids: &BTreeSet<&str>,
 ) -> Vec<String> {
     let mut scope = Vec::new();
@@ -227,7 +258,7 @@ fn scope(
         }
         let d = Diagnostic::error(
             Code::UndefinedAsset,
-            format!("rule `{}` names undefined asset `{}`", id.value, a.value),
+            format!("{what} names undefined asset `{}`", a.value),
         )
         .with_label(a.span, "no such asset");
         r.diags.push(
@@ -240,4 +271,40 @@ fn scope(
     scope.sort();
     scope.dedup();
     scope
+}
+
+/// One warning for the inline rules that name neither platforms nor assets, when the
+/// model has assets with platforms (without them, scoping means nothing).
+pub(super) fn warn_unscoped(r: &mut Resolver<'_>, inline: &[Rule], assets: &[super::Asset]) {
+    // Without platforms scoping means nothing; after an error (an undefined asset) the
+    // warning would mislead.
+    if !assets.iter().any(|a| !a.platforms.is_empty()) || r.diags.has_errors() {
+        return;
+    }
+    let unscoped: Vec<&Rule> = inline.iter().filter(|x| x.unscoped.is_some()).collect();
+    let Some(first) = unscoped.first() else {
+        return;
+    };
+    let n = unscoped.len();
+    let mut ids: Vec<String> = unscoped
+        .iter()
+        .take(5)
+        .map(|x| format!("`{}`", x.id))
+        .collect();
+    if n > 5 {
+        ids.push(format!("{} more", n - 5));
+    }
+    let mut d = Diagnostic::warning(
+        Code::RuleUnscoped,
+        format!(
+            "{n} inline {} name neither platforms nor assets and count on every asset: {}",
+            crate::words::plural(n, "rule", "rules"),
+            ids.join(", ")
+        ),
+    )
+    .with_help("add `platforms: [Windows]` (where the rule runs) or `assets: [...]` so that it counts only where it can see");
+    if let Some(span) = first.span {
+        d = d.with_label(span, "no platforms, no assets");
+    }
+    r.diags.push(d);
 }
