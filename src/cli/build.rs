@@ -46,13 +46,15 @@ pub fn run(ctx: &mut Ctx, args: &BuildArgs) -> i32 {
     };
     let a = &compiled.analysis;
     let out = threatc::model::load::display_path(&args.out);
+    let mut warnings = compiled.warnings.clone();
+    warnings.extend(super::target_warnings(&compiled));
     match format {
         OutputFormat::Json => {
-            ctx.report(&compiled.warnings.sorted(), OutputFormat::Human);
+            ctx.report(&warnings.sorted(), OutputFormat::Human);
             print_out(&json_summary(a, &out, &files));
         }
         other => {
-            ctx.report(&compiled.warnings.sorted(), other);
+            ctx.report(&warnings.sorted(), other);
             super::eprint_line(human_summary(a, &out, &files).trim_end());
         }
     }

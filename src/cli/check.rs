@@ -39,6 +39,7 @@ pub fn run(ctx: &mut Ctx, args: &CheckArgs) -> i32 {
                     c.catalog.domain,
                     c.catalog.release
                 ));
+                all.extend(super::target_warnings(&c));
                 all.extend(c.warnings);
             }
             Err(ds) => {

@@ -362,6 +362,48 @@ impl Ctx {
     }
 }
 
+/// A `target-unmet` warning for each unmet target, at its `coverage:` (so that
+/// `--format github` annotates the line, and `--fail-under-targets` says why it fails).
+pub fn target_warnings(c: &threatc::Compiled) -> Vec<Diagnostic> {
+    let a = &c.analysis;
+    a.targets
+        .iter()
+        .filter(|t| !t.met)
+        .map(|t| {
+            let n = t.to_close.len();
+            let mut d = Diagnostic::warning(
+                threatc::diag::Code::TargetUnmet,
+                format!(
+                    "target `{}` is not met: {}{} of {} required ({} of {} in-scope {} covered)",
+                    t.id,
+                    if t.weighted { "weighted " } else { "" },
+                    threatc::emit::pct(t.current),
+                    threatc::emit::pct(t.required),
+                    t.covered,
+                    t.in_scope,
+                    threatc::words::plural(t.in_scope, "technique", "techniques"),
+                ),
+            );
+            if let Some(r) = c.resolved.targets.iter().find(|r| r.id == t.id) {
+                d = d.with_label(r.span, format!("{} covered", threatc::emit::pct(t.current)));
+            }
+            if n > 0 {
+                d = d.with_help(format!(
+                    "closing {n} more {} meets it (first: {}); the plan lists them",
+                    threatc::words::plural(n, "gap", "gaps"),
+                    t.to_close
+                        .iter()
+                        .take(5)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+            d
+        })
+        .collect()
+}
+
 /// Exit code for failed diagnostics: I/O problems (an unreadable model or ATT&CK file)
 /// are usage errors (3); anything else means the model is invalid (2).
 pub fn failure_code(diags: &threatc::diag::Diagnostics) -> i32 {

@@ -68,6 +68,7 @@ fn target(
         weighted: tv.weighted.unwrap_or(false),
         by,
         description: tv.description.clone(),
+        span: tv.coverage.span,
     }
 }
 
@@ -114,6 +115,15 @@ fn parse_share(r: &mut Resolver<'_>, s: &Spanned<v1::Scalar>) -> Option<f64> {
             .map(|n| n / 100.0),
         _ => None,
     };
+    if let Some(why) = v.and_then(|_| ambiguous_share(&s.value)) {
+        r.diags.push(
+            Diagnostic::warning(
+                Code::CoverageAmbiguous,
+                format!("`{}` {why}", s.value.text()),
+            )
+            .with_label(s.span, "is this the share you mean?"),
+        );
+    }
     if v.is_none() {
         r.diags.push(
             Diagnostic::error(
@@ -127,4 +137,24 @@ fn parse_share(r: &mut Resolver<'_>, s: &Spanned<v1::Scalar>) -> Option<f64> {
         );
     }
     v
+}
+
+/// Why a valid share is likely not the one meant: a percentage under 1% (`0.8%`, a
+/// fraction written with `%`) or the bare integer `1` (100%, perhaps meant as 1%).
+fn ambiguous_share(v: &v1::Scalar) -> Option<String> {
+    match v {
+        v1::Scalar::Int(1) => {
+            Some("means 100% (a fraction): write `100%` to say so, or `1%` if that is meant".into())
+        }
+        v1::Scalar::Text(t) => {
+            let n = t.trim().strip_suffix('%')?.trim().parse::<f64>().ok()?;
+            (n > 0.0 && n < 1.0).then(|| {
+                format!(
+                    "is under 1%: did you mean `{}%` (the fraction {n} as a percentage)?",
+                    (n * 10_000.0).round() / 100.0
+                )
+            })
+        }
+        _ => None,
+    }
 }
