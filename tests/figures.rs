@@ -9,7 +9,9 @@ fn json(p: &std::path::Path) -> serde_json::Value {
 
 /// A CSV rule whose source status is `planned` is planned, not testing: it does not count.
 /// The cloud example's inventory.csv holds one (MAC-keychain); counting it showed 12.1%
-/// coverage (APT29 10.3%) where 11.4% (9.2%) is true.
+/// coverage (APT29 10.3%) where 11.4% (9.2%) was true. Since a rule counts only on the
+/// assets it can see and a technique is covered when covered on all its assets (issue 13,
+/// d1d51cc), the true figures are 6.8% (APT29 6.9%).
 #[test]
 fn a_planned_rule_from_a_csv_inventory_does_not_count() {
     let dir = tempfile::tempdir().unwrap();
@@ -32,14 +34,14 @@ fn a_planned_rule_from_a_csv_inventory_does_not_count() {
         .unwrap();
     assert_eq!(rule["status"], "planned");
     assert_eq!(rule["counts"], false);
-    assert_eq!(r["summary"]["coverage"], 0.1136);
+    assert_eq!(r["summary"]["coverage"], 0.0682);
     let apt29 = r["actors"]
         .as_array()
         .unwrap()
         .iter()
         .find(|a| a["id"] == "apt29")
         .unwrap();
-    assert_eq!(apt29["coverage"], 0.092);
+    assert_eq!(apt29["coverage"], 0.069);
 }
 
 /// ATT&CK for Mobile keeps two deprecated tactics at the end of its tactic list (Network
