@@ -89,3 +89,120 @@ fn import_of_a_path_that_yields_nothing_is_a_usage_error() {
         stdout(&o)
     );
 }
+
+/// `attack show` by name or alias finds every kind of entry, not only groups (#17, point 5).
+#[test]
+fn show_finds_software_techniques_mitigations_and_detection_strategies() {
+    let show = |q: &str| {
+        let o = threatc(&["attack", "show", q, "--format", "json"], &root());
+        assert_eq!(o.status.code(), Some(0), "{q}: {}", stderr(&o));
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
+    };
+    for (q, ty, id) in [
+        ("Ryuk", "software", "S0446"),
+        ("trickbot", "software", "S0266"),
+        ("Totbrick", "software", "S0266"),
+        ("Mimikatz", "software", "S0002"),
+        ("Cobalt Strike", "software", "S0154"),
+        ("Data Encrypted for Impact", "technique", "T1486"),
+        ("Account Discovery: Local Account", "technique", "T1087.001"),
+        ("M1053", "mitigation", "M1053"),
+        ("Data Backup", "mitigation", "M1053"),
+        ("det0001", "detection-strategy", "DET0001"),
+        ("FIN12", "group", "G0102"),
+    ] {
+        let v = show(q);
+        assert_eq!(
+            (v["type"].as_str(), v["id"].as_str()),
+            (Some(ty), Some(id)),
+            "{q}"
+        );
+    }
+    // Software lists the groups using it, a mitigation the techniques it applies to, a
+    // detection strategy the techniques it detects, all by name and id.
+    let ryuk = show("Ryuk");
+    assert!(ryuk["groups"]
+        .as_array()
+        .unwrap()
+        .contains(&serde_json::json!({"id": "G0102", "name": "Wizard Spider"})));
+    let backup = show("M1053");
+    assert!(backup["techniques"]
+        .as_array()
+        .unwrap()
+        .contains(&serde_json::json!({"id": "T1490", "name": "Inhibit System Recovery"})));
+    assert!(show("DET0001")["techniques"][0]["name"].as_str().is_some());
+    // A group's software by name and id; descriptions whole in JSON (Wizard Spider's ends
+    // with "hospitals.", past the old 400-character cut for longer ones).
+    let ws = show("Wizard Spider");
+    assert!(ws["software"]
+        .as_array()
+        .unwrap()
+        .contains(&serde_json::json!({"id": "S0446", "name": "Ryuk"})));
+    let fin7 = show("FIN7");
+    let d = fin7["description"].as_str().unwrap();
+    assert!(d.chars().count() > 400 && !d.ends_with('…'), "{d}");
+    let text = stdout(&threatc(&["attack", "show", "Wizard Spider"], &root()));
+    assert!(text.contains("Ryuk (S0446)"), "{text}");
+    assert!(
+        text.contains("ranging from major corporations to hospitals."),
+        "{text}"
+    );
+}
+
+#[test]
+fn show_suggests_entries_of_every_kind_and_lists_shared_names() {
+    let o = threatc(&["attack", "show", "Ryk"], &root());
+    assert_eq!(o.status.code(), Some(3));
+    let err = stderr(&o);
+    assert!(err.contains("unknown-entry"), "{err}");
+    assert!(
+        err.contains("did you mean `Ryuk` (software S0446)"),
+        "{err}"
+    );
+    let o = threatc(&["attack", "show", "Data Encryptd for Impact"], &root());
+    assert!(
+        stderr(&o).contains("`Data Encrypted for Impact` (technique T1486)"),
+        "{}",
+        stderr(&o)
+    );
+    let o = threatc(&["attack", "show", "Local Account"], &root());
+    assert_eq!(o.status.code(), Some(3));
+    let err = stderr(&o);
+    assert!(
+        err.contains("T1087.001") && err.contains("T1136.001"),
+        "{err}"
+    );
+    assert!(err.contains("give the id"), "{err}");
+}
+
+/// Group search compares whole, stemmed words (#17, point 5).
+#[test]
+fn group_search_matches_whole_stemmed_words() {
+    let ids = |words: &[&str]| -> Vec<String> {
+        let mut args = vec!["attack", "groups", "--format", "json", "--search"];
+        args.extend_from_slice(words);
+        let o = threatc(&args, &root());
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        v["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let hospital = ids(&["hospital"]);
+    // Wizard Spider's description says "hospitals"; FIN6's only "hospitality".
+    assert!(hospital.contains(&"G0102".to_string()), "{hospital:?}");
+    assert!(!hospital.contains(&"G0037".to_string()), "{hospital:?}");
+    assert!(ids(&["hospitality"]).contains(&"G0037".to_string()));
+    assert_eq!(ids(&["healthcare"]), hospital);
+    assert_eq!(ids(&["health", "care"]), hospital);
+    assert_eq!(ids(&["hospitals"]), hospital);
+    // The init search is the same matcher.
+    let tmp = tempfile::tempdir().unwrap();
+    let o = threatc(&["init", "h", "--search", "healthcare"], tmp.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let model = std::fs::read_to_string(tmp.path().join("h/model.yaml")).unwrap();
+    assert!(model.contains("G0102"), "{model}");
+}

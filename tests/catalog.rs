@@ -663,7 +663,8 @@ fn stix_21_bundle_with_collection() {
     );
     let g = c.group("G9000").expect("group");
     assert_eq!(g.aliases, ["TG"]);
-    assert_eq!(g.description, "A group that tests.");
+    // Whole, paragraphs kept apart (`attack show` never cuts a description, #17).
+    assert_eq!(g.description, "A group that tests.\n\nMore.");
     let techniques: Vec<&str> = g.techniques.iter().map(|u| u.technique.as_str()).collect();
     assert_eq!(
         techniques,

@@ -22,5 +22,5 @@ pub use embedded::{
 };
 pub use error::CatalogError;
 pub use model::*;
-pub use query::GroupLookup;
+pub use query::{Entry, GroupLookup};
 pub use stix::{load_bundle_file, read_bundle, release_from_file_name};

@@ -30,6 +30,80 @@ fn get_by_name<'a, T>(items: &'a [T], index: &HashMap<String, usize>, name: &str
     index.get(&name_key(name)).and_then(|&i| items.get(i))
 }
 
+/// Anything `threatc attack show` can show.
+#[derive(Debug, Clone, Copy)]
+pub enum Entry<'a> {
+    /// A group (retired ones through [`Catalog::find_group`] only).
+    Group(&'a Group),
+    /// A technique or sub-technique.
+    Technique(&'a Technique),
+    /// A piece of software.
+    Software(&'a Software),
+    /// A campaign.
+    Campaign(&'a Campaign),
+    /// A mitigation.
+    Mitigation(&'a Mitigation),
+    /// A detection strategy.
+    DetectionStrategy(&'a DetectionStrategy),
+}
+
+impl Entry<'_> {
+    /// Its ATT&CK id.
+    pub fn id(&self) -> &str {
+        match self {
+            Entry::Group(x) => &x.id,
+            Entry::Technique(x) => &x.id,
+            Entry::Software(x) => &x.id,
+            Entry::Campaign(x) => &x.id,
+            Entry::Mitigation(x) => &x.id,
+            Entry::DetectionStrategy(x) => &x.id,
+        }
+    }
+
+    /// Its display name (a sub-technique's own name).
+    pub fn name(&self) -> &str {
+        match self {
+            Entry::Group(x) => &x.name,
+            Entry::Technique(x) => &x.name,
+            Entry::Software(x) => &x.name,
+            Entry::Campaign(x) => &x.name,
+            Entry::Mitigation(x) => &x.name,
+            Entry::DetectionStrategy(x) => &x.name,
+        }
+    }
+
+    /// What kind of entry it is, in words (`group`, `software`, `detection strategy`…).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Entry::Group(_) => "group",
+            Entry::Technique(_) => "technique",
+            Entry::Software(_) => "software",
+            Entry::Campaign(_) => "campaign",
+            Entry::Mitigation(_) => "mitigation",
+            Entry::DetectionStrategy(_) => "detection strategy",
+        }
+    }
+
+    /// The names it is found by: id, name, aliases (a sub-technique also as `Parent: Name`).
+    fn names<'c>(&self, cat: &'c Catalog) -> Vec<String>
+    where
+        Self: 'c,
+    {
+        let mut out = vec![self.id().to_string(), self.name().to_string()];
+        match self {
+            Entry::Group(g) => out.extend(g.aliases.iter().cloned()),
+            Entry::Software(s) => out.extend(s.aliases.iter().cloned()),
+            Entry::Technique(t) => {
+                if let Some(p) = t.parent.as_deref().and_then(|p| cat.technique(p)) {
+                    out.push(format!("{}: {}", p.name, t.name));
+                }
+            }
+            _ => {}
+        }
+        out
+    }
+}
+
 impl Catalog {
     /// A technique or sub-technique by id (revoked and deprecated ones included).
     pub fn technique(&self, id: &str) -> Option<&Technique> {
@@ -79,35 +153,40 @@ impl Catalog {
         crate::suggest::ranked(query, self.active_techniques(), names, |t| &t.id, n)
     }
 
-    /// Active groups matching every word (in name, aliases or description), with a relevance
-    /// score (name beats alias beats description), best first, then by id.
+    /// Active groups matching every word of `words` (in name, aliases or description), with a
+    /// relevance score (name beats alias beats description), best first, then by id. Words match
+    /// whole words only, after [`search_words`] (so `hospital` finds `hospitals` but not
+    /// `hospitality`, and `healthcare` finds `health care` and `hospitals`).
     pub fn search_groups(&self, words: &[&str]) -> Vec<(&Group, u32)> {
-        let words: Vec<String> = words
-            .iter()
-            .map(|w| w.trim().to_lowercase())
-            .filter(|w| !w.is_empty())
-            .collect();
-        if words.is_empty() {
+        let query = search_words(&words.join(" "));
+        if query.is_empty() {
             return Vec::new();
         }
         let mut hits: Vec<(&Group, u32)> = self
             .groups
             .iter()
             .filter_map(|g| {
-                let name = g.name.to_lowercase();
-                let aliases: Vec<String> = g.aliases.iter().map(|a| a.to_lowercase()).collect();
-                let description = g.description.to_lowercase();
-                let mut score = 0;
-                for w in &words {
-                    score += if name == *w {
-                        8
-                    } else if aliases.iter().any(|a| a == w) {
-                        6
-                    } else if name.contains(w.as_str()) {
+                let name = search_words(&g.name);
+                let aliases: Vec<Vec<String>> = g.aliases.iter().map(|a| search_words(a)).collect();
+                let description = search_words(&g.description);
+                let exact_name = name == query;
+                let exact_alias = aliases.contains(&query);
+                let mut score = if exact_name {
+                    8 * query.len() as u32
+                } else if exact_alias {
+                    6 * query.len() as u32
+                } else {
+                    0
+                };
+                if score > 0 {
+                    return Some((g, score));
+                }
+                for w in &query {
+                    score += if name.contains(w) {
                         4
-                    } else if aliases.iter().any(|a| a.contains(w.as_str())) {
+                    } else if aliases.iter().any(|a| a.contains(w)) {
                         3
-                    } else if description.contains(w.as_str()) {
+                    } else if description.contains(w) {
                         1
                     } else {
                         return None;
@@ -118,6 +197,72 @@ impl Catalog {
             .collect();
         hits.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.id.cmp(&b.0.id)));
         hits
+    }
+
+    /// Every active group, technique, software, campaign, mitigation and detection strategy.
+    pub fn entries(&self) -> impl Iterator<Item = Entry<'_>> + '_ {
+        self.groups
+            .iter()
+            .map(Entry::Group)
+            .chain(self.active_techniques().map(Entry::Technique))
+            .chain(self.software.iter().map(Entry::Software))
+            .chain(self.campaigns.iter().map(Entry::Campaign))
+            .chain(self.mitigations.iter().map(Entry::Mitigation))
+            .chain(
+                self.detection_strategies
+                    .iter()
+                    .map(Entry::DetectionStrategy),
+            )
+    }
+
+    /// The entries whose id, name or an alias is `query` (case-insensitive), by id; several
+    /// when a name is shared (sub-techniques named `Local Account`, a group and its software).
+    /// Revoked and deprecated techniques are found by id only.
+    pub fn find_entries(&self, query: &str) -> Vec<Entry<'_>> {
+        let q = name_key(query);
+        if let Some(t) = self.technique(query) {
+            return vec![Entry::Technique(t)];
+        }
+        let mut found: Vec<Entry<'_>> = self
+            .entries()
+            .filter(|e| e.names(self).iter().any(|n| name_key(n) == q))
+            .collect();
+        found.sort_by(|a, b| a.id().cmp(b.id()));
+        found
+    }
+
+    /// Up to `n` entries of every kind whose id, name or an alias is closest to `query`, best
+    /// first.
+    pub fn nearest_entries(&self, query: &str, n: usize) -> Vec<Entry<'_>> {
+        let entries: Vec<(Entry<'_>, Vec<String>)> =
+            self.entries().map(|e| (e, e.names(self))).collect();
+        crate::suggest::ranked(
+            query,
+            entries.iter(),
+            |(_, names)| names.iter().map(String::as_str).collect(),
+            |(e, _)| e.id(),
+            n,
+        )
+        .into_iter()
+        .map(|(e, _)| *e)
+        .collect()
+    }
+
+    /// The techniques a mitigation applies to, by id.
+    pub fn mitigated_by(&self, mitigation_id: &str) -> Vec<&Technique> {
+        let key = id_key(mitigation_id);
+        self.active_techniques()
+            .filter(|t| t.mitigations.iter().any(|m| id_key(&m.id) == key))
+            .collect()
+    }
+
+    /// The active groups that use a piece of software, by id.
+    pub fn groups_using_software(&self, software_id: &str) -> Vec<&Group> {
+        let key = id_key(software_id);
+        self.groups
+            .iter()
+            .filter(|g| g.software.iter().any(|s| id_key(s) == key))
+            .collect()
     }
 
     /// Active software by id.
@@ -192,5 +337,86 @@ impl Catalog {
     /// The canonical spelling of a platform of this domain, matched case-insensitively.
     pub fn is_platform(&self, name: &str) -> Option<&str> {
         get_by_name(&self.platforms, &self.index().platforms, name).map(String::as_str)
+    }
+}
+
+/// Compound words written apart or together (`health care`, `healthcare`): the search joins
+/// them before splitting into words.
+pub const SEARCH_COMPOUNDS: &[(&str, &str)] = &[("health care", "healthcare")];
+
+/// Words of one family: a search for any of them finds the others (each stands for the first).
+pub const SEARCH_FAMILIES: &[&[&str]] = &[&["healthcare", "health", "hospital", "medical"]];
+
+/// The words a group search compares: lower-cased; [`SEARCH_COMPOUNDS`] joined; split at every
+/// character that is not a letter, digit or `$`; each word reduced by [`stem`]; a word of a
+/// [`SEARCH_FAMILIES`] family replaced by the family's first.
+pub fn search_words(text: &str) -> Vec<String> {
+    let mut lower = text.to_lowercase();
+    for (apart, together) in SEARCH_COMPOUNDS {
+        lower = lower.replace(apart, together);
+    }
+    lower
+        .split(|c: char| !(c.is_alphanumeric() || c == '$'))
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let w = stem(w);
+            SEARCH_FAMILIES
+                .iter()
+                .find(|f| f.contains(&w.as_str()))
+                .and_then(|f| f.first())
+                .map_or(w, |first| (*first).to_string())
+        })
+        .collect()
+}
+
+/// A tiny stemmer for search words (lower-case), one step of each, in order, and only when at
+/// least four characters remain: `ies` → `y` (companies → company); `sses` → `ss`; a final `s`
+/// after anything but `s`, `u` or `i` is dropped (hospitals → hospital; not bus, analysis);
+/// then one of `ing`, `ed`, `ly` is dropped (targeting, targeted → target; financially →
+/// financial). Nothing else: `hospitality` stays `hospitality`.
+pub fn stem(word: &str) -> String {
+    let long = |stem: &str| stem.chars().count() >= 4;
+    let mut w = word.to_string();
+    if let Some(s) = w.strip_suffix("ies").filter(|s| long(s)) {
+        w = format!("{s}y");
+    } else if let Some(s) = w.strip_suffix("sses").filter(|s| long(s)) {
+        w = format!("{s}ss");
+    } else if let Some(s) = w
+        .strip_suffix('s')
+        .filter(|s| long(s) && !s.ends_with(['s', 'u', 'i']))
+    {
+        w = s.to_string();
+    }
+    for suffix in ["ing", "ed", "ly"] {
+        if let Some(s) = w.strip_suffix(suffix).filter(|s| long(s)) {
+            w = s.to_string();
+            break;
+        }
+    }
+    w
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stems_plurals_and_common_suffixes_only() {
+        assert_eq!(stem("hospitals"), "hospital");
+        assert_eq!(stem("hospitality"), "hospitality");
+        assert_eq!(stem("companies"), "company");
+        assert_eq!(stem("targeting"), "target");
+        assert_eq!(stem("targeted"), "target");
+        assert_eq!(stem("financially"), "financial");
+        assert_eq!(stem("analysis"), "analysis");
+        assert_eq!(stem("bus"), "bus");
+        assert_eq!(stem("banks"), "bank");
+    }
+
+    #[test]
+    fn search_words_join_compounds_and_families() {
+        assert_eq!(search_words("Health care"), ["healthcare"]);
+        assert_eq!(search_words("hospitals"), ["healthcare"]);
+        assert_eq!(search_words("LAPSUS$, banks."), ["lapsus$", "bank"]);
     }
 }

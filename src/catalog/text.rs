@@ -2,23 +2,23 @@
 
 /// Longest procedure example or mitigation note kept, in characters (ellipsis included).
 pub const PROCEDURE_MAX: usize = 240;
-/// Longest description kept, in characters (ellipsis included).
-pub const DESCRIPTION_MAX: usize = 400;
 
 /// A procedure example: citations and link targets removed, whitespace collapsed, shortened.
 pub fn procedure(raw: &str) -> String {
     shorten(&collapse_ws(&strip_markup(raw)), PROCEDURE_MAX)
 }
 
-/// A description: its first paragraph, cleaned like [`procedure`], at most [`DESCRIPTION_MAX`].
+/// A description, whole (`threatc attack show` prints it, JSON never cut): citations and
+/// link targets removed, whitespace collapsed within each paragraph, paragraphs kept apart by
+/// a blank line.
 pub fn description(raw: &str) -> String {
     let cleaned = strip_markup(raw);
-    let first = cleaned
+    let paragraphs: Vec<String> = cleaned
         .split("\n\n")
-        .map(str::trim)
-        .find(|p| !p.is_empty())
-        .unwrap_or("");
-    shorten(&collapse_ws(first), DESCRIPTION_MAX)
+        .map(collapse_ws)
+        .filter(|p| !p.is_empty())
+        .collect();
+    paragraphs.join("\n\n")
 }
 
 /// Removes `(Citation: …)` (nested parentheses allowed) and reduces `[text](url)` to `text`.
@@ -124,8 +124,13 @@ mod tests {
     }
 
     #[test]
-    fn description_takes_first_paragraph() {
-        assert_eq!(description("One.(Citation: X)\n\nTwo."), "One.");
+    fn description_is_whole() {
+        assert_eq!(
+            description("One.(Citation: X)\n\n\n Two  words.\n\n"),
+            "One.\n\nTwo words."
+        );
+        let long = "word ".repeat(200);
+        assert_eq!(description(&long), long.trim());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use super::{exit, print_out, Ctx};
 use serde_json::json;
-use threatc::catalog::{Catalog, Domain};
+use threatc::catalog::{Catalog, Domain, Entry, GroupLookup};
 use threatc::diag::Code;
 use threatc::diag::Diagnostic;
 
@@ -18,7 +18,7 @@ pub struct AttackArgs {
 pub enum AttackCommand {
     /// List groups, or find them by name, alias or words in their description.
     Groups(GroupsArgs),
-    /// Show a group, technique, software or campaign by id or name.
+    /// Show a group, technique, software, campaign, mitigation or detection strategy by id, name or alias.
     Show(ShowArgs),
     /// What changed between two ATT&CK releases, for all techniques or those a model uses.
     Changes(super::changes::ChangesArgs),
@@ -53,7 +53,9 @@ pub struct GroupsArgs {
 /// `threatc attack show ID`
 #[derive(clap::Args, Debug)]
 pub struct ShowArgs {
-    /// A group (G0046, FIN7, an alias), technique (T1059.001), software (S0154) or campaign (C0022).
+    /// An id, name or alias: group (G0046, FIN7, Carbon Spider), technique (T1486, Data Encrypted
+    /// for Impact), software (S0446, Ryuk), campaign (C0022), mitigation (M1053) or detection
+    /// strategy (DET0001).
     pub id: String,
     /// ATT&CK domain.
     #[arg(long, value_enum, default_value = "enterprise", ignore_case = true)]
@@ -180,29 +182,112 @@ fn groups(ctx: &Ctx, a: &GroupsArgs) -> i32 {
     exit::OK
 }
 
-fn technique_json(cat: &Catalog, id: &str) -> Option<serde_json::Value> {
-    let t = cat.technique(id)?;
+/// `[{"id", "name"}]` of ids the catalog names (an unknown id keeps an empty name).
+fn named(
+    ids: impl IntoIterator<Item = impl AsRef<str>>,
+    name: impl Fn(&str) -> Option<String>,
+) -> serde_json::Value {
+    ids.into_iter()
+        .map(|id| {
+            let id = id.as_ref();
+            json!({"id": id, "name": name(id).unwrap_or_default()})
+        })
+        .collect()
+}
+
+fn group_names(cat: &Catalog, ids: &[String]) -> serde_json::Value {
+    named(ids, |id| cat.group(id).map(|g| g.name.clone()))
+}
+
+fn software_names(cat: &Catalog, ids: &[String]) -> serde_json::Value {
+    named(ids, |id| cat.software(id).map(|s| s.name.clone()))
+}
+
+fn technique_names<'a>(cat: &Catalog, ids: impl IntoIterator<Item = &'a str>) -> serde_json::Value {
+    named(ids, |id| Some(threatc::analysis::technique_name(cat, id)))
+}
+
+fn detection_json(cat: &Catalog, d: &threatc::catalog::DetectionStrategy) -> serde_json::Value {
+    let analytics: Vec<_> = d
+        .analytics
+        .iter()
+        .filter_map(|a| cat.analytic(a))
+        .map(|a| json!({"id": a.id, "platforms": a.platforms, "log_sources": a.log_sources.iter().map(|l| json!({"name": l.name, "channel": l.channel, "data_component": l.data_component})).collect::<Vec<_>>()}))
+        .collect();
+    json!({"id": d.id, "name": d.name, "analytics": analytics})
+}
+
+fn technique_json(cat: &Catalog, t: &threatc::catalog::Technique) -> serde_json::Value {
     let dets: Vec<_> = t
         .detection_strategies
         .iter()
         .filter_map(|d| cat.detection_strategy(d))
-        .map(|d| {
-            let analytics: Vec<_> = d
-                .analytics
-                .iter()
-                .filter_map(|a| cat.analytic(a))
-                .map(|a| json!({"id": a.id, "platforms": a.platforms, "log_sources": a.log_sources.iter().map(|l| json!({"name": l.name, "channel": l.channel, "data_component": l.data_component})).collect::<Vec<_>>()}))
-                .collect();
-            json!({"id": d.id, "name": d.name, "analytics": analytics})
-        })
+        .map(|d| detection_json(cat, d))
         .collect();
-    Some(json!({
+    json!({
         "type": "technique", "id": t.id, "name": threatc::analysis::technique_name(cat, &t.id), "tactics": t.tactics, "platforms": t.platforms,
         "revoked": t.revoked, "revoked_by": t.revoked_by, "deprecated": t.deprecated,
         "groups_using": cat.group_prevalence(&t.id),
         "detection_strategies": dets,
         "mitigations": t.mitigations.iter().map(|m| json!({"id": m.id, "name": cat.mitigation(&m.id).map(|x| x.name.clone()), "text": m.text})).collect::<Vec<_>>(),
-    }))
+    })
+}
+
+/// The document `attack show` prints for one entry (JSON, or text through [`text_of`]).
+fn entry_json(cat: &Catalog, e: Entry<'_>) -> serde_json::Value {
+    let ids = |uses: &[threatc::catalog::TechniqueUse]| -> Vec<String> {
+        uses.iter().map(|t| t.technique.clone()).collect()
+    };
+    match e {
+        Entry::Technique(t) => technique_json(cat, t),
+        Entry::Group(g) => json!({
+            "type": "group", "id": g.id, "name": g.name, "aliases": g.aliases, "description": g.description,
+            "campaigns": named(&g.campaigns, |id| cat.campaign(id).map(|c| c.name.clone())),
+            "software": software_names(cat, &g.software),
+            "techniques": ids(&g.techniques),
+            "software_techniques": ids(&g.software_techniques),
+        }),
+        Entry::Software(s) => json!({
+            "type": "software", "id": s.id, "name": s.name, "kind": s.kind, "aliases": s.aliases, "platforms": s.platforms,
+            "groups": named(cat.groups_using_software(&s.id).iter().map(|g| g.id.as_str()), |id| cat.group(id).map(|g| g.name.clone())),
+            "techniques": ids(&s.techniques),
+        }),
+        Entry::Campaign(c) => json!({
+            "type": "campaign", "id": c.id, "name": c.name, "description": c.description,
+            "groups": group_names(cat, &c.groups),
+            "first_seen": c.first_seen, "last_seen": c.last_seen,
+            "software": software_names(cat, &c.software),
+            "techniques": ids(&c.techniques),
+        }),
+        Entry::Mitigation(m) => json!({
+            "type": "mitigation", "id": m.id, "name": m.name, "description": m.description,
+            "techniques": technique_names(cat, cat.mitigated_by(&m.id).iter().map(|t| t.id.as_str())),
+        }),
+        Entry::DetectionStrategy(d) => {
+            let analytics = detection_json(cat, d)
+                .get("analytics")
+                .cloned()
+                .unwrap_or_default();
+            json!({
+                "type": "detection-strategy", "id": d.id, "name": d.name,
+                "techniques": technique_names(cat, d.techniques.iter().map(String::as_str)),
+                "analytics": analytics,
+            })
+        }
+    }
+}
+
+/// A retired group's document, when `q` names one.
+fn retired_group_json(cat: &Catalog, q: &str) -> Option<serde_json::Value> {
+    match cat.find_group(q)? {
+        GroupLookup::Replaced { retired, by } => Some(
+            json!({"type": "group", "id": retired.id, "name": retired.name, "revoked": true, "replaced_by": by.id}),
+        ),
+        GroupLookup::Retired(r) => {
+            Some(json!({"type": "group", "id": r.id, "name": r.name, "deprecated": true}))
+        }
+        GroupLookup::Active(g) => Some(entry_json(cat, Entry::Group(g))),
+    }
 }
 
 fn show(ctx: &Ctx, a: &ShowArgs) -> i32 {
@@ -211,52 +296,50 @@ fn show(ctx: &Ctx, a: &ShowArgs) -> i32 {
         Err(code) => return code,
     };
     let q = a.id.trim();
-    let upper = q.to_ascii_uppercase();
-    let doc = if let Some(v) = technique_json(&cat, &upper) {
-        Some(v)
-    } else if let Some(s) = cat.software(&upper) {
-        Some(
-            json!({"type": "software", "id": s.id, "name": s.name, "kind": s.kind, "aliases": s.aliases, "platforms": s.platforms,
-            "techniques": s.techniques.iter().map(|t| t.technique.clone()).collect::<Vec<_>>()}),
-        )
-    } else if let Some(c) = cat.campaign(&upper) {
-        Some(
-            json!({"type": "campaign", "id": c.id, "name": c.name, "description": c.description, "groups": c.groups,
-            "first_seen": c.first_seen, "last_seen": c.last_seen, "software": c.software,
-            "techniques": c.techniques.iter().map(|t| t.technique.clone()).collect::<Vec<_>>()}),
-        )
-    } else {
-        match cat.find_group(q) {
-            Some(threatc::catalog::GroupLookup::Active(g)) => Some(json!({
-                "type": "group", "id": g.id, "name": g.name, "aliases": g.aliases, "description": g.description,
-                "campaigns": g.campaigns, "software": g.software,
-                "techniques": g.techniques.iter().map(|t| t.technique.clone()).collect::<Vec<_>>(),
-                "software_techniques": g.software_techniques.iter().map(|t| t.technique.clone()).collect::<Vec<_>>(),
-            })),
-            Some(threatc::catalog::GroupLookup::Replaced { retired, by }) => Some(
-                json!({"type": "group", "id": retired.id, "name": retired.name, "revoked": true, "replaced_by": by.id}),
-            ),
-            Some(threatc::catalog::GroupLookup::Retired(r)) => {
-                Some(json!({"type": "group", "id": r.id, "name": r.name, "deprecated": true}))
+    let found = cat.find_entries(q);
+    let doc = match found.as_slice() {
+        [one] => Ok(entry_json(&cat, *one)),
+        [] => retired_group_json(&cat, q).ok_or_else(|| {
+            let d = Diagnostic::error(
+                Code::UnknownEntry,
+                format!(
+                    "`{q}` is not the id, name or alias of a group, technique, software, campaign, mitigation or detection strategy in ATT&CK {} {}",
+                    cat.domain, cat.release
+                ),
+            );
+            let near: Vec<String> = cat
+                .nearest_entries(q, 3)
+                .iter()
+                .map(|e| format!("`{}` ({} {})", e.name(), e.kind(), e.id()))
+                .collect();
+            if near.is_empty() {
+                d.with_help("`threatc attack groups --search WORDS` finds groups by words of their description")
+            } else {
+                d.with_help(format!("did you mean {}?", near.join(", ")))
             }
-            None => None,
-        }
-    };
-    let Some(doc) = doc else {
-        let mut d = Diagnostic::error(
-            Code::UnknownGroup,
+        }),
+        several => Err(Diagnostic::error(
+            Code::UnknownEntry,
             format!(
-                "`{q}` is not a group, technique, software or campaign in ATT&CK {} {}",
-                cat.domain, cat.release
+                "{} entries of ATT&CK {} {} are named `{q}`: {}",
+                several.len(),
+                cat.domain,
+                cat.release,
+                several
+                    .iter()
+                    .map(|e| format!("{} ({} {})", full_name(&cat, e), e.kind(), e.id()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
-        );
-        if let Some(g) = cat.nearest_groups(q, 1).first() {
-            d = d.with_help(format!("did you mean `{}` ({})?", g.name, g.id));
-        } else if let Some(t) = cat.nearest_techniques(q, 1).first() {
-            d = d.with_help(format!("did you mean `{}` ({})?", t.id, t.name));
+        )
+        .with_help("give the id to pick one")),
+    };
+    let doc = match doc {
+        Ok(doc) => doc,
+        Err(d) => {
+            ctx.report(&[&d], threatc::diag::OutputFormat::Human);
+            return exit::USAGE;
         }
-        ctx.report(&[&d], threatc::diag::OutputFormat::Human);
-        return exit::USAGE;
     };
     match a.format {
         QueryFormat::Json => {
@@ -267,6 +350,27 @@ fn show(ctx: &Ctx, a: &ShowArgs) -> i32 {
     exit::OK
 }
 
+/// An entry's name; a sub-technique's with its parent's (`Account Discovery: Local Account`).
+fn full_name(cat: &Catalog, e: &Entry<'_>) -> String {
+    match e {
+        Entry::Technique(t) => threatc::analysis::technique_name(cat, &t.id),
+        _ => e.name().to_string(),
+    }
+}
+
+/// `Name (id)` for an `{"id", "name"}` object, else None.
+fn id_and_name(v: &serde_json::Value) -> Option<String> {
+    let m = v.as_object()?;
+    if m.len() != 2 {
+        return None;
+    }
+    let id = m.get("id")?.as_str()?;
+    match m.get("name")?.as_str()? {
+        "" => Some(id.to_string()),
+        name => Some(format!("{name} ({id})")),
+    }
+}
+
 fn text_of(v: &serde_json::Value, indent: &str) -> String {
     let mut s = String::new();
     let serde_json::Value::Object(m) = v else {
@@ -274,6 +378,12 @@ fn text_of(v: &serde_json::Value, indent: &str) -> String {
     };
     for (k, val) in m {
         match val {
+            serde_json::Value::Array(items)
+                if !items.is_empty() && items.iter().all(|i| id_and_name(i).is_some()) =>
+            {
+                let parts: Vec<String> = items.iter().filter_map(id_and_name).collect();
+                s.push_str(&format!("{indent}{k}: {}\n", parts.join(", ")));
+            }
             serde_json::Value::Array(items) if items.iter().all(|i| !i.is_object()) => {
                 if items.is_empty() {
                     continue;
@@ -299,7 +409,11 @@ fn text_of(v: &serde_json::Value, indent: &str) -> String {
                 }
             }
             serde_json::Value::Null => {}
-            serde_json::Value::String(t) => s.push_str(&format!("{indent}{k}: {t}\n")),
+            serde_json::Value::String(t) => {
+                // Later paragraphs of a description hang under their key.
+                let t = t.replace("\n\n", &format!("\n\n{indent}  "));
+                s.push_str(&format!("{indent}{k}: {t}\n"));
+            }
             other => s.push_str(&format!("{indent}{k}: {other}\n")),
         }
     }

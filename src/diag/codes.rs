@@ -212,6 +212,8 @@ codes! {
     // diff
     DiffInput = "diff-input", E, Usage, "a `threatc diff` input is neither a model nor a threatc report.json, or the arguments do not name two sides";
     DiffGit = "diff-git", E, Usage, "`threatc diff --git` could not read the base: no `.git` above the model (or a `.git` that is not a repository), unknown revision, or the model's path is not a file at that revision";
+    // catalog queries
+    UnknownEntry = "unknown-entry", E, Usage, "`threatc attack show` found nothing by that id, name or alias (or several entries share the name)";
     // init
     InitExists = "init-exists", E, Usage, "`threatc init` would overwrite an existing file; nothing was written";
     // migrate
