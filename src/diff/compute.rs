@@ -210,6 +210,21 @@ pub struct CoverageDiff {
     /// Gaps open on both sides (for the layer).
     #[serde(skip)]
     pub(crate) open_gaps: Vec<(String, String)>,
+    /// Rule id → name (the head's name where both sides have the rule), so that the PR
+    /// comment and the layer name rules by title (a Sigma id is a UUID); not serialised.
+    #[serde(skip)]
+    pub(crate) rule_names: BTreeMap<String, String>,
+}
+
+impl CoverageDiff {
+    /// A rule's name (title), else its id.
+    pub fn rule_name<'a>(&'a self, id: &'a str) -> &'a str {
+        self.rule_names
+            .get(id)
+            .map(String::as_str)
+            .filter(|n| !n.is_empty())
+            .unwrap_or(id)
+    }
 }
 
 /// What a technique was on one side, from the rows it is compared with there (none, one,
@@ -688,6 +703,12 @@ pub fn diff(base: &DiffInput, head: &DiffInput) -> CoverageDiff {
             .entry(t.id.clone())
             .or_insert_with(|| t.tactics.clone());
     }
+    let rule_names = base
+        .rules
+        .iter()
+        .chain(head.rules.iter())
+        .map(|r| (r.id.clone(), r.name.clone()))
+        .collect();
     CoverageDiff {
         model: head_else_base(&base.model.name, &head.model.name),
         version: (base.model.version.clone(), head.model.version.clone()),
@@ -712,6 +733,7 @@ pub fn diff(base: &DiffInput, head: &DiffInput) -> CoverageDiff {
         no_base: base.absent_at.clone(),
         tactics,
         open_gaps,
+        rule_names,
     }
 }
 

@@ -82,6 +82,13 @@ fn ids(v: &[String]) -> String {
     }
 }
 
+/// Rules by name (title): a Sigma rule's id is a UUID; the rule table below gives the ids of
+/// rules added, removed or changed.
+fn names(d: &CoverageDiff, rules: &[String]) -> String {
+    let named: Vec<String> = rules.iter().map(|r| d.rule_name(r).to_string()).collect();
+    ids(&named)
+}
+
 fn code(s: &str) -> String {
     md_cell(s)
 }
@@ -135,13 +142,13 @@ pub fn markdown(d: &CoverageDiff) -> String {
         &mut out,
         "Newly uncovered techniques",
         "| technique | name | before | rules that stopped covering it |\n|---|---|---|---|\n",
-        &technique_rows(&d.newly_uncovered),
+        &technique_rows(d, &d.newly_uncovered),
     );
     section(
         &mut out,
         "Newly covered techniques",
         "| technique | name | before | rules that started covering it |\n|---|---|---|---|\n",
-        &technique_rows(&d.newly_covered),
+        &technique_rows(d, &d.newly_covered),
     );
     let gh = "| technique | name | tier | score | actors | why |\n|---|---|---|---|---|---|\n";
     section(&mut out, "Gaps opened", gh, &gap_rows(&d.gaps_opened));
@@ -265,7 +272,7 @@ fn actor_rows(d: &CoverageDiff) -> Vec<String> {
         .collect()
 }
 
-fn technique_rows(v: &[TechniqueChange]) -> Vec<String> {
+fn technique_rows(d: &CoverageDiff, v: &[TechniqueChange]) -> Vec<String> {
     v.iter()
         .map(|t| {
             format!(
@@ -273,7 +280,7 @@ fn technique_rows(v: &[TechniqueChange]) -> Vec<String> {
                 code(&t.id),
                 md_cell(&t.name),
                 md_cell(&t.before),
-                ids(&t.rules)
+                names(d, &t.rules)
             )
         })
         .collect()
@@ -420,7 +427,10 @@ pub fn layer(d: &CoverageDiff) -> Layer<PlainEntry> {
             &t.id,
             (
                 LOST_COLOR,
-                format!("lost coverage; rules that stopped: {}", t.rules.join(", ")),
+                format!(
+                    "lost coverage; rules that stopped: {}",
+                    rule_list(d, &t.rules)
+                ),
             ),
         );
     }
@@ -429,7 +439,7 @@ pub fn layer(d: &CoverageDiff) -> Layer<PlainEntry> {
             &t.id,
             (
                 GAINED_COLOR,
-                format!("gained coverage; rules: {}", t.rules.join(", ")),
+                format!("gained coverage; rules: {}", rule_list(d, &t.rules)),
             ),
         );
     }
@@ -463,4 +473,13 @@ pub fn layer(d: &CoverageDiff) -> Layer<PlainEntry> {
             ("generator", super::report::generator()),
         ],
     )
+}
+
+/// Rules by name, for a layer comment.
+fn rule_list(d: &CoverageDiff, rules: &[String]) -> String {
+    rules
+        .iter()
+        .map(|r| d.rule_name(r))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

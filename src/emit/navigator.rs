@@ -549,7 +549,9 @@ fn coverage_layer(analysis: &Analysis, catalog: &Catalog) -> (String, Layer) {
     let mut per_tech: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for r in analysis.rules.iter().filter(|r| r.counts) {
         for t in &r.techniques {
-            per_tech.entry(t.clone()).or_default().push(r.id.clone());
+            // By title (a Sigma id is a UUID), the id where the rule has no name.
+            let name = if r.name.is_empty() { &r.id } else { &r.name };
+            per_tech.entry(t.clone()).or_default().push(name.clone());
         }
     }
     let max_r = per_tech.values().map(Vec::len).max().unwrap_or(1).max(1) as f64;

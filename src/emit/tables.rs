@@ -17,12 +17,52 @@ fn actors_text(g: &Gap) -> String {
         .join("; ")
 }
 
+/// `; +N more` when the partial-coverage list was cut at [`crate::analysis::PARTIAL_SHOWN`].
+pub fn partial_more(g: &Gap) -> String {
+    match g.partial_total.saturating_sub(g.partial.len()) {
+        0 => String::new(),
+        n => format!("; +{n} more"),
+    }
+}
+
+/// A rule's title, then its id in parentheses (the key, a UUID for Sigma) unless they are
+/// the same.
+fn titled(r: &crate::analysis::RuleRef) -> String {
+    if r.name.is_empty() || r.name == r.id {
+        r.id.clone()
+    } else {
+        format!("{} ({})", r.name, r.id)
+    }
+}
+
+/// gaps.md's partial coverage: `Title (id) [status on T…]`, `; +N more` when cut.
 fn partial_text(g: &Gap) -> String {
-    g.partial
+    let listed: Vec<String> = g
+        .partial
         .iter()
-        .map(|r| format!("{} [{} on {}]", r.id, r.status.as_str(), r.via))
-        .collect::<Vec<_>>()
-        .join("; ")
+        .map(|r| format!("{} [{} on {}]", titled(r), r.status.as_str(), r.via))
+        .collect();
+    listed.join("; ") + &partial_more(g)
+}
+
+/// gaps.csv's partial coverage, by title (`Title [status on T…]`, `; +N more` when cut); the
+/// ids are in the next column.
+fn partial_names(g: &Gap) -> String {
+    let listed: Vec<String> = g
+        .partial
+        .iter()
+        .map(|r| {
+            let name = if r.name.is_empty() { &r.id } else { &r.name };
+            format!("{name} [{} on {}]", r.status.as_str(), r.via)
+        })
+        .collect();
+    listed.join("; ") + &partial_more(g)
+}
+
+/// gaps.csv's partial-coverage rule ids, in the order of the names.
+fn partial_ids(g: &Gap) -> String {
+    let ids: Vec<&str> = g.partial.iter().map(|r| r.id.as_str()).collect();
+    ids.join(";")
 }
 
 /// Column names of gaps.csv.
@@ -42,6 +82,7 @@ pub const CSV_COLUMNS: &[&str] = &[
     "tier",
     "due",
     "partial_coverage",
+    "partial_coverage_ids",
     "effort",
     "approach",
     "owner",
@@ -70,7 +111,8 @@ pub fn gaps_csv(a: &Analysis) -> String {
             super::fmt_num(g.factors.kill_chain),
             g.tier.as_str().to_string(),
             g.due.map(|d| d.to_string()).unwrap_or_default(),
-            partial_text(g),
+            partial_names(g),
+            partial_ids(g),
             note.and_then(|n| n.effort)
                 .map(|e| format!("{e:?}").to_lowercase())
                 .unwrap_or_default(),
