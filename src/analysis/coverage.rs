@@ -110,6 +110,7 @@ pub(super) fn per_asset(model: &Resolved, rows: &[TechniqueRow]) -> Vec<AssetCov
                 name: a.name.clone(),
                 criticality: a.criticality,
                 platforms: a.platforms.clone(),
+                collects: a.collects.clone(),
                 in_scope: under.len(),
                 covered,
                 coverage,
@@ -195,6 +196,18 @@ pub(super) fn rule_rows(model: &Resolved) -> Vec<RuleRow> {
             data_components: r.data_components.clone(),
             level: r.level.clone(),
             unscoped: r.unscoped,
+            blind_on: model
+                .assets
+                .iter()
+                .filter(|a| r.reaches(a))
+                .filter_map(|a| {
+                    let missing = r.blind_on(a);
+                    (!missing.is_empty()).then(|| super::BlindOn {
+                        asset: a.id.clone(),
+                        missing: missing.into_iter().map(str::to_string).collect(),
+                    })
+                })
+                .collect(),
             source: r.source.clone(),
         })
         .collect()

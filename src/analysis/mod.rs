@@ -216,6 +216,9 @@ pub struct AssetCoverage {
     pub criticality: Criticality,
     /// Platforms.
     pub platforms: Vec<String>,
+    /// The ATT&CK v18 data components collected on it (`telemetry:`); null when the
+    /// model declares none for it (visibility unknown: every rule that reaches it counts).
+    pub collects: Option<Vec<String>>,
     /// Threat techniques that apply to it.
     pub in_scope: usize,
     /// Of those, covered by a rule that applies to this asset.
@@ -403,8 +406,21 @@ pub struct RuleRow {
     pub level: Option<String>,
     /// Why it counts on every asset, when it names neither platforms nor assets.
     pub unscoped: Option<crate::resolve::Unscoped>,
+    /// Assets it reaches (its assets, its platforms) but does not count on, because their
+    /// declared telemetry lacks data components it reads (empty: blind nowhere).
+    pub blind_on: Vec<BlindOn>,
     /// Source.
     pub source: RuleSource,
+}
+
+/// Where a rule is blind: an asset whose declared telemetry lacks what it reads.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct BlindOn {
+    /// Asset id.
+    pub asset: String,
+    /// The data components it reads that the asset does not collect (for a network-sensor
+    /// rule without data components: the network components, one of which it needs).
+    pub missing: Vec<String>,
 }
 
 /// Everything a build knows.
@@ -438,6 +454,8 @@ pub struct Analysis {
     pub imports: Vec<crate::resolve::ImportSummary>,
     /// Telemetry investments, by gap weight unlocked.
     pub investments: Vec<Investment>,
+    /// What is collected where (`telemetry:`), in model order.
+    pub telemetry: Vec<crate::resolve::Telemetry>,
 }
 
 /// Display name of a technique: sub-techniques get their parent's name first.
@@ -493,6 +511,7 @@ pub fn analyse(model: &Resolved, catalog: &Catalog) -> Analysis {
         rules: std::sync::Arc::new(rules),
         imports: model.imports.clone(),
         investments,
+        telemetry: model.telemetry.clone(),
     }
 }
 

@@ -159,7 +159,9 @@ codes! {
     UndefinedAsset = "undefined-asset", E, Invalid, "a rule names an asset the model does not define";
     UndefinedActor = "undefined-actor", E, Invalid, "a target names an actor the model does not define";
     UnknownPlatform = "unknown-platform", E, Invalid, "an asset or a rule names a platform that is not in the model's ATT&CK domain";
-    UnknownDataComponent = "unknown-data-component", E, Invalid, "a rule names a data component that is not in the ATT&CK catalog in use (names as in ATT&CK v18, or DC ids)";
+    UnknownDataComponent = "unknown-data-component", E, Invalid, "a rule or a telemetry entry names a data component that is not in the ATT&CK catalog in use (names as in ATT&CK v18, or DC ids)";
+    UnknownLogSource = "unknown-log-source", E, Invalid, "a telemetry entry names a log source, an event code or a channel that no analytic of the ATT&CK catalog in use reads";
+    InvalidTelemetry = "invalid-telemetry", E, Invalid, "a telemetry entry names neither a log source nor data components, or both";
     InvalidActor = "invalid-actor", E, Invalid, "an actor entry mixes the keys of a group actor and a custom actor, or lacks both";
     InvalidRule = "invalid-rule", E, Invalid, "a rule entry lacks what an inline rule or an import needs";
     InvalidDate = "invalid-date", E, Invalid, "a date is not an ISO date (YYYY-MM-DD)";
@@ -173,6 +175,7 @@ codes! {
     TechniqueChanged = "technique-changed", N, Invalid, "a technique the model uses was renamed or moved to other tactics between the model's release and the catalog's";
     UnusedAsset = "unused-asset", W, Invalid, "no technique of any actor applies to an asset's platforms";
     ScopeDropped = "scope-dropped", W, Invalid, "threat techniques run on platforms no asset declares (PRE, Network Devices, ESXi…): those wholly on them are out of scope";
+    RuleBlind = "rule-blind", W, Invalid, "rules read a data component an asset that declares telemetry does not collect (a network sensor: no network data component): they do not count there";
     RuleUnscoped = "rule-unscoped", W, Invalid, "rules name neither platforms nor assets (a network sensor, an application log, an unmapped log source, no platform given): they count on every asset";
     EmptyActor = "empty-actor", W, Invalid, "an actor has no techniques after add/remove";
     NoActors = "no-actors", W, Invalid, "the model declares no actor, so there is nothing to cover";

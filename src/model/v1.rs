@@ -36,6 +36,11 @@ pub struct ModelFile {
     /// Coverage the team commits to, by when.
     #[serde(default)]
     pub targets: Vec<Spanned<Target>>,
+    /// What is collected where: log sources (as ATT&CK names them) or data components,
+    /// per asset. An asset that some entry names counts only the rules whose data it
+    /// collects; an asset no entry names keeps "visibility unknown".
+    #[serde(default)]
+    pub telemetry: Vec<Spanned<TelemetryEntry>>,
     /// How coverage is counted.
     #[serde(default)]
     pub coverage: Option<Spanned<CoverageSettings>>,
@@ -317,6 +322,53 @@ pub enum ImportFormat {
     Navigator,
     /// A CSV inventory.
     Csv,
+}
+
+/// One kind of telemetry collected on some assets: a log source as ATT&CK's analytics
+/// name it (`log_source: WinEventLog:Sysmon`, optionally narrowed by `event_codes` or
+/// `channel`), or data components (`data_components: [Process Creation]`).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TelemetryEntry {
+    /// Display name (`Sysmon on Windows endpoints`).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// A log source as ATT&CK's analytics name it (`WinEventLog:Sysmon`, `auditd:SYSCALL`,
+    /// `NSM:Flow`); it provides the data components the catalog's analytics read from it.
+    #[serde(default)]
+    pub log_source: Option<Spanned<String>>,
+    /// Only these event codes of the log source (`[1, 10]` for Sysmon EventCode=1 and 10).
+    #[serde(default)]
+    pub event_codes: Option<Vec<Spanned<u32>>>,
+    /// Only this channel of the log source, as ATT&CK writes it (`execve`, `conn.log`).
+    #[serde(default)]
+    pub channel: Option<Spanned<String>>,
+    /// ATT&CK v18 data components collected, by name (`Process Creation`) or id (`DC0032`).
+    #[serde(default)]
+    pub data_components: Option<Vec<Spanned<String>>>,
+    /// The assets it is collected on: asset ids, or `all` for every asset.
+    pub assets: Spanned<AssetSelection>,
+    /// How many days it is kept.
+    #[serde(default)]
+    #[schemars(range(min = 0, max = 36500))]
+    pub retention: Option<Spanned<u32>>,
+    /// What it costs (a number in the team's own unit, e.g. yearly licence or ingest cost).
+    #[serde(default)]
+    #[schemars(range(min = 0.0))]
+    pub cost: Option<Spanned<f64>>,
+    /// Free text.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// The assets a telemetry entry covers: `all`, one asset id, or a list of asset ids.
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum AssetSelection {
+    /// `all` (every asset of the model) or one asset id.
+    One(String),
+    /// Asset ids.
+    Many(Vec<String>),
 }
 
 /// A coverage commitment.

@@ -38,6 +38,7 @@ pub(super) fn resolve(r: &mut Resolver<'_>, loaded: &Loaded) -> Vec<Asset> {
                     .as_ref()
                     .map(|c| c.value.into())
                     .unwrap_or(Criticality::Medium),
+                collects: None,
                 span: a.span,
             });
         }

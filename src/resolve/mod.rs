@@ -26,6 +26,7 @@ mod rules;
 mod scope;
 mod settings;
 mod targets;
+mod telemetry;
 
 pub use crate::import::Unscoped;
 pub use crate::technique_id::is_technique_id;
@@ -118,9 +119,39 @@ pub struct Asset {
     pub platforms: Vec<String>,
     /// Criticality.
     pub criticality: Criticality,
+    /// The ATT&CK v18 data components collected on it (sorted), when some `telemetry:`
+    /// entry names it; `None`: the model says nothing of its telemetry (visibility
+    /// unknown, every rule that reaches it counts).
+    pub collects: Option<Vec<String>>,
     /// Where declared.
     #[serde(skip)]
     pub span: Span,
+}
+
+/// Data components a network sensor provides: a network-sensor rule without data
+/// components counts on an asset with declared telemetry only where one of them is
+/// collected.
+pub const NETWORK_COMPONENTS: [&str; 2] = ["Network Traffic Content", "Network Traffic Flow"];
+
+/// One `telemetry:` entry, resolved.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct Telemetry {
+    /// Display name (the log source or the data components when none was given).
+    pub name: String,
+    /// The ATT&CK log source, as the catalog's analytics name it.
+    pub log_source: Option<String>,
+    /// The event codes of the log source it is narrowed to (empty: all).
+    pub event_codes: Vec<u32>,
+    /// The channel of the log source it is narrowed to.
+    pub channel: Option<String>,
+    /// The ATT&CK v18 data components it provides (sorted).
+    pub data_components: Vec<String>,
+    /// The assets it is collected on, in model order.
+    pub assets: Vec<String>,
+    /// Days kept.
+    pub retention: Option<u32>,
+    /// Cost, in the team's own unit.
+    pub cost: Option<f64>,
 }
 
 /// Where a rule was written.
@@ -161,8 +192,8 @@ pub struct Rule {
     /// ATT&CK platforms it runs on (canonical names of the catalog's domain; empty: not
     /// known). It counts on an asset only where one of these is among the asset's.
     pub platforms: Vec<String>,
-    /// ATT&CK v18 data components it reads (canonical names; may be empty). Not used for
-    /// counting yet: the model's telemetry (issue 13, point 2) will be checked against it.
+    /// ATT&CK v18 data components it reads (canonical names; may be empty). On an asset
+    /// that declares telemetry, the rule counts only if every one of them is collected.
     pub data_components: Vec<String>,
     /// Sigma `level`, verbatim.
     pub level: Option<String>,
@@ -177,14 +208,44 @@ pub struct Rule {
 }
 
 impl Rule {
-    /// Whether the rule counts on an asset: the asset is among those it names (when it
-    /// names any), and one of its platforms is among the asset's (when both have
-    /// platforms; an asset without platforms, as in ATT&CK for ICS, takes every rule).
+    /// Whether the rule counts on an asset: it reaches the asset ([`Rule::reaches`]) and
+    /// is not blind there ([`Rule::blind_on`]).
     pub fn applies_to(&self, asset: &Asset) -> bool {
+        self.reaches(asset) && self.blind_on(asset).is_empty()
+    }
+
+    /// Whether the rule runs where the asset is: the asset is among those it names (when
+    /// it names any), and one of its platforms is among the asset's (when both have
+    /// platforms; an asset without platforms, as in ATT&CK for ICS, takes every rule).
+    pub fn reaches(&self, asset: &Asset) -> bool {
         (self.assets.is_empty() || self.assets.contains(&asset.id))
             && (self.platforms.is_empty()
                 || asset.platforms.is_empty()
                 || self.platforms.iter().any(|p| asset.platforms.contains(p)))
+    }
+
+    /// The data components the rule reads that the asset does not collect (empty when
+    /// the asset declares no telemetry, or the rule names no data component). A
+    /// network-sensor rule without data components needs one of
+    /// [`NETWORK_COMPONENTS`]: when the asset collects neither, both are returned.
+    pub fn blind_on(&self, asset: &Asset) -> Vec<&str> {
+        let Some(collects) = &asset.collects else {
+            return Vec::new();
+        };
+        let has = |c: &str| collects.iter().any(|x| x == c);
+        if self.data_components.is_empty() {
+            if self.unscoped == Some(Unscoped::NetworkSensor)
+                && !NETWORK_COMPONENTS.iter().any(|c| has(c))
+            {
+                return NETWORK_COMPONENTS.to_vec();
+            }
+            return Vec::new();
+        }
+        self.data_components
+            .iter()
+            .map(String::as_str)
+            .filter(|c| !has(c))
+            .collect()
     }
 }
 
@@ -289,6 +350,8 @@ pub struct Resolved {
     pub plan: PlanSettings,
     /// Import summaries.
     pub imports: Vec<ImportSummary>,
+    /// What is collected where (`telemetry:`), in model order.
+    pub telemetry: Vec<Telemetry>,
 }
 
 /// Options of resolution.
@@ -333,7 +396,8 @@ pub fn resolve(
     settings::root_only_sections(&mut r, loaded);
     let meta = settings::meta(&mut r, root);
     let model_release = settings::attack(&mut r, root, opts);
-    let assets = assets::resolve(&mut r, loaded);
+    let mut assets = assets::resolve(&mut r, loaded);
+    let telemetry = telemetry::resolve(&mut r, loaded, &mut assets);
     let actors = actors::resolve(&mut r, loaded);
     let asset_ids: BTreeSet<&str> = assets.iter().map(|a| a.id.as_str()).collect();
     let (inline, entries) = rules::resolve(&mut r, loaded, &asset_ids);
@@ -373,7 +437,9 @@ pub fn resolve(
         coverage,
         plan,
         imports: ran.summaries,
+        telemetry,
     };
+    warnings.extend(telemetry::warn_blind(&model));
     Ok((model, warnings))
 }
 
