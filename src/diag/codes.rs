@@ -177,6 +177,7 @@ codes! {
     ScopeDropped = "scope-dropped", W, Invalid, "threat techniques run on platforms no asset declares (PRE, Network Devices, ESXi…): those wholly on them are out of scope";
     RuleBlind = "rule-blind", W, Invalid, "rules read a data component an asset that declares telemetry does not collect (a network sensor: no network data component): they do not count there";
     RuleUnscoped = "rule-unscoped", W, Invalid, "rules name neither platforms nor assets (a network sensor, an application log, an unmapped log source, no platform given): they count on every asset";
+    SoftwareTechniquesHidden = "software-techniques-hidden", N, Invalid, "group actors without `software:` use techniques only through their software (T1486 through Ryuk); the note says how many `software: true` would add";
     EmptyActor = "empty-actor", W, Invalid, "an actor has no techniques after add/remove";
     NoActors = "no-actors", W, Invalid, "the model declares no actor, so there is nothing to cover";
     TargetAfterAssessed = "target-after-assessed", N, Invalid, "a target's date is already past at the model's assessed date";

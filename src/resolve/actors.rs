@@ -15,20 +15,169 @@ type Techniques = BTreeMap<String, Vec<Provenance>>;
 /// Every actor of every file, in model order; duplicates reported and dropped.
 pub(super) fn resolve(r: &mut Resolver<'_>, loaded: &Loaded) -> Vec<Actor> {
     let mut actors: Vec<Actor> = Vec::new();
-    let mut ids: HashMap<String, Span> = HashMap::new();
+    let mut ids: HashMap<String, (Span, Option<String>)> = HashMap::new();
+    // Group actors that leave `software` unset: (actor index, the `group:` span).
+    let mut software_unset: Vec<(usize, Span)> = Vec::new();
     for f in &loaded.files {
         for a in &f.content.actors {
             if let Some(actor) = actor(r, a) {
-                if let Some(first) = ids.get(&actor.id) {
-                    r.duplicate("actor", &actor.id, *first, a.span);
+                let named = a.value.group.as_ref().map(|g| g.value.clone());
+                if let Some((first, first_named)) = ids.get(&actor.id) {
+                    duplicate(
+                        r,
+                        &actor,
+                        (*first, first_named.as_deref()),
+                        (a.span, named.as_deref()),
+                    );
                     continue;
                 }
-                ids.insert(actor.id.clone(), a.span);
+                ids.insert(actor.id.clone(), (a.span, named));
+                if a.value.software.is_none() {
+                    if let Some(g) = &a.value.group {
+                        software_unset.push((actors.len(), g.span));
+                    }
+                }
                 actors.push(actor);
             }
         }
     }
+    if !r.diags.has_errors() {
+        note_hidden_software_techniques(r, &actors, &software_unset);
+    }
     actors
+}
+
+/// An actor id defined twice; when both name the same ATT&CK group (`Wizard Spider` and its
+/// alias `FIN12`), the message says so.
+fn duplicate(
+    r: &mut Resolver<'_>,
+    actor: &Actor,
+    first: (Span, Option<&str>),
+    again: (Span, Option<&str>),
+) {
+    let ActorKind::Group {
+        group_id,
+        group_name,
+        ..
+    } = &actor.kind
+    else {
+        r.duplicate("actor", &actor.id, first.0, again.0);
+        return;
+    };
+    let (Some(a), Some(b)) = (first.1, again.1) else {
+        r.duplicate("actor", &actor.id, first.0, again.0);
+        return;
+    };
+    let is_name = |n: &str| n.eq_ignore_ascii_case(group_name) || n.eq_ignore_ascii_case(group_id);
+    let alias = |n: &str| {
+        if is_name(n) {
+            format!("`{n}` is {group_id} {group_name}")
+        } else {
+            format!("`{n}` is an alias of {group_id} {group_name}")
+        }
+    };
+    let why = if a.eq_ignore_ascii_case(b) {
+        format!("`{b}` is listed twice")
+    } else if is_name(a) {
+        alias(b)
+    } else {
+        format!("{} and {}", alias(a), alias(b))
+    };
+    r.diags.push(
+        Diagnostic::error(
+            Code::DuplicateId,
+            format!("actor id `{}` is defined twice: {why}", actor.id),
+        )
+        .with_label(again.0, format!("{group_id} again"))
+        .with_label(first.0, "first defined here")
+        .with_help(format!(
+            "list {group_name} once (give `id:` to keep two entries of one group apart)"
+        )),
+    );
+}
+
+/// A note when group actors without `software:` use techniques only through their software
+/// (Wizard Spider and T1486, through Ryuk): how many `software: true` would add, one example.
+fn note_hidden_software_techniques(
+    r: &mut Resolver<'_>,
+    actors: &[Actor],
+    unset: &[(usize, Span)],
+) {
+    let catalog = r.catalog;
+    let in_threat: std::collections::BTreeSet<&str> = actors
+        .iter()
+        .flat_map(|a| a.techniques.keys().map(String::as_str))
+        .collect();
+    let mut hidden: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let mut first_span = None;
+    for (i, span) in unset {
+        let Some(actor) = actors.get(*i) else {
+            continue;
+        };
+        let ActorKind::Group { group_id, .. } = &actor.kind else {
+            continue;
+        };
+        let Some(group) = catalog.group(group_id) else {
+            continue;
+        };
+        for u in &group.software_techniques {
+            let active = catalog
+                .technique(&u.technique)
+                .is_some_and(|t| t.is_active());
+            if active && !in_threat.contains(u.technique.as_str()) {
+                first_span.get_or_insert(*span);
+                hidden
+                    .entry(u.technique.as_str())
+                    .or_default()
+                    .push(actor.id.as_str());
+            }
+        }
+    }
+    let Some(span) = first_span else { return };
+    // The example: the latest in the kill chain (impact last), then the most used by groups.
+    let position = |id: &str| {
+        catalog
+            .technique(id)
+            .and_then(|t| {
+                t.tactics
+                    .iter()
+                    .filter_map(|x| catalog.tactics.iter().position(|c| &c.shortname == x))
+                    .max()
+            })
+            .unwrap_or(0)
+    };
+    let Some((example, by)) = hidden.iter().max_by(|a, b| {
+        position(a.0)
+            .cmp(&position(b.0))
+            .then(
+                catalog
+                    .group_prevalence(a.0)
+                    .cmp(&catalog.group_prevalence(b.0)),
+            )
+            .then(b.0.cmp(a.0))
+    }) else {
+        return;
+    };
+    let name = crate::analysis::technique_name(catalog, example);
+    let n = hidden.len();
+    let mut actors_unset: Vec<&str> = hidden.values().flatten().copied().collect();
+    actors_unset.sort_unstable();
+    actors_unset.dedup();
+    r.diags.push(
+        Diagnostic::note(
+            Code::SoftwareTechniquesHidden,
+            format!(
+                "`software: true` would add {n} {} that actors use only through their software, e.g. {example} {name} ({})",
+                crate::words::plural(n, "technique", "techniques"),
+                by.join(", ")
+            ),
+        )
+        .with_label(span, "no `software:` here")
+        .with_help(format!(
+            "set `software: true` on {} to count the techniques of the group's software as threat (or `software: false` to silence this note)",
+            actors_unset.join(", ")
+        )),
+    );
 }
 
 /// Warns when the model declares no actor (and has no error that would explain it).
