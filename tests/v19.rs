@@ -246,6 +246,25 @@ fn migrate_check_and_build_the_example_on_v19() {
         "Stealth comes before Defense Impairment in the matrix"
     );
     assert!(!svg.contains("Defense Evasion"));
+
+    // plan.xlsx: its gap rows name the new tactics, never the old one (read with Python's
+    // zipfile, which the bundle generator already needs).
+    let xlsx = out.join("plan.xlsx");
+    let o = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); print(''.join(z.read(n).decode() for n in z.namelist() if n.startswith('xl/') and n.endswith('.xml')))",
+            xlsx.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let sheets = String::from_utf8_lossy(&o.stdout).to_lowercase();
+    assert!(sheets.contains("stealth"), "plan.xlsx names Stealth");
+    assert!(
+        !sheets.contains("defense evasion") && !sheets.contains("defense-evasion"),
+        "plan.xlsx still names Defense Evasion"
+    );
 }
 
 #[test]
