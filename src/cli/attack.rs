@@ -162,17 +162,19 @@ fn groups(ctx: &Ctx, a: &GroupsArgs) -> i32 {
                     format!(" ({})", g.aliases.join(", "))
                 };
                 s.push_str(&format!(
-                    "{:<6} {}{} — {} techniques, {} via software\n",
+                    "{:<6} {}{} — {} {}, {} via software\n",
                     g.id,
                     g.name,
                     aliases,
                     g.techniques.len(),
+                    threatc::words::plural(g.techniques.len(), "technique", "techniques"),
                     g.software_techniques.len()
                 ));
             }
             s.push_str(&format!(
-                "{} group(s) in ATT&CK {} {}\n",
+                "{} {} in ATT&CK {} {}\n",
                 found.len(),
+                threatc::words::plural(found.len(), "group", "groups"),
                 cat.domain,
                 cat.release
             ));

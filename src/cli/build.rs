@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use threatc::diag::Code;
 use threatc::diag::{Diagnostic, OutputFormat};
 use threatc::emit;
+use threatc::words::plural;
 
 /// `threatc build MODEL --out DIR`
 #[derive(clap::Args, Debug)]
@@ -118,20 +119,25 @@ fn json_summary(a: &threatc::analysis::Analysis, out: &str, files: &[String]) ->
 fn human_summary(a: &threatc::analysis::Analysis, out: &str, files: &[String]) -> String {
     let s = &a.summary;
     let mut text = format!(
-        "built {} → {} ({} files)\n  ATT&CK {} {} · {} actors · {} rules ({} counting)\n  coverage {} of {} in-scope techniques = {} (weighted {}) · {} gaps (P1 {}, P2 {}, P3 {}) · {} out of scope\n",
+        "built {} → {} ({} {})\n  ATT&CK {} {} · {} {} · {} {} ({} counting)\n  coverage {} of {} in-scope {} = {} (weighted {}) · {} {} (P1 {}, P2 {}, P3 {}) · {} out of scope\n",
         threatc::escape::terminal(&a.model.name),
         threatc::escape::terminal(out),
         files.len(),
+        plural(files.len(), "file", "files"),
         a.attack.domain,
         a.attack.release,
         a.actors.len(),
+        plural(a.actors.len(), "actor", "actors"),
         s.rules,
+        plural(s.rules, "rule", "rules"),
         s.rules_counting,
         s.covered,
         s.in_scope,
+        plural(s.in_scope, "technique", "techniques"),
         emit::pct(s.coverage),
         emit::pct(s.weighted_coverage),
         s.gaps,
+        plural(s.gaps, "gap", "gaps"),
         s.gaps_by_tier.get("P1").copied().unwrap_or(0),
         s.gaps_by_tier.get("P2").copied().unwrap_or(0),
         s.gaps_by_tier.get("P3").copied().unwrap_or(0),

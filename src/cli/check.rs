@@ -30,12 +30,16 @@ pub fn run(ctx: &mut Ctx, args: &CheckArgs) -> i32 {
         match ctx.compile(m, &opts) {
             Ok(c) => {
                 summaries.push(format!(
-                    "{}: valid ({} actors, {} assets, {} rules, {} targets; ATT&CK {} {})",
+                    "{}: valid ({} {}, {} {}, {} {}, {} {}; ATT&CK {} {})",
                     threatc::escape::terminal(&threatc::model::load::display_path(m)),
                     c.resolved.actors.len(),
+                    plural(c.resolved.actors.len(), "actor", "actors"),
                     c.resolved.assets.len(),
+                    plural(c.resolved.assets.len(), "asset", "assets"),
                     c.resolved.rules.len(),
+                    plural(c.resolved.rules.len(), "rule", "rules"),
                     c.resolved.targets.len(),
+                    plural(c.resolved.targets.len(), "target", "targets"),
                     c.catalog.domain,
                     c.catalog.release
                 ));

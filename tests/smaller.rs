@@ -1,0 +1,44 @@
+//! Issue #17, point 9 ("Smaller"): the small fixes, one test each.
+
+mod common;
+use common::*;
+
+/// A valid model with one of each thing (actor, rule, target) and no asset.
+const ONE: &str = "threatc: 1
+model:
+  name: one
+actors:
+  - id: a
+    techniques: [T1059.001]
+rules:
+  - id: r1
+    name: R one
+    techniques: [T1059.001]
+    status: production
+targets:
+  - id: t1
+    coverage: 50%
+";
+
+fn write(dir: &std::path::Path, name: &str, text: &str) {
+    std::fs::write(dir.join(name), text).unwrap();
+}
+
+#[test]
+fn summaries_say_one_thing_in_the_singular() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(tmp.path(), "model.yaml", ONE);
+    let o = threatc(&["check", "model.yaml"], tmp.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("valid (1 actor, 0 assets, 1 rule, 1 target;"),
+        "{}",
+        stderr(&o)
+    );
+    let o = threatc(&["build", "model.yaml", "--out", "out"], tmp.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains(" · 1 actor · 1 rule (1 counting)"), "{err}");
+    assert!(err.contains("1 of 1 in-scope technique = "), "{err}");
+    assert!(err.contains(" · 0 gaps ("), "{err}");
+}
