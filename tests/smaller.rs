@@ -42,3 +42,23 @@ fn summaries_say_one_thing_in_the_singular() {
     assert!(err.contains("1 of 1 in-scope technique = "), "{err}");
     assert!(err.contains(" · 0 gaps ("), "{err}");
 }
+
+#[test]
+fn no_counting_rule_is_zero_percent_never_minus_zero() {
+    assert_eq!(threatc::emit::pct(-0.0), "0.0%");
+    assert_eq!(threatc::emit::pct(-0.00001), "0.0%");
+    assert_eq!(threatc::analysis::r4(-0.0).to_string(), "0");
+    let tmp = tempfile::tempdir().unwrap();
+    write(
+        tmp.path(),
+        "model.yaml",
+        &ONE.replace("status: production", "status: testing"),
+    );
+    let o = threatc(&["build", "model.yaml", "--out", "out"], tmp.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("(weighted 0.0%)"), "{}", stderr(&o));
+    for (path, bytes) in snapshot(&tmp.path().join("out")) {
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains("-0.0"), "{path}: {text}");
+    }
+}

@@ -24,20 +24,21 @@ use crate::resolve::{Resolved, RuleSource};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Rounds to 4 decimals so that outputs are stable across platforms.
+/// Rounds to 4 decimals so that outputs are stable across platforms; never -0.0
+/// (an empty `f64` sum is -0.0), which JSON and percentages would show as `-0`.
 pub fn r4(x: f64) -> f64 {
     if !x.is_finite() {
         return 0.0;
     }
-    (x * 10_000.0).round() / 10_000.0
+    (x * 10_000.0).round() / 10_000.0 + 0.0
 }
 
-/// Rounds to 1 decimal (scores).
+/// Rounds to 1 decimal (scores); never -0.0.
 pub fn r1(x: f64) -> f64 {
     if !x.is_finite() {
         return 0.0;
     }
-    (x * 10.0).round() / 10.0
+    (x * 10.0).round() / 10.0 + 0.0
 }
 
 pub(crate) fn share(n: usize, d: usize) -> f64 {

@@ -23,9 +23,11 @@ pub fn fmt_num(x: f64) -> String {
     }
 }
 
-/// A share as a percentage with one decimal (`83.3%`).
+/// A share as a percentage with one decimal (`83.3%`); a negative zero, or a
+/// share that rounds to zero from below, is `0.0%`, never `-0.0%`.
 pub fn pct(x: f64) -> String {
-    format!("{:.1}%", (x * 1000.0).round() / 10.0)
+    // `+ 0.0` turns -0.0 into 0.0.
+    format!("{:.1}%", (x * 1000.0).round() / 10.0 + 0.0)
 }
 
 /// One output file, relative to the output folder.
