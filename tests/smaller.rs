@@ -62,3 +62,24 @@ fn no_counting_rule_is_zero_percent_never_minus_zero() {
         assert!(!text.contains("-0.0"), "{path}: {text}");
     }
 }
+
+#[test]
+fn a_shortened_enum_value_gets_a_suggestion() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (given, meant) in [
+        ("test", "testing"),
+        ("prod", "production"),
+        ("planed", "planned"),
+    ] {
+        write(
+            tmp.path(),
+            "model.yaml",
+            &ONE.replace("status: production", &format!("status: {given}")),
+        );
+        let o = threatc(&["check", "model.yaml"], tmp.path());
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        let err = stderr(&o);
+        assert!(err.contains(&format!("`{given}` is not a valid")), "{err}");
+        assert!(err.contains(&format!("did you mean `{meant}`?")), "{err}");
+    }
+}

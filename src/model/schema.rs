@@ -434,10 +434,28 @@ fn enum_error(node: &Node, field: &str, instance: &J, opts: &[String]) -> Diagno
         format!("`{given}` is not a valid {}", field_noun(field)),
     )
     .with_label(node.span, format!("expected one of: {}", opts.join(", ")));
-    if let Some(n) = nearest(&given, opts) {
+    if let Some(n) = nearest(&given, opts).or_else(|| completion(&given, opts)) {
         d = d.with_help(format!("did you mean `{n}`?"));
     }
     d
+}
+
+/// The one option that `word` (3 letters or more) begins, or that begins with
+/// `word`, case-insensitively: a shortened or lengthened value (`test` → `testing`,
+/// `prod` → `production`) is too far from its option by edit distance.
+fn completion<'a>(word: &str, opts: &'a [String]) -> Option<&'a str> {
+    let w = word.trim().to_lowercase();
+    if w.chars().count() < 3 {
+        return None;
+    }
+    let mut found = opts.iter().filter(|o| {
+        let o = o.to_lowercase();
+        o.starts_with(&w) || w.starts_with(&o)
+    });
+    match (found.next(), found.next()) {
+        (Some(o), None) => Some(o.as_str()),
+        _ => None,
+    }
 }
 
 fn status_help(field: &str) -> String {
