@@ -35,6 +35,30 @@ fn is_leap(y: i64) -> bool {
     (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
 }
 
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        2 if is_leap(y) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
 impl Date {
     /// Parses `YYYY-MM-DD` (years 1900–2999); `None` for anything else, including
     /// impossible days such as `2026-02-30`.
@@ -49,18 +73,35 @@ impl Date {
         if !(1900..=2999).contains(&y) || !(1..=12).contains(&m) {
             return None;
         }
-        let dim = match m {
-            2 if is_leap(y) => 29,
-            2 => 28,
-            4 | 6 | 9 | 11 => 30,
-            _ => 31,
-        };
-        if d < 1 || d > dim {
+        if d < 1 || d > days_in_month(y, m) {
             return None;
         }
         Some(Date {
             days: days_from_civil(y, m, d),
         })
+    }
+
+    /// Why a date written `YYYY-MM-DD` is impossible (`February 2026 has 28 days`,
+    /// `there is no month 13`); `None` when it is a date or not of that shape.
+    pub fn impossible(s: &str) -> Option<String> {
+        let b = s.as_bytes();
+        if b.len() != 10 || b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
+            return None;
+        }
+        let y: i64 = s.get(0..4)?.parse().ok()?;
+        let m: i64 = s.get(5..7)?.parse().ok()?;
+        let d: i64 = s.get(8..10)?.parse().ok()?;
+        if !(1900..=2999).contains(&y) {
+            return Some(format!("years run from 1900 to 2999, not {y}"));
+        }
+        let Some(month) = usize::try_from(m - 1).ok().and_then(|i| MONTHS.get(i)) else {
+            return Some(format!("there is no month {m}: months run from 01 to 12"));
+        };
+        let dim = days_in_month(y, m);
+        if d < 1 || d > dim {
+            return Some(format!("{month} {y} has {dim} days"));
+        }
+        None
     }
 
     /// The date `n` days later.

@@ -83,3 +83,32 @@ fn a_shortened_enum_value_gets_a_suggestion() {
         assert!(err.contains(&format!("did you mean `{meant}`?")), "{err}");
     }
 }
+
+#[test]
+fn an_impossible_day_is_told_why() {
+    use threatc::date::Date;
+    assert_eq!(
+        Date::impossible("2026-02-30").as_deref(),
+        Some("February 2026 has 28 days")
+    );
+    assert_eq!(
+        Date::impossible("2028-02-30").as_deref(),
+        Some("February 2028 has 29 days")
+    );
+    assert_eq!(
+        Date::impossible("2026-04-31").as_deref(),
+        Some("April 2026 has 30 days")
+    );
+    assert!(Date::impossible("2026-13-01")
+        .unwrap()
+        .contains("no month 13"));
+    assert_eq!(Date::impossible("2026-02-28"), None);
+    assert_eq!(Date::impossible("next year"), None);
+
+    let f = root().join("tests/check/bad-date.yaml");
+    let o = threatc(&["check", f.to_str().unwrap()], &root());
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("help: February 2026 has 28 days"), "{err}");
+    assert!(!err.contains("write an ISO date"), "{err}");
+}

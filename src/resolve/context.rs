@@ -117,10 +117,14 @@ impl<'a> Resolver<'a> {
         match Date::parse(text.trim()) {
             Some(d) => Some(d),
             None => {
+                let help = match Date::impossible(text.trim()) {
+                    Some(why) => why,
+                    None => "write an ISO date: YYYY-MM-DD, e.g. 2027-03-31".to_string(),
+                };
                 self.diags.push(
                     Diagnostic::error(Code::InvalidDate, format!("`{text}` is not a valid date"))
                         .with_label(s.span, format!("{what} is a date"))
-                        .with_help("write an ISO date: YYYY-MM-DD, e.g. 2027-03-31"),
+                        .with_help(help),
                 );
                 None
             }
