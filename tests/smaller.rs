@@ -112,3 +112,21 @@ fn an_impossible_day_is_told_why() {
     assert!(err.contains("help: February 2026 has 28 days"), "{err}");
     assert!(!err.contains("write an ISO date"), "{err}");
 }
+
+#[test]
+fn a_missing_model_is_a_message_without_an_empty_frame() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = threatc(&["check", "nonexist.yaml"], tmp.path());
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("cannot read `nonexist.yaml`"), "{err}");
+    assert!(!err.contains("╭─"), "{err}");
+    assert!(!err.contains("╰────"), "{err}");
+    // An empty model has no line to quote either, but still says where.
+    write(tmp.path(), "empty.yaml", "");
+    let o = threatc(&["check", "empty.yaml"], tmp.path());
+    let err = stderr(&o);
+    assert!(err.contains("empty-model"), "{err}");
+    assert!(!err.contains("╭─"), "{err}");
+    assert!(err.contains("see empty.yaml:1:1"), "{err}");
+}

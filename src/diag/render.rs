@@ -113,10 +113,13 @@ fn render_one(
     };
     // A file read from outside the repository root (`hidden`) is never quoted: its
     // labels become `see FILE:LINE:COL` lines, as labels in other files do.
-    let primary_file = d
-        .primary()
-        .map(|s| s.file)
-        .filter(|f| sources.get(*f).is_some_and(|x| !x.hidden));
+    // An empty file (one that could not be read gets an empty source for its name)
+    // has no line to quote: no source frame, just the message.
+    let primary_file = d.primary().map(|s| s.file).filter(|f| {
+        sources
+            .get(*f)
+            .is_some_and(|x| !x.hidden && !x.text.is_empty())
+    });
     let file = primary_file.and_then(|f| sources.get(f));
     // Source text with its control characters made visible, computed once per file.
     let escaped = match (primary_file, file) {
@@ -144,6 +147,10 @@ fn render_one(
                 LabeledSpan::new_with_span(text, span)
             };
             md = md.and_label(ls);
+        } else if l.message.is_empty()
+            && sources.get(l.span.file).is_some_and(|f| f.text.is_empty())
+        {
+            // The name of an unreadable file is in the message already.
         } else if let Some((name, line, col)) = sources.locate(l.span) {
             elsewhere.push(format!(
                 "{}:{line}:{col}: {}",
