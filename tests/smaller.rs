@@ -130,3 +130,33 @@ fn a_missing_model_is_a_message_without_an_empty_frame() {
     assert!(!err.contains("╭─"), "{err}");
     assert!(err.contains("see empty.yaml:1:1"), "{err}");
 }
+
+#[test]
+fn several_models_each_get_a_line_naming_the_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(tmp.path(), "one.yaml", ONE);
+    write(
+        tmp.path(),
+        "bad.yaml",
+        &ONE.replace("coverage: 50%", "coverage: 50%\n    by: 2026-02-30"),
+    );
+    write(
+        tmp.path(),
+        "two.yaml",
+        &ONE.replace("name: one", "name: two"),
+    );
+    let o = threatc(&["check", "one.yaml", "bad.yaml", "two.yaml"], tmp.path());
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    let lines: Vec<&str> = err
+        .lines()
+        .filter(|l| {
+            l.contains(": valid (") || l.contains(": invalid (") || l.starts_with("invalid:")
+        })
+        .collect();
+    assert_eq!(lines.len(), 4, "{err}");
+    assert!(lines[0].starts_with("one.yaml: valid (1 actor,"), "{err}");
+    assert_eq!(lines[1], "bad.yaml: invalid (1 error, 0 warnings)", "{err}");
+    assert!(lines[2].starts_with("two.yaml: valid ("), "{err}");
+    assert_eq!(lines[3], "invalid: 1 error, 0 warnings", "{err}");
+}

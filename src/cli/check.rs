@@ -48,6 +48,18 @@ pub fn run(ctx: &mut Ctx, args: &CheckArgs) -> i32 {
             }
             Err(ds) => {
                 failed = true;
+                // With several models, each one's line names its file, the invalid
+                // ones too (one model's errors are the total line's).
+                if args.models.len() > 1 {
+                    summaries.push(format!(
+                        "{}: invalid ({} {}, {} {})",
+                        threatc::escape::terminal(&threatc::model::load::display_path(m)),
+                        ds.error_count(),
+                        plural(ds.error_count(), "error", "errors"),
+                        ds.warning_count(),
+                        plural(ds.warning_count(), "warning", "warnings")
+                    ));
+                }
                 all.extend(ds);
             }
         }
