@@ -160,3 +160,41 @@ fn several_models_each_get_a_line_naming_the_file() {
     assert!(lines[2].starts_with("two.yaml: valid ("), "{err}");
     assert_eq!(lines[3], "invalid: 1 error, 0 warnings", "{err}");
 }
+
+#[test]
+fn the_diff_names_a_broken_target_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(
+        tmp.path(),
+        "model.yaml",
+        &ONE.replace("status: production", "status: testing"),
+    );
+    let o = threatc(&["build", "model.yaml", "--out", "out"], tmp.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // Base: the same report with the target met at 60%; head: unmet at 0%.
+    let head = std::fs::read_to_string(tmp.path().join("out/report.json")).unwrap();
+    let mut base: serde_json::Value = serde_json::from_str(&head).unwrap();
+    base["targets"][0]["met"] = serde_json::Value::from(true);
+    base["targets"][0]["current"] = serde_json::Value::from(0.6);
+    write(tmp.path(), "base.json", &base.to_string());
+    let o = threatc(
+        &["diff", "base.json", "out/report.json", "--format", "json"],
+        tmp.path(),
+    );
+    let d: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let about_t1: Vec<&str> = d["regressions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r.as_str())
+        .filter(|r| r.contains("`t1`"))
+        .collect();
+    assert_eq!(
+        about_t1,
+        ["target `t1` went from met to unmet (coverage 60.0% → 0.0%)"],
+        "{d:#}"
+    );
+    let o = threatc(&["diff", "base.json", "out/report.json"], tmp.path());
+    let md = stdout(&o);
+    assert_eq!(md.matches("> - target `t1`").count(), 1, "{md}");
+}

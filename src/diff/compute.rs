@@ -661,14 +661,22 @@ fn regressions(
             }
         }
     }
+    // One line per target: a target that broke says how far its coverage fell.
     for t in targets {
-        if t.broke {
-            out.push(format!("target `{}` went from met to unmet", t.id));
-        }
-        if let (Some(b), Some(h)) = (t.before, t.after) {
-            if h + EPS < b {
-                out.push(dropped(format!("target `{}` coverage", t.id), b, h));
-            }
+        let fell = match (t.before, t.after) {
+            (Some(b), Some(h)) if h + EPS < b => Some((b, h)),
+            _ => None,
+        };
+        match (t.broke, fell) {
+            (true, Some((b, h))) => out.push(format!(
+                "target `{}` went from met to unmet (coverage {} → {})",
+                t.id,
+                pct(b),
+                pct(h)
+            )),
+            (true, None) => out.push(format!("target `{}` went from met to unmet", t.id)),
+            (false, Some((b, h))) => out.push(dropped(format!("target `{}` coverage", t.id), b, h)),
+            (false, None) => {}
         }
     }
     out
