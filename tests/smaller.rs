@@ -198,3 +198,34 @@ fn the_diff_names_a_broken_target_once() {
     let md = stdout(&o);
     assert_eq!(md.matches("> - target `t1`").count(), 1, "{md}");
 }
+
+#[test]
+fn the_investments_weight_says_what_it_sums() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("models/financial"), tmp.path());
+    let o = threatc(&["build", "model.yaml", "--out", "out"], tmp.path());
+    assert!(o.status.code().unwrap() <= 1, "{}", stderr(&o));
+    let out = tmp.path().join("out");
+    let md = std::fs::read_to_string(out.join("plan.md")).unwrap();
+    assert!(
+        md.contains("| Gaps unlocked | Weight (sum of gap scores) |"),
+        "{md}"
+    );
+    assert!(md.contains("sum of the priority scores (0–100 each)"));
+    let html = std::fs::read_to_string(out.join("plan.html")).unwrap();
+    assert!(html.contains(">Weight (sum of gap scores)</th>"));
+    // The number is that sum.
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    let first = &report["investments"][0];
+    let sum: f64 = first["techniques"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["score"].as_f64().unwrap())
+        .sum();
+    assert!(
+        (first["weight"].as_f64().unwrap() - sum).abs() < 0.01,
+        "{first:#}"
+    );
+}

@@ -152,7 +152,7 @@ fn investments_sheet(ws: &mut Worksheet, a: &Analysis) -> Result<(), Diagnostic>
         "data_component",
         "data_component_name",
         "gaps",
-        "weight",
+        "gap_score_sum",
         "techniques",
     ];
     header(ws, "Investments", &cols)?;
