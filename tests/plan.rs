@@ -62,9 +62,17 @@ fn plan_html_structure() {
     assert!(!html.contains("@import"));
     assert!(!html.contains("url(http"));
     assert!(!html.contains("src=\"http"));
-    // The matrix: one column per tactic of the domain (Enterprise has 14).
-    assert_eq!(html.matches("<g class=\"col\"").count(), 14);
-    assert!(html.contains("<title id=\"mx-title\">"));
+    // The matrix (an HTML grid since #17, point 8; matrix.svg keeps the SVG): one column
+    // per tactic of the domain with in-scope threat techniques, the others (Enterprise has
+    // 14 tactics; ACME Bank's Reconnaissance and Resource Development have none in scope)
+    // named in a note instead of taking a "0 of 0" column.
+    let columns = html.matches("role=\"listitem\" aria-label=").count();
+    assert_eq!(columns, 12);
+    assert!(html.contains("style=\"--cols: 12;"));
+    assert!(html.contains(
+        "Not shown (no in-scope threat technique): Reconnaissance (5 threat techniques, out of scope), Resource Development"
+    ));
+    assert!(!html.contains("hover for names"));
     // Every P1 gap has its section.
     let r = report(&out);
     let p1: Vec<&str> = r["gaps"]
@@ -254,4 +262,87 @@ fn template_error_is_a_diagnostic_and_writes_nothing() {
         std::fs::read_to_string(out.join("keep.txt")).unwrap(),
         "previous"
     );
+}
+
+/// plan.html is laid out for a wide screen, a phone and print (#17, point 8): the matrix
+/// a grid of equal columns in the page's width with names in full, the phone's tables
+/// keeping their key columns, the printed matrix on its own landscape page, due dates
+/// never wrapping.
+#[test]
+fn plan_html_layouts() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = financial(dir.path());
+    let html = std::fs::read_to_string(out.join("plan.html")).unwrap();
+    // Wide screen: every column in the width, none scrolls.
+    assert!(html.contains("grid-template-columns: repeat(var(--cols), minmax(0, 1fr))"));
+    assert!(html.contains("<li class=\"c-p1\" title=\"T1486 Data Encrypted for Impact: gap P1\"><span class=\"mk\" aria-label=\"gap P1\">[1]</span> <span class=\"id\">T1486</span> Data Encrypted for Impact"));
+    assert!(html.contains("td.due, .due { white-space: nowrap; }"));
+    assert!(html.contains("<td class=\"due\">2026-12-15</td>"));
+    // Phone: a media query hides the optional columns; the gap table keeps technique,
+    // name, tier and due.
+    assert!(html.contains("@media (max-width: 700px)"));
+    assert!(html.contains(".opt { display: none; }"));
+    let head = html
+        .split("<table class=\"wide sortable\" id=\"gap-table\">")
+        .nth(1)
+        .and_then(|t| t.split("</tr></thead>").next())
+        .unwrap();
+    let key: Vec<&str> = head
+        .split("<th ")
+        .skip(1)
+        .filter(|th| !th.contains("opt"))
+        .map(|th| th.split('>').nth(1).unwrap().trim_end_matches("</th"))
+        .collect();
+    assert_eq!(key, ["Technique", "Name", "Tier", "Due"]);
+    // Print: the matrix on its own A4 landscape page.
+    assert!(html.contains("@page matrix { size: A4 landscape;"));
+    assert!(html.contains("#matrix-page { page: matrix;"));
+    assert!(html.contains("<section aria-labelledby=\"matrix\" id=\"matrix-page\">"));
+}
+
+/// plan.xlsx opens on a Summary and a Targets sheet, and its dates are Excel dates (a
+/// number with a date format), not text (#17, point 8).
+#[cfg(feature = "xlsx")]
+#[test]
+fn plan_xlsx_summary_targets_and_dates() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = financial(dir.path());
+    let script = r#"
+import sys, zipfile, re
+z = zipfile.ZipFile(sys.argv[1])
+wb = z.read('xl/workbook.xml').decode()
+print('SHEETS', ','.join(re.findall(r'<sheet name="([^"]+)"', wb)))
+st = z.read('xl/styles.xml').decode()
+print('DATEFMT', 'formatCode="yyyy\-mm\-dd"' in st or 'formatCode="yyyy-mm-dd"' in st)
+ss = z.read('xl/sharedStrings.xml').decode()
+print('TEXTDATE', '2026-12-15' in ss)
+for i in (1, 2, 3):
+    x = z.read('xl/worksheets/sheet%d.xml' % i).decode()
+    print('SHEET%d' % i, len(re.findall(r'<row ', x)))
+targets = z.read('xl/worksheets/sheet2.xml').decode()
+print('DUE', '<c r="E2" s="' in targets and '<v>46477</v>' in targets)
+"#;
+    let o = std::process::Command::new("python3")
+        .args(["-c", script, out.join("plan.xlsx").to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("SHEETS Summary,Targets,Gaps,Actors,Investments"),
+        "{text}"
+    );
+    assert!(text.contains("DATEFMT True"), "{text}");
+    assert!(
+        text.contains("TEXTDATE False"),
+        "due dates are not text: {text}"
+    );
+    // Targets: the header and ACME Bank's two targets; the first due 2027-03-31
+    // (Excel serial 46477).
+    assert!(text.contains("SHEET2 3"), "{text}");
+    assert!(text.contains("DUE True"), "{text}");
+    let r = report(&out);
+    let rows = 1 + 4 + 1 + 2 + 3 + 3;
+    assert!(r["summary"]["gaps"].as_u64().unwrap() > 0);
+    assert!(text.contains(&format!("SHEET1 {rows}")), "{text}");
 }

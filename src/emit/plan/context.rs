@@ -93,6 +93,8 @@ pub struct PlanData {
     pub tiers: Vec<TierInfo>,
     /// Platforms in scope (empty: all).
     pub platforms: Vec<String>,
+    /// The matrix as data (plan.html lays it out as a grid): one column per tactic.
+    pub matrix: Vec<super::svg::MatrixColumn>,
 }
 
 fn in_scope_platforms(a: &Analysis) -> BTreeSet<String> {
@@ -143,6 +145,7 @@ pub fn plan_data(a: &Analysis, catalog: &Catalog) -> PlanData {
             .collect(),
         tiers,
         platforms: platforms.into_iter().collect(),
+        matrix: super::svg::matrix_columns(a, catalog),
     }
 }
 

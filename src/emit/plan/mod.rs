@@ -19,7 +19,7 @@ pub use context::{
     context, plan_data, GapBuild, PlanAnalytic, PlanData, PlanLogSource, PlanMitigation,
     PlanStrategy, TierInfo,
 };
-pub use svg::matrix_svg;
+pub use svg::{matrix_columns, matrix_svg, MatrixCell, MatrixColumn};
 pub use templates::{environment, render, EMBEDDED_TEMPLATES, TEMPLATE_FUEL};
 #[cfg(feature = "xlsx")]
 pub use xlsx::plan_xlsx;

@@ -41,6 +41,17 @@ impl CellState {
             CellState::NotInThreat => "",
         }
     }
+    /// Class suffix for the HTML matrix (`c-…`).
+    fn class(self) -> &'static str {
+        match self {
+            CellState::Covered => "ok",
+            CellState::Gap(Tier::P1) => "p1",
+            CellState::Gap(Tier::P2) => "p2",
+            CellState::Gap(Tier::P3) => "p3",
+            CellState::OutOfScope => "out",
+            CellState::NotInThreat => "none",
+        }
+    }
     fn label(self) -> &'static str {
         match self {
             CellState::Covered => "covered",
@@ -243,4 +254,101 @@ fn truncate(s: &str, n: usize) -> String {
         t.push('…');
         t
     }
+}
+
+/// A technique of the HTML matrix (plan.html): its state and its sub-techniques in the
+/// threat (the others are counted, not listed).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct MatrixCell {
+    /// Technique id.
+    pub id: String,
+    /// Name, in full (the HTML wraps it).
+    pub name: String,
+    /// `ok`, `p1`, `p2`, `p3`, `out` or `none` (not in the threat).
+    pub state: &'static str,
+    /// The marker shown with the colour (✓, 1, 2, 3, –, or empty).
+    pub marker: &'static str,
+    /// The state in words.
+    pub label: &'static str,
+    /// Sub-techniques in the threat.
+    pub subs: Vec<MatrixCell>,
+    /// Sub-techniques not in the threat.
+    pub other_subs: usize,
+}
+
+/// A tactic column of the HTML matrix.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct MatrixColumn {
+    /// `TA…` id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// In-scope threat techniques of the tactic.
+    pub in_scope: usize,
+    /// Of them covered.
+    pub covered: usize,
+    /// Threat techniques and sub-techniques of the tactic (in scope or not): the
+    /// column's length in print, where techniques outside the threat are left out.
+    pub threat: usize,
+    /// Its techniques, by name.
+    pub techniques: Vec<MatrixCell>,
+}
+
+/// The matrix for plan.html: the same columns and states as matrix.svg, as data the
+/// template lays out in a CSS grid (names in full, wrapping).
+pub fn matrix_columns(a: &Analysis, catalog: &Catalog) -> Vec<MatrixColumn> {
+    let states = cell_states(a);
+    let st = |id: &str| states.get(id).copied().unwrap_or(CellState::NotInThreat);
+    let cell = |t: &Technique, subs: Vec<MatrixCell>, other_subs: usize| {
+        let s = st(&t.id);
+        MatrixCell {
+            id: t.id.clone(),
+            name: t.name.clone(),
+            state: s.class(),
+            marker: s.marker(),
+            label: s.label(),
+            subs,
+            other_subs,
+        }
+    };
+    let by_tactic: BTreeMap<&str, &crate::analysis::TacticCoverage> = a
+        .tactics
+        .iter()
+        .map(|t| (t.shortname.as_str(), t))
+        .collect();
+    let mut out = Vec::new();
+    for tac in catalog.tactics.iter().filter(|t| !t.deprecated) {
+        let mut parents: Vec<_> = catalog
+            .active_techniques()
+            .filter(|t| t.parent.is_none() && t.tactics.iter().any(|s| s == &tac.shortname))
+            .collect();
+        parents.sort_by(|p, q| p.name.cmp(&q.name).then_with(|| p.id.cmp(&q.id)));
+        let mut threat = 0usize;
+        let mut techniques = Vec::new();
+        for p in parents {
+            let all: Vec<_> = catalog
+                .subtechniques(&p.id)
+                .into_iter()
+                .filter(|t| t.is_active())
+                .collect();
+            let subs: Vec<MatrixCell> = all
+                .iter()
+                .filter(|t| st(&t.id) != CellState::NotInThreat)
+                .map(|t| cell(t, Vec::new(), 0))
+                .collect();
+            threat += subs.len() + usize::from(st(&p.id) != CellState::NotInThreat);
+            let other = all.len() - subs.len();
+            techniques.push(cell(p, subs, other));
+        }
+        let cov = by_tactic.get(tac.shortname.as_str());
+        out.push(MatrixColumn {
+            id: tac.id.clone(),
+            name: tac.name.clone(),
+            in_scope: cov.map_or(0, |c| c.in_scope),
+            covered: cov.map_or(0, |c| c.covered),
+            threat,
+            techniques,
+        });
+    }
+    out
 }

@@ -1,11 +1,13 @@
-//! plan.xlsx: the sheets Gaps, Actors and Investments.
+//! plan.xlsx: the sheets Summary, Targets, Gaps, Actors and Investments.
 
 use super::technique_url;
-use crate::analysis::{Analysis, Gap};
+use crate::analysis::{Analysis, Gap, Tier};
 use crate::diag::{Code, Diagnostic};
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 
-/// plan.xlsx: sheets Gaps, Actors, Investments. Deterministic: the creation time is the
+/// plan.xlsx: sheets Summary, Targets, Gaps, Actors, Investments (the first two are
+/// what a reader opens it for). Dates are Excel dates with a `yyyy-mm-dd` format, so
+/// they sort and filter as dates. Deterministic: the creation time is the
 /// model's assessed date (2000-01-01 without one).
 pub fn plan_xlsx(a: &Analysis) -> Result<Vec<u8>, Diagnostic> {
     let mut wb = Workbook::new();
@@ -19,6 +21,8 @@ pub fn plan_xlsx(a: &Analysis) -> Result<Vec<u8>, Diagnostic> {
         .set_title(cell(&a.model.title))
         .set_creation_datetime(&created);
     wb.set_properties(&props);
+    summary_sheet(wb.add_worksheet(), a)?;
+    targets_sheet(wb.add_worksheet(), a)?;
     gaps_sheet(wb.add_worksheet(), a)?;
     actors_sheet(wb.add_worksheet(), a)?;
     investments_sheet(wb.add_worksheet(), a)?;
@@ -46,6 +50,102 @@ fn header(ws: &mut Worksheet, name: &str, cols: &[&str]) -> Result<(), Diagnosti
     Ok(())
 }
 
+/// A date cell (an Excel date shown `yyyy-mm-dd`); empty without a date.
+fn write_date(
+    ws: &mut Worksheet,
+    r: u32,
+    c: u16,
+    d: Option<crate::date::Date>,
+) -> Result<(), Diagnostic> {
+    let Some(d) = d else {
+        return Ok(());
+    };
+    let x = ExcelDateTime::parse_from_str(&d.to_string()).map_err(err)?;
+    let fmt = Format::new().set_num_format("yyyy-mm-dd");
+    ws.write_datetime_with_format(r, c, &x, &fmt).map_err(err)?;
+    Ok(())
+}
+
+/// A share (0–1) shown as a percentage.
+fn write_pct(ws: &mut Worksheet, r: u32, c: u16, x: f64) -> Result<(), Diagnostic> {
+    let fmt = Format::new().set_num_format("0.0%");
+    ws.write_number_with_format(r, c, x, &fmt).map_err(err)?;
+    Ok(())
+}
+
+/// Summary: the model, the ATT&CK release, coverage, weighted coverage and the gaps by
+/// tier, one labelled row each.
+fn summary_sheet(ws: &mut Worksheet, a: &Analysis) -> Result<(), Diagnostic> {
+    header(ws, "Summary", &["item", "value"])?;
+    let text_rows = [
+        ("model", a.model.name.as_str()),
+        ("title", a.model.title.as_str()),
+        ("attack_domain", a.attack.domain.as_str()),
+        ("attack_release", a.attack.release.as_str()),
+    ];
+    let mut r = 1u32;
+    for (k, v) in text_rows {
+        ws.write_string(r, 0, k).map_err(err)?;
+        ws.write_string(r, 1, cell(v)).map_err(err)?;
+        r += 1;
+    }
+    ws.write_string(r, 0, "assessed").map_err(err)?;
+    write_date(ws, r, 1, a.model.assessed)?;
+    r += 1;
+    ws.write_string(r, 0, "coverage").map_err(err)?;
+    write_pct(ws, r, 1, a.summary.coverage)?;
+    r += 1;
+    ws.write_string(r, 0, "weighted_coverage").map_err(err)?;
+    write_pct(ws, r, 1, a.summary.weighted_coverage)?;
+    r += 1;
+    let counts = [
+        ("in_scope", a.summary.in_scope),
+        ("covered", a.summary.covered),
+        ("gaps", a.summary.gaps),
+    ];
+    for (k, n) in counts {
+        ws.write_string(r, 0, k).map_err(err)?;
+        ws.write_number(r, 1, n as f64).map_err(err)?;
+        r += 1;
+    }
+    for t in [Tier::P1, Tier::P2, Tier::P3] {
+        let n = a.gaps.iter().filter(|g| g.tier == t).count();
+        ws.write_string(r, 0, format!("gaps_{}", t.as_str()))
+            .map_err(err)?;
+        ws.write_number(r, 1, n as f64).map_err(err)?;
+        r += 1;
+    }
+    ws.set_column_width(0, 20).map_err(err)?;
+    ws.set_column_width(1, 40).map_err(err)?;
+    Ok(())
+}
+
+/// Targets: each coverage target's required share, the share reached, whether it is
+/// met and its due date.
+fn targets_sheet(ws: &mut Worksheet, a: &Analysis) -> Result<(), Diagnostic> {
+    let cols = [
+        "target", "share", "reached", "met", "due", "measure", "actors", "to_close",
+    ];
+    header(ws, "Targets", &cols)?;
+    for (i, t) in a.targets.iter().enumerate() {
+        let r = (i + 1) as u32;
+        ws.write_string(r, 0, cell(&t.id)).map_err(err)?;
+        write_pct(ws, r, 1, t.required)?;
+        write_pct(ws, r, 2, t.current)?;
+        ws.write_boolean(r, 3, t.met).map_err(err)?;
+        write_date(ws, r, 4, t.by)?;
+        ws.write_string(r, 5, if t.weighted { "weighted" } else { "techniques" })
+            .map_err(err)?;
+        ws.write_string(r, 6, cell(&t.actors.join("; ")))
+            .map_err(err)?;
+        ws.write_string(r, 7, cell(&t.to_close.join("; ")))
+            .map_err(err)?;
+    }
+    ws.set_column_width(4, 12).map_err(err)?;
+    ws.set_freeze_panes(1, 0).map_err(err)?;
+    Ok(())
+}
+
 /// Gaps: one row per gap in rank order, with the plan notes; filterable, header frozen.
 fn gaps_sheet(ws: &mut Worksheet, a: &Analysis) -> Result<(), Diagnostic> {
     let cols = [
@@ -69,6 +169,7 @@ fn gaps_sheet(ws: &mut Worksheet, a: &Analysis) -> Result<(), Diagnostic> {
         gap_row(ws, (i + 1) as u32, g)?;
     }
     ws.set_column_width(2, 48).map_err(err)?;
+    ws.set_column_width(8, 12).map_err(err)?;
     ws.set_freeze_panes(1, 0).map_err(err)?;
     if !a.gaps.is_empty() {
         ws.autofilter(0, 0, a.gaps.len() as u32, (cols.len() - 1) as u16)
@@ -91,8 +192,7 @@ fn gap_row(ws: &mut Worksheet, r: u32, g: &Gap) -> Result<(), Diagnostic> {
         .map_err(err)?;
     ws.write_number(r, 6, g.score).map_err(err)?;
     ws.write_string(r, 7, g.tier.as_str()).map_err(err)?;
-    ws.write_string(r, 8, g.due.map(|d| d.to_string()).unwrap_or_default())
-        .map_err(err)?;
+    write_date(ws, r, 8, g.due)?;
     let effort = note
         .and_then(|n| n.effort)
         .and_then(|e| serde_json::to_value(e).ok())
