@@ -206,3 +206,14 @@ fn group_search_matches_whole_stemmed_words() {
     let model = std::fs::read_to_string(tmp.path().join("h/model.yaml")).unwrap();
     assert!(model.contains("G0102"), "{model}");
 }
+
+#[test]
+fn a_commands_own_options_come_before_the_global_ones() {
+    // `schema --help` listed --allow-outside-root among its own options (#17).
+    let o = threatc(&["schema", "--help"], &root());
+    let help = stdout(&o);
+    let own = help.find("Options:").unwrap();
+    let global = help.find("Global options:").unwrap();
+    let outside = help.find("--allow-outside-root").unwrap();
+    assert!(own < global && global < outside, "{help}");
+}

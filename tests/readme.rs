@@ -91,3 +91,41 @@ fn readme_opens_with_the_two_commands() {
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
+
+/// Every `](#anchor)` link in README leads to a heading (GitHub's slug: lowercase, spaces to
+/// hyphens, punctuation dropped); the contents once linked to sections that did not exist.
+#[test]
+fn readme_links_lead_to_headings() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let mut in_code = false;
+    let mut slugs = std::collections::BTreeSet::new();
+    for line in readme.lines() {
+        if line.starts_with("```") {
+            in_code = !in_code;
+            continue;
+        }
+        if in_code || !line.starts_with('#') {
+            continue;
+        }
+        let title = line.trim_start_matches('#').trim();
+        let slug: String = title
+            .to_lowercase()
+            .chars()
+            .filter(|c| c.is_alphanumeric() || *c == ' ' || *c == '-' || *c == '_')
+            .map(|c| if c == ' ' { '-' } else { c })
+            .collect();
+        slugs.insert(slug);
+    }
+    let mut missing = Vec::new();
+    for (i, _) in readme.match_indices("](#") {
+        let rest = &readme[i + 3..];
+        let anchor = &rest[..rest.find(')').unwrap()];
+        if !slugs.contains(anchor) {
+            missing.push(anchor.to_string());
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "README links to missing sections: {missing:?}"
+    );
+}

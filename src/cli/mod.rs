@@ -50,11 +50,12 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Options every command takes.
+/// Options every command takes. Listed apart, under "Global options", in every command's
+/// help, so that a command's own options come first and are not lost among them.
 #[derive(clap::Args, Debug, Clone)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
-    /// Use this ATT&CK STIX bundle instead of the embedded v18.1 catalog (e.g. a v19
-    /// release).
+    /// Use this ATT&CK STIX bundle instead of the embedded catalog (e.g. a v19 release).
     #[arg(long, global = true, env = "THREATC_ATTACK_DATA", value_name = "FILE")]
     pub attack_data: Option<PathBuf>,
     /// The release of --attack-data when its file name does not say (e.g. 19.0).
