@@ -59,17 +59,24 @@ fn days_in_month(y: i64, m: i64) -> i64 {
     }
 }
 
+/// The year, month and day of text shaped `YYYY-MM-DD` (digits and dashes only; the
+/// values are not checked).
+fn fields(s: &str) -> Option<(i64, i64, i64)> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
+        return None;
+    }
+    let y: i64 = s.get(0..4)?.parse().ok()?;
+    let m: i64 = s.get(5..7)?.parse().ok()?;
+    let d: i64 = s.get(8..10)?.parse().ok()?;
+    Some((y, m, d))
+}
+
 impl Date {
     /// Parses `YYYY-MM-DD` (years 1900–2999); `None` for anything else, including
     /// impossible days such as `2026-02-30`.
     pub fn parse(s: &str) -> Option<Date> {
-        let b = s.as_bytes();
-        if b.len() != 10 || b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
-            return None;
-        }
-        let y: i64 = s.get(0..4)?.parse().ok()?;
-        let m: i64 = s.get(5..7)?.parse().ok()?;
-        let d: i64 = s.get(8..10)?.parse().ok()?;
+        let (y, m, d) = fields(s)?;
         if !(1900..=2999).contains(&y) || !(1..=12).contains(&m) {
             return None;
         }
@@ -84,13 +91,7 @@ impl Date {
     /// Why a date written `YYYY-MM-DD` is impossible (`February 2026 has 28 days`,
     /// `there is no month 13`); `None` when it is a date or not of that shape.
     pub fn impossible(s: &str) -> Option<String> {
-        let b = s.as_bytes();
-        if b.len() != 10 || b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
-            return None;
-        }
-        let y: i64 = s.get(0..4)?.parse().ok()?;
-        let m: i64 = s.get(5..7)?.parse().ok()?;
-        let d: i64 = s.get(8..10)?.parse().ok()?;
+        let (y, m, d) = fields(s)?;
         if !(1900..=2999).contains(&y) {
             return Some(format!("years run from 1900 to 2999, not {y}"));
         }
