@@ -1,6 +1,8 @@
 //! Coverage per actor, per tactic and per asset, the headline figures, the
 //! out-of-scope list and the rule list as reported.
 
+use super::priority::criticality_value;
+use super::State;
 use super::{
     share, wshare, ActorCoverage, AssetCoverage, Gap, OutOfScope, RuleRow, Summary, TacticCoverage,
     TargetStatus, TechniqueRow,
@@ -105,6 +107,12 @@ pub(super) fn per_asset(model: &Resolved, rows: &[TechniqueRow]) -> Vec<AssetCov
                 rows.iter().filter(|r| r.assets.contains(&a.id)).collect();
             let covered_here = |r: &TechniqueRow| r.covered_on.contains(&a.id);
             let (covered, coverage, weighted_coverage) = shares(&under, covered_here);
+            let by_state = count_states(
+                under
+                    .iter()
+                    .flat_map(|r| r.states.iter().filter(|s| s.asset == a.id).map(|s| s.state)),
+            );
+            let validated = by_state.get(&State::Validated).copied().unwrap_or(0);
             AssetCoverage {
                 id: a.id.clone(),
                 name: a.name.clone(),
@@ -115,9 +123,61 @@ pub(super) fn per_asset(model: &Resolved, rows: &[TechniqueRow]) -> Vec<AssetCov
                 covered,
                 coverage,
                 weighted_coverage,
+                by_state,
+                validated: share(validated, under.len()),
             }
         })
         .collect()
+}
+
+/// How many of some states there are of each (every state, lowest first).
+fn count_states(states: impl Iterator<Item = State>) -> BTreeMap<State, usize> {
+    let mut out: BTreeMap<State, usize> = State::ALL.iter().map(|s| (*s, 0)).collect();
+    for s in states {
+        *out.entry(s).or_insert(0) += 1;
+    }
+    out
+}
+
+/// The pair figures: in-scope (technique, asset) pairs, per state, and the
+/// criticality-weighted shares at detected or above and validated.
+struct Pairs {
+    pairs: usize,
+    by_state: BTreeMap<State, usize>,
+    coverage: f64,
+    validated: f64,
+}
+
+fn pairs(model: &Resolved, rows: &[TechniqueRow]) -> Pairs {
+    let weight: HashMap<&str, f64> = model
+        .assets
+        .iter()
+        .map(|a| (a.id.as_str(), criticality_value(a.criticality)))
+        .collect();
+    let all: Vec<(f64, State)> = rows
+        .iter()
+        .filter(|r| r.in_scope)
+        .flat_map(|r| r.states.iter())
+        .map(|s| {
+            (
+                weight.get(s.asset.as_str()).copied().unwrap_or(0.0),
+                s.state,
+            )
+        })
+        .collect();
+    let total: f64 = all.iter().map(|(w, _)| w).sum();
+    let at = |least: State| -> f64 {
+        all.iter()
+            .filter(|(_, s)| *s >= least)
+            .map(|(w, _)| w)
+            .sum()
+    };
+    Pairs {
+        pairs: all.len(),
+        by_state: count_states(all.iter().map(|(_, s)| *s)),
+        coverage: wshare(at(State::Detected), total),
+        validated: wshare(at(State::Validated), total),
+    }
 }
 
 /// Threat techniques none of whose platforms the assets have.
@@ -144,6 +204,7 @@ pub(super) fn summary(
     let counting = &model.coverage.count;
     let in_scope: Vec<&TechniqueRow> = rows.iter().filter(|r| r.in_scope).collect();
     let (covered, coverage, weighted_coverage) = shares(&in_scope, |r| r.covered);
+    let p = pairs(model, rows);
     let mut gaps_by_tier = BTreeMap::new();
     for t in ["P1", "P2", "P3"] {
         gaps_by_tier.insert(
@@ -165,6 +226,10 @@ pub(super) fn summary(
         out_of_scope,
         coverage,
         weighted_coverage,
+        pairs: p.pairs,
+        pairs_by_state: p.by_state,
+        pair_coverage: p.coverage,
+        pair_validated: p.validated,
         gaps_by_tier,
         rules: model.rules.len(),
         rules_counting: model

@@ -8,11 +8,13 @@
 
 mod coverage;
 mod investments;
+pub mod ladder;
 pub mod priority;
 mod rows;
 mod targets;
 
 pub use investments::{Investment, InvestmentGap};
+pub use ladder::{AssetState, State, TestRef};
 pub use priority::{
     criticality_value, P1_MIN, P2_MIN, W_ACTORS, W_CRITICALITY, W_KILL_CHAIN, W_PREVALENCE,
 };
@@ -142,6 +144,18 @@ pub struct Summary {
     pub coverage: f64,
     /// Covered threat weight / in-scope threat weight.
     pub weighted_coverage: f64,
+    /// In-scope (technique, asset) pairs: each threat technique on each asset it applies
+    /// to (0 without assets).
+    pub pairs: usize,
+    /// Pairs per state of the ladder (every state, lowest first).
+    pub pairs_by_state: BTreeMap<State, usize>,
+    /// Criticality-weighted share of pairs at detected or above: each pair weighs its
+    /// asset's criticality (low 1 … critical 4). Falls when a critical asset loses its
+    /// only detection of a technique even if the technique stays detected elsewhere.
+    pub pair_coverage: f64,
+    /// Criticality-weighted share of pairs validated (detected, and a passing test no
+    /// older than `coverage.validation_max_age`).
+    pub pair_validated: f64,
     /// Gaps per tier.
     pub gaps_by_tier: BTreeMap<String, usize>,
     /// Rules in the inventory.
@@ -228,6 +242,10 @@ pub struct AssetCoverage {
     pub coverage: f64,
     /// Weighted share.
     pub weighted_coverage: f64,
+    /// Its in-scope threat techniques per state of the ladder (every state, lowest first).
+    pub by_state: BTreeMap<State, usize>,
+    /// Of its in-scope threat techniques, the share validated.
+    pub validated: f64,
 }
 
 /// A rule that touches a technique.
@@ -282,6 +300,9 @@ pub struct TechniqueRow {
     pub covered_on: Vec<String>,
     /// Assets it applies to on which no counting rule covers it.
     pub uncovered_on: Vec<String>,
+    /// Its state on each asset of `assets` (same order): blind, unknown, visible,
+    /// detected or validated. `covered_on` holds those at detected or above.
+    pub states: Vec<AssetState>,
     /// Counting rules that cover it (on at least one of its assets).
     pub rules: Vec<RuleRef>,
     /// Rules on a parent, sibling or sub-technique that do not cover it under the
@@ -329,6 +350,8 @@ pub struct Gap {
     pub covered_on: Vec<String>,
     /// Of those, the assets no counting rule covers it on.
     pub uncovered_on: Vec<String>,
+    /// Its state on each asset of `assets` (same order), as in the technique's row.
+    pub states: Vec<AssetState>,
     /// Priority score 0–100.
     pub score: f64,
     /// Its factors.

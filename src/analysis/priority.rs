@@ -151,6 +151,7 @@ impl Context<'_> {
             assets: r.assets.clone(),
             covered_on: r.covered_on.clone(),
             uncovered_on: r.uncovered_on.clone(),
+            states: r.states.clone(),
             score,
             factors: Factors {
                 actors: r4(i.actors),

@@ -7,6 +7,7 @@
 //! covered when it is covered on every asset it applies to (a model without assets
 //! keeps the plain meaning: some counting rule names it).
 
+use super::ladder::{self, AssetState, Reads};
 use super::{r4, technique_name, ActorUse, RuleRef, TechniqueRow, PARTIAL_SHOWN};
 use crate::catalog::Catalog;
 use crate::resolve::{Asset, Provenance, Resolved, Rule, SubtechniqueMode};
@@ -36,6 +37,15 @@ fn family(id: &str) -> &str {
 /// Rules by technique family (T1059 for T1059.001), with the id each names.
 type ByFamily<'m> = HashMap<&'m str, Vec<(&'m Rule, &'m str)>>;
 
+/// What every row reads.
+struct Ctx<'m> {
+    model: &'m Resolved,
+    catalog: &'m Catalog,
+    by_family: ByFamily<'m>,
+    /// Data component id → name.
+    names: HashMap<&'m str, &'m str>,
+}
+
 /// One row per threat technique, sorted by id.
 pub(super) fn technique_rows(model: &Resolved, catalog: &Catalog) -> Vec<TechniqueRow> {
     let mut by_family: ByFamily<'_> = HashMap::new();
@@ -47,9 +57,16 @@ pub(super) fn technique_rows(model: &Resolved, catalog: &Catalog) -> Vec<Techniq
                 .push((r, t.as_str()));
         }
     }
+    let names = ladder::component_names(catalog);
+    let ctx = Ctx {
+        model,
+        catalog,
+        by_family,
+        names,
+    };
     uses(model)
         .into_iter()
-        .map(|(tid, actors)| row(model, catalog, &by_family, tid, actors))
+        .map(|(tid, actors)| row(&ctx, tid, actors))
         .collect()
 }
 
@@ -82,13 +99,8 @@ fn uses(model: &Resolved) -> BTreeMap<&str, Vec<ActorUse>> {
     uses
 }
 
-fn row(
-    model: &Resolved,
-    catalog: &Catalog,
-    by_family: &ByFamily<'_>,
-    tid: &str,
-    mut actors: Vec<ActorUse>,
-) -> TechniqueRow {
+fn row(ctx: &Ctx<'_>, tid: &str, mut actors: Vec<ActorUse>) -> TechniqueRow {
+    let (model, catalog) = (ctx.model, ctx.catalog);
     let tech = catalog.technique(tid);
     let platforms: Vec<String> = tech.map(|t| t.platforms.clone()).unwrap_or_default();
     let tactics: Vec<String> = tech.map(|t| t.tactics.clone()).unwrap_or_default();
@@ -101,15 +113,21 @@ fn row(
     let asset_ids: Vec<String> = assets.iter().map(|a| a.id.clone()).collect();
     let has_assets = !model.assets.is_empty();
     let in_scope = !has_assets || !asset_ids.is_empty();
-    let found = rules_of(model, by_family, tid, &assets);
+    let found = rules_of(model, &ctx.by_family, tid, &assets);
+    let states = states(ctx, tid, &assets, &found.on);
+    let covered_on: Vec<String> = states
+        .iter()
+        .filter(|s| s.state.is_detected())
+        .map(|s| s.asset.clone())
+        .collect();
     let covered = if assets.is_empty() {
         !found.rules.is_empty()
     } else {
-        found.covered_on.len() == assets.len()
+        covered_on.len() == assets.len()
     };
     let uncovered_on: Vec<String> = asset_ids
         .iter()
-        .filter(|a| !found.covered_on.contains(a))
+        .filter(|a| !covered_on.contains(a))
         .cloned()
         .collect();
     actors.sort_by(|a, b| a.id.cmp(&b.id));
@@ -123,8 +141,9 @@ fn row(
         assets: asset_ids,
         in_scope,
         covered,
-        covered_on: found.covered_on,
+        covered_on,
         uncovered_on,
+        states,
         rules: found.rules,
         partial: found.partial,
         partial_total: found.partial_total,
@@ -141,8 +160,28 @@ struct Found {
     partial: Vec<RuleRef>,
     /// How many of those there are.
     partial_total: usize,
-    /// Its assets on which some counting rule covers it, in model order.
-    covered_on: Vec<String>,
+    /// Per asset of the technique (same order): the counting rules that apply there.
+    on: Vec<Vec<String>>,
+}
+
+/// The ladder state on each asset, in the order of `assets`.
+fn states(ctx: &Ctx<'_>, tid: &str, assets: &[&Asset], on: &[Vec<String>]) -> Vec<AssetState> {
+    let reads = Reads::of(ctx.catalog, &ctx.names, tid);
+    assets
+        .iter()
+        .zip(on)
+        .map(|(a, rules)| {
+            let visible_by = reads.visible_by(a);
+            let test = ladder::deciding(std::iter::empty());
+            AssetState {
+                asset: a.id.clone(),
+                state: ladder::state(rules, visible_by.as_deref(), test),
+                rules: rules.clone(),
+                visible_by,
+                test: test.cloned(),
+            }
+        })
+        .collect()
 }
 
 /// The counting rules that cover a technique and the assets they cover it on, the
@@ -152,7 +191,7 @@ fn rules_of(model: &Resolved, by_family: &ByFamily<'_>, tid: &str, assets: &[&As
     let has_assets = !model.assets.is_empty();
     let mut rules = Vec::new();
     let mut partial = Vec::new();
-    let mut covered = vec![false; assets.len()];
+    let mut on: Vec<Vec<String>> = vec![Vec::new(); assets.len()];
     for (r, via) in by_family.get(family(tid)).map(Vec::as_slice).unwrap_or(&[]) {
         let rr = RuleRef {
             id: r.id.clone(),
@@ -167,8 +206,8 @@ fn rules_of(model: &Resolved, by_family: &ByFamily<'_>, tid: &str, assets: &[&As
             for (i, a) in assets.iter().enumerate() {
                 if r.applies_to(a) {
                     applies = true;
-                    if let Some(c) = covered.get_mut(i) {
-                        *c = true;
+                    if let Some(c) = on.get_mut(i) {
+                        c.push(r.id.clone());
                     }
                 }
             }
@@ -179,12 +218,10 @@ fn rules_of(model: &Resolved, by_family: &ByFamily<'_>, tid: &str, assets: &[&As
             partial.push(rr);
         }
     }
-    let covered_on = assets
-        .iter()
-        .zip(&covered)
-        .filter(|(_, c)| **c)
-        .map(|(a, _)| a.id.clone())
-        .collect();
+    for c in &mut on {
+        c.sort();
+        c.dedup();
+    }
     rules.sort();
     rules.dedup_by(|a, b| a.id == b.id);
     let covering: HashSet<&str> = rules.iter().map(|r| r.id.as_str()).collect();
@@ -197,6 +234,6 @@ fn rules_of(model: &Resolved, by_family: &ByFamily<'_>, tid: &str, assets: &[&As
         rules,
         partial,
         partial_total,
-        covered_on,
+        on,
     }
 }

@@ -143,6 +143,21 @@ fn human_summary(a: &threatc::analysis::Analysis, out: &str, files: &[String]) -
         s.gaps_by_tier.get("P3").copied().unwrap_or(0),
         s.out_of_scope,
     );
+    if s.pairs > 0 {
+        let by: Vec<String> = s
+            .pairs_by_state
+            .iter()
+            .map(|(state, n)| format!("{state} {n}"))
+            .collect();
+        text.push_str(&format!(
+            "  technique × asset: {} {} · detected {} · validated {} (criticality-weighted) · {}\n",
+            s.pairs,
+            plural(s.pairs, "pair", "pairs"),
+            emit::pct(s.pair_coverage),
+            emit::pct(s.pair_validated),
+            by.join(", "),
+        ));
+    }
     for t in &a.targets {
         text.push_str(&format!(
             "  target {}: {} {} of {}{}\n",

@@ -47,6 +47,29 @@ impl RuleStatus {
     }
 }
 
+/// What a test of a technique found.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum TestResult {
+    /// The technique was run and detected.
+    Detected,
+    /// The technique was run and not detected: the pair does not count as detected,
+    /// whatever rules claim.
+    NotDetected,
+}
+
+impl TestResult {
+    /// Kebab-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TestResult::Detected => "detected",
+            TestResult::NotDetected => "not-detected",
+        }
+    }
+}
+
 /// How parent techniques and sub-techniques meet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]

@@ -31,7 +31,7 @@ mod telemetry;
 pub use crate::import::Unscoped;
 pub use crate::technique_id::is_technique_id;
 pub use actors::find_actor;
-pub use kinds::{Criticality, Effort, RuleStatus, SubtechniqueMode, TechniqueNote};
+pub use kinds::{Criticality, Effort, RuleStatus, SubtechniqueMode, TechniqueNote, TestResult};
 
 /// Where an actor's technique came from.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
