@@ -115,14 +115,14 @@ fn targets_by_hand() {
 fn gap_factors_and_tier() {
     let a = InlineModel::new(&[("model.yaml", MODEL)]).analysis();
     let gap = a.gaps.iter().find(|g| g.technique == "T1486").unwrap();
-    // Actor `a` only: 1 of a total weight of 4; no assets: criticality 0.5; T1486 is
+    // Actor `a` only, weight 1: 1 − 2^(−1/2); no assets: criticality 0.5; T1486 is
     // under impact, the last enterprise tactic: kill chain 0.5.
-    assert_eq!(gap.factors.actors, 0.25);
+    assert_eq!(gap.factors.actors, 0.2929);
     assert_eq!(gap.factors.criticality, 0.5);
     assert_eq!(gap.factors.kill_chain, 0.5);
-    // At most 10 + 12.5 + 20 + 7.5 = 50 with full prevalence; here far less: P3.
+    // At most 11.7 + 12.5 + 20 + 7.5 = 51.7 with full prevalence: P3.
     let want = priority::score(priority::Inputs {
-        actors: 0.25,
+        actors: 0.2929,
         criticality: 0.5,
         prevalence: gap.factors.prevalence,
         kill_chain: 0.5,
@@ -154,13 +154,15 @@ assets:
     criticality: critical
 actors:
   - id: only
+    weight: 8
     techniques: [T1566.001]
 "#;
     let a = InlineModel::new(&[("model.yaml", model)]).analysis();
     let gap = &a.gaps[0];
-    // 40 (sole actor) + 25 (critical) + at least 13.8 (initial access) ≥ 60.
-    assert_eq!((gap.factors.actors, gap.factors.criticality), (1.0, 1.0));
-    assert!(gap.score >= 78.8);
+    // A sole actor of weight 8: 40 × 0.9375 = 37.5, + 25 (critical) + at least 13.8
+    // (initial access) ≥ 75.
+    assert_eq!((gap.factors.actors, gap.factors.criticality), (0.9375, 1.0));
+    assert!(gap.score >= 76.3);
     assert_eq!(gap.tier, Tier::P1);
     assert_eq!(gap.due, None, "no assessment date, no due date");
     assert_eq!(a.assets[0].in_scope, 1);

@@ -135,9 +135,9 @@ fn hand_checked_figures() {
             (score - (expect * 10.0).round() / 10.0).abs() < 0.051,
             "{g}"
         );
-        let tier = if score >= 60.0 {
+        let tier = if score >= 75.0 {
             "P1"
-        } else if score >= 45.0 {
+        } else if score >= 60.0 {
             "P2"
         } else {
             "P3"

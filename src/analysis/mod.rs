@@ -62,9 +62,9 @@ pub(crate) fn wshare(n: f64, d: f64) -> f64 {
 /// Priority tier.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 pub enum Tier {
-    /// Score ≥ 60.
+    /// Score ≥ 75.
     P1,
-    /// Score ≥ 45.
+    /// Score ≥ 60.
     P2,
     /// The rest.
     P3,
@@ -319,9 +319,11 @@ pub const PARTIAL_SHOWN: usize = 10;
 /// The factors of a gap's priority score.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Factors {
-    /// Summed weight of the actors using it / total actor weight (0–1).
+    /// Noisy-or of the weights of the actors using it, `1 − 2^(−Σw/2)` (0–1): absolute,
+    /// the model's other actors do not change it.
     pub actors: f64,
-    /// Highest criticality of the assets it applies to / 4 (0.25–1; 0.5 without assets).
+    /// Highest criticality of the assets it is uncovered on / 4 (0.25–1; 0.5 without
+    /// assets).
     pub criticality: f64,
     /// Groups in the domain using it / the most any technique has (0–1).
     pub prevalence: f64,

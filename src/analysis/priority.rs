@@ -15,9 +15,9 @@ pub const W_PREVALENCE: f64 = 0.20;
 /// Weight of kill-chain position.
 pub const W_KILL_CHAIN: f64 = 0.15;
 /// Score at or above which a gap is P1.
-pub const P1_MIN: f64 = 60.0;
+pub const P1_MIN: f64 = 75.0;
 /// Score at or above which a gap is P2.
-pub const P2_MIN: f64 = 45.0;
+pub const P2_MIN: f64 = 60.0;
 
 /// Numeric factor of a criticality (low 1 … critical 4).
 pub fn criticality_value(c: Criticality) -> f64 {
@@ -29,12 +29,27 @@ pub fn criticality_value(c: Criticality) -> f64 {
     }
 }
 
+/// Actor weight at which an actor alone makes the actors factor 0.5 (see [`actors_factor`]).
+pub const ACTOR_HALF_WEIGHT: f64 = 2.0;
+
+/// The actors factor of a technique whose actors' weights sum to `threat_weight`: the
+/// noisy-or of the actors, each of weight `w` counting as an independent chance
+/// `1 − 2^(−w/2)` that the technique is used against the organisation, which is
+/// `1 − 2^(−Σw/2)`. Absolute: it depends only on the weights of the actors that use the
+/// technique, never on the model's other actors (weight 2 → 0.5, 4 → 0.75, 6 → 0.875).
+pub fn actors_factor(threat_weight: f64) -> f64 {
+    if !threat_weight.is_finite() || threat_weight <= 0.0 {
+        return 0.0;
+    }
+    1.0 - (-threat_weight / ACTOR_HALF_WEIGHT).exp2()
+}
+
 /// The factors of a priority score, each 0–1.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Inputs {
-    /// Summed weight of the actors using the technique / total actor weight.
+    /// [`actors_factor`] of the summed weight of the actors using the technique.
     pub actors: f64,
-    /// Highest criticality of the assets it applies to / 4 (0.5 without assets).
+    /// Highest criticality of the assets it is uncovered on / 4 (0.5 without assets).
     pub criticality: f64,
     /// Groups of the domain using it / the most any technique has.
     pub prevalence: f64,
@@ -89,18 +104,24 @@ struct Context<'a> {
     max_prevalence: usize,
     tactic_pos: HashMap<&'a str, usize>,
     n_tactics: usize,
-    total_weight: f64,
 }
 
 impl Context<'_> {
     fn inputs(&self, r: &TechniqueRow) -> (Inputs, usize) {
+        // The assets the gap is on: a gap covered on the workstations but not on the
+        // SWIFT servers weighs as a SWIFT-server gap.
+        let on: &[String] = if r.uncovered_on.is_empty() {
+            &r.assets
+        } else {
+            &r.uncovered_on
+        };
         let criticality = if self.model.assets.is_empty() {
             0.5
         } else {
             self.model
                 .assets
                 .iter()
-                .filter(|a| r.assets.contains(&a.id))
+                .filter(|a| on.contains(&a.id))
                 .map(|a| criticality_value(a.criticality))
                 .fold(0.0, f64::max)
                 / 4.0
@@ -113,13 +134,8 @@ impl Context<'_> {
             .min()
             .copied()
             .unwrap_or(self.n_tactics - 1);
-        let actors = if self.total_weight > 0.0 {
-            r.threat_weight / self.total_weight
-        } else {
-            0.0
-        };
         let inputs = Inputs {
-            actors,
+            actors: actors_factor(r.threat_weight),
             criticality,
             prevalence: groups_using as f64 / self.max_prevalence as f64,
             kill_chain: kill_chain(first, self.n_tactics),
@@ -197,7 +213,6 @@ pub(super) fn gaps(model: &Resolved, catalog: &Catalog, rows: &[TechniqueRow]) -
             .map(|(i, t)| (t.shortname.as_str(), i))
             .collect(),
         n_tactics: live_tactics(catalog).count().max(2),
-        total_weight: model.actors.iter().map(|a| a.weight).sum(),
     };
     let mut gaps: Vec<Gap> = rows
         .iter()
@@ -251,34 +266,34 @@ mod tests {
 
     #[test]
     fn tier_boundaries_are_inclusive() {
-        // 40 + 20 = 60: exactly P1.
+        // 40 + 25 + 10 = 75: exactly P1.
+        assert_eq!(
+            score(inputs(1.0, 1.0, 0.5, 0.0)),
+            Score {
+                score: 75.0,
+                tier: Tier::P1
+            }
+        );
+        // 40 + 20 = 60: exactly P2.
         assert_eq!(
             score(inputs(1.0, 0.0, 1.0, 0.0)),
             Score {
                 score: 60.0,
-                tier: Tier::P1
-            }
-        );
-        // 40 + 5 = 45: exactly P2.
-        assert_eq!(
-            score(inputs(1.0, 0.0, 0.25, 0.0)),
-            Score {
-                score: 45.0,
                 tier: Tier::P2
             }
         );
-        assert_eq!(tier(60.0), Tier::P1);
-        assert_eq!(tier(59.9), Tier::P2);
-        assert_eq!(tier(45.0), Tier::P2);
-        assert_eq!(tier(44.9), Tier::P3);
+        assert_eq!(tier(75.0), Tier::P1);
+        assert_eq!(tier(74.9), Tier::P2);
+        assert_eq!(tier(60.0), Tier::P2);
+        assert_eq!(tier(59.9), Tier::P3);
         assert_eq!(tier(0.0), Tier::P3);
     }
 
     #[test]
     fn score_rounds_to_one_decimal_before_the_tier() {
-        // 40 + 20 × 0.9998 = 59.996, rounded to 60.0: the tier is the rounded score's.
-        let s = score(inputs(1.0, 0.0, 0.9998, 0.0));
-        assert_eq!(s.score, 60.0);
+        // 40 + 25 + 20 × 0.4999 = 74.998, rounded to 75.0: the tier is the rounded score's.
+        let s = score(inputs(1.0, 1.0, 0.4999, 0.0));
+        assert_eq!(s.score, 75.0);
         assert_eq!(s.tier, Tier::P1);
     }
 
@@ -287,6 +302,19 @@ mod tests {
         assert_eq!(kill_chain(0, 14), 1.0);
         assert_eq!(kill_chain(13, 14), 0.5);
         assert_eq!(kill_chain(1, 3), 0.75);
+    }
+
+    #[test]
+    fn actors_factor_is_a_noisy_or_of_absolute_weights() {
+        assert_eq!(actors_factor(0.0), 0.0);
+        assert_eq!(actors_factor(-1.0), 0.0);
+        assert_eq!(actors_factor(f64::NAN), 0.0);
+        assert_eq!(actors_factor(2.0), 0.5);
+        assert_eq!(actors_factor(4.0), 0.75);
+        // Two actors of weight 2 and 3 = the noisy-or of each alone.
+        let (a, b) = (actors_factor(2.0), actors_factor(3.0));
+        assert!((actors_factor(5.0) - (1.0 - (1.0 - a) * (1.0 - b))).abs() < 1e-12);
+        assert!(actors_factor(1000.0) <= 1.0);
     }
 
     #[test]
