@@ -116,7 +116,7 @@ fn hand_checked_figures() {
     let gaps = r["gaps"].as_array().unwrap();
     let find = |id: &str| gaps.iter().find(|g| g["technique"] == id).unwrap().clone();
     let g = find("T1021.002");
-    assert_eq!(g["factors"]["actors"], 0.25); // weight 1 of 4
+    assert_eq!(g["factors"]["actors"], 0.2929); // weight 1: 1 − 2^(−1/2)
     assert_eq!(g["factors"]["criticality"], 0.75); // high = 3 of 4
     assert_eq!(g["factors"]["kill_chain"], 0.6538); // lateral movement: 10th of 14 tactics
     assert_eq!(g["partial"][0]["id"], "r3");

@@ -275,7 +275,16 @@ fn plan_html_layouts() {
     let html = std::fs::read_to_string(out.join("plan.html")).unwrap();
     // Wide screen: every column in the width, none scrolls.
     assert!(html.contains("grid-template-columns: repeat(var(--cols), minmax(0, 1fr))"));
-    assert!(html.contains("<li class=\"c-p1\" title=\"T1486 Data Encrypted for Impact: gap P1\"><span class=\"mk\" aria-label=\"gap P1\">[1]</span> <span class=\"id\">T1486</span> Data Encrypted for Impact"));
+    // A P1 gap in the matrix: its tier as a class, a marker and the name in full (which
+    // gaps are P1 is the priority's business: the first one found).
+    let p1 = html
+        .split("<li class=\"c-p1\" title=\"")
+        .nth(1)
+        .and_then(|rest| rest.split_once(": gap P1\">"))
+        .map(|(title, _)| title.to_string())
+        .expect("a P1 gap in the matrix");
+    let (id, name) = p1.split_once(' ').expect("id and name");
+    assert!(html.contains(&format!("<li class=\"c-p1\" title=\"{id} {name}: gap P1\"><span class=\"mk\" aria-label=\"gap P1\">[1]</span> <span class=\"id\">{id}</span> {name}")), "{p1}");
     assert!(html.contains("td.due, .due { white-space: nowrap; }"));
     assert!(html.contains("<td class=\"due\">2026-12-15</td>"));
     // Phone: a media query hides the optional columns; the gap table keeps technique,

@@ -15,7 +15,7 @@ fn model(dir: &std::path::Path) {
         .collect();
     std::fs::write(
         dir.join("model.yaml"),
-        format!("threatc: 1\nmodel:\n  name: t\nactors:\n  - group: FIN7\nrules:\n{rules}"),
+        format!("threatc: 1\nmodel:\n  name: t\nactors:\n  - group: FIN7\n    weight: 6\nrules:\n{rules}"),
     )
     .unwrap();
 }
