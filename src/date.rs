@@ -105,6 +105,17 @@ impl Date {
         None
     }
 
+    /// Today (UTC), from the system clock.
+    pub fn today() -> Date {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        Date {
+            days: i64::try_from(secs / 86_400).unwrap_or(0),
+        }
+    }
+
     /// The date `n` days later.
     pub fn add_days(self, n: i64) -> Date {
         Date {

@@ -230,6 +230,19 @@ pub(super) fn summary(
         pairs_by_state: p.by_state,
         pair_coverage: p.coverage,
         pair_validated: p.validated,
+        tests: model.evidence.len()
+            + model
+                .rules
+                .iter()
+                .map(|r| r.validations.len())
+                .sum::<usize>(),
+        tests_stale: model.evidence.iter().filter(|e| e.stale).count()
+            + model
+                .rules
+                .iter()
+                .flat_map(|r| &r.validations)
+                .filter(|v| v.stale)
+                .count(),
         gaps_by_tier,
         rules: model.rules.len(),
         rules_counting: model
@@ -273,6 +286,7 @@ pub(super) fn rule_rows(model: &Resolved) -> Vec<RuleRow> {
                     })
                 })
                 .collect(),
+            validations: r.validations.clone(),
             source: r.source.clone(),
         })
         .collect()

@@ -125,6 +125,10 @@ pub struct Settings {
     pub subtechniques: SubtechniqueMode,
     /// Days to due per tier.
     pub due_days: [u32; 3],
+    /// Days a test stays valid (`coverage.validation_max_age`).
+    pub validation_max_age: u32,
+    /// The day tests are aged from (`model.assessed`, or the day of the build).
+    pub tests_as_of: Date,
 }
 
 /// Headline figures.
@@ -156,6 +160,10 @@ pub struct Summary {
     /// Criticality-weighted share of pairs validated (detected, and a passing test no
     /// older than `coverage.validation_max_age`).
     pub pair_validated: f64,
+    /// Test records: rules' validations and evidence rows.
+    pub tests: usize,
+    /// Of those, older than `coverage.validation_max_age` (they decide nothing).
+    pub tests_stale: usize,
     /// Gaps per tier.
     pub gaps_by_tier: BTreeMap<String, usize>,
     /// Rules in the inventory.
@@ -397,13 +405,18 @@ pub struct TargetStatus {
     pub current: f64,
     /// Measured weighted.
     pub weighted: bool,
+    /// Measured on (technique, asset) pairs of these assets (empty: every asset).
+    pub assets: Vec<String>,
+    /// Measured on pairs at or above this state (null: on techniques, covered or not).
+    pub state: Option<State>,
     /// Met.
     pub met: bool,
     /// Due date.
     pub by: Option<Date>,
-    /// In-scope techniques of the target's actors.
+    /// In-scope techniques of the target's actors (measured on pairs: their pairs on
+    /// the target's assets).
     pub in_scope: usize,
-    /// Of those, covered.
+    /// Of those, covered (on pairs: at or above the state).
     pub covered: usize,
     /// The smallest set of gaps whose closing meets the target (heaviest first).
     pub to_close: Vec<String>,
@@ -435,6 +448,8 @@ pub struct RuleRow {
     /// Assets it reaches (its assets, its platforms) but does not count on, because their
     /// declared telemetry lacks data components it reads (empty: blind nowhere).
     pub blind_on: Vec<BlindOn>,
+    /// Its tests (`validations:`), oldest first.
+    pub validations: Vec<crate::resolve::Validation>,
     /// Source.
     pub source: RuleSource,
 }
@@ -482,6 +497,8 @@ pub struct Analysis {
     pub investments: Vec<Investment>,
     /// What is collected where (`telemetry:`), in model order.
     pub telemetry: Vec<crate::resolve::Telemetry>,
+    /// Rows of the `evidence:` files, in model order.
+    pub evidence: Vec<crate::resolve::Evidence>,
 }
 
 /// Display name of a technique: sub-techniques get their parent's name first.
@@ -525,6 +542,8 @@ pub fn analyse(model: &Resolved, catalog: &Catalog) -> Analysis {
             count: model.coverage.count.iter().copied().collect(),
             subtechniques: model.coverage.subtechniques,
             due_days: model.plan.due_days,
+            validation_max_age: model.coverage.validation_max_age,
+            tests_as_of: model.coverage.tests_as_of,
         },
         summary,
         actors,
@@ -538,6 +557,7 @@ pub fn analyse(model: &Resolved, catalog: &Catalog) -> Analysis {
         imports: model.imports.clone(),
         investments,
         telemetry: model.telemetry.clone(),
+        evidence: model.evidence.clone(),
     }
 }
 

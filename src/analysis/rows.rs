@@ -7,7 +7,7 @@
 //! covered when it is covered on every asset it applies to (a model without assets
 //! keeps the plain meaning: some counting rule names it).
 
-use super::ladder::{self, AssetState, Reads};
+use super::ladder::{self, AssetState, Reads, TestRef};
 use super::{r4, technique_name, ActorUse, RuleRef, TechniqueRow, PARTIAL_SHOWN};
 use crate::catalog::Catalog;
 use crate::resolve::{Asset, Provenance, Resolved, Rule, SubtechniqueMode};
@@ -37,6 +37,9 @@ fn family(id: &str) -> &str {
 /// Rules by technique family (T1059 for T1059.001), with the id each names.
 type ByFamily<'m> = HashMap<&'m str, Vec<(&'m Rule, &'m str)>>;
 
+/// Recent tests (not stale), each with the assets it was run on (empty: all).
+type Tests<'m> = HashMap<&'m str, Vec<(&'m [String], TestRef)>>;
+
 /// What every row reads.
 struct Ctx<'m> {
     model: &'m Resolved,
@@ -44,6 +47,43 @@ struct Ctx<'m> {
     by_family: ByFamily<'m>,
     /// Data component id → name.
     names: HashMap<&'m str, &'m str>,
+    /// Recent evidence rows by technique id.
+    evidence: Tests<'m>,
+    /// Recent validations by rule id.
+    validations: Tests<'m>,
+}
+
+/// The recent tests of the model: evidence rows by technique, validations by rule.
+fn tests(model: &Resolved) -> (Tests<'_>, Tests<'_>) {
+    let mut evidence: Tests<'_> = HashMap::new();
+    for e in model.evidence.iter().filter(|e| !e.stale) {
+        evidence.entry(e.technique.as_str()).or_default().push((
+            e.assets.as_slice(),
+            TestRef {
+                date: e.date,
+                result: e.result,
+                method: e.method.clone(),
+                reference: e.reference.clone(),
+                source: e.source.clone(),
+            },
+        ));
+    }
+    let mut validations: Tests<'_> = HashMap::new();
+    for r in &model.rules {
+        for v in r.validations.iter().filter(|v| !v.stale) {
+            validations.entry(r.id.as_str()).or_default().push((
+                v.assets.as_slice(),
+                TestRef {
+                    date: v.date,
+                    result: v.result,
+                    method: v.method.clone(),
+                    reference: v.reference.clone(),
+                    source: format!("rule {}", r.id),
+                },
+            ));
+        }
+    }
+    (evidence, validations)
 }
 
 /// One row per threat technique, sorted by id.
@@ -58,11 +98,14 @@ pub(super) fn technique_rows(model: &Resolved, catalog: &Catalog) -> Vec<Techniq
         }
     }
     let names = ladder::component_names(catalog);
+    let (evidence, validations) = tests(model);
     let ctx = Ctx {
         model,
         catalog,
         by_family,
         names,
+        evidence,
+        validations,
     };
     uses(model)
         .into_iter()
@@ -172,7 +215,21 @@ fn states(ctx: &Ctx<'_>, tid: &str, assets: &[&Asset], on: &[Vec<String>]) -> Ve
         .zip(on)
         .map(|(a, rules)| {
             let visible_by = reads.visible_by(a);
-            let test = ladder::deciding(std::iter::empty());
+            let on_asset =
+                |(assets, _): &&(&[String], TestRef)| assets.is_empty() || assets.contains(&a.id);
+            let of_rules = rules
+                .iter()
+                .filter_map(|r| ctx.validations.get(r.as_str()))
+                .flatten();
+            let test = ladder::deciding(
+                ctx.evidence
+                    .get(tid)
+                    .into_iter()
+                    .flatten()
+                    .chain(of_rules)
+                    .filter(on_asset)
+                    .map(|(_, t)| t),
+            );
             AssetState {
                 asset: a.id.clone(),
                 state: ladder::state(rules, visible_by.as_deref(), test),

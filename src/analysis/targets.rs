@@ -1,8 +1,10 @@
 //! Where each target stands: the share of its actors' in-scope techniques covered
-//! (weighted by the target's actors when `weighted`), met or not, and the smallest set
-//! of gaps whose closing meets it (the heaviest first, then by priority score).
+//! (weighted by the target's actors when `weighted`) — or, for a target with `assets:`
+//! or `state:`, the share of those techniques' (technique, asset) pairs on its assets at
+//! or above its state — met or not, and the smallest set of techniques whose closing
+//! meets it (the heaviest first, then by priority score).
 
-use super::{r4, wshare, Gap, TargetStatus, TechniqueRow};
+use super::{r4, wshare, Gap, State, TargetStatus, TechniqueRow};
 use crate::resolve::{Resolved, Target};
 use std::cmp::Ordering;
 use std::collections::{BTreeSet, HashMap};
@@ -19,6 +21,49 @@ pub(super) fn statuses(model: &Resolved, rows: &[TechniqueRow], gaps: &[Gap]) ->
         .iter()
         .map(|t| status(model, t, &row_of, &gap_score))
         .collect()
+}
+
+/// What a target measures on one technique: the weight it could have and has.
+struct Unit<'r> {
+    row: &'r TechniqueRow,
+    total: f64,
+    have: f64,
+    /// Pairs (or 1, measured on techniques) and of those met.
+    n: usize,
+    met: usize,
+}
+
+/// A technique's unit: on techniques, covered or not; on pairs, its pairs on the
+/// target's assets at or above the target's state.
+fn unit<'r>(t: &Target, r: &'r TechniqueRow, weight: f64) -> Unit<'r> {
+    match t.state {
+        None => {
+            let met = usize::from(r.covered);
+            Unit {
+                row: r,
+                total: weight,
+                have: weight * met as f64,
+                n: 1,
+                met,
+            }
+        }
+        Some(least) => {
+            let on: Vec<State> = r
+                .states
+                .iter()
+                .filter(|s| t.assets.is_empty() || t.assets.contains(&s.asset))
+                .map(|s| s.state)
+                .collect();
+            let met = on.iter().filter(|s| **s >= least).count();
+            Unit {
+                row: r,
+                total: weight * on.len() as f64,
+                have: weight * met as f64,
+                n: on.len(),
+                met,
+            }
+        }
+    }
 }
 
 fn status(
@@ -44,41 +89,39 @@ fn status(
             1.0
         }
     };
-    let scoped: Vec<&TechniqueRow> = set
+    let units: Vec<Unit<'_>> = set
         .iter()
         .filter_map(|id| row_of.get(id).copied())
         .filter(|r| r.in_scope)
+        .map(|r| unit(t, r, weight_in(r)))
+        .filter(|u| u.n > 0)
         .collect();
-    let total: f64 = scoped.iter().map(|r| weight_in(r)).sum();
-    let mut have: f64 = scoped
-        .iter()
-        .filter(|r| r.covered)
-        .map(|r| weight_in(r))
-        .sum();
-    let covered = scoped.iter().filter(|r| r.covered).count();
+    let total: f64 = units.iter().map(|u| u.total).sum();
+    let mut have: f64 = units.iter().map(|u| u.have).sum();
     let current = wshare(have, total);
     let met = total > 0.0 && have / total + 1e-9 >= t.share || total == 0.0 && t.share <= 0.0;
-    let mut open: Vec<&TechniqueRow> = scoped.iter().copied().filter(|r| !r.covered).collect();
+    let mut open: Vec<&Unit<'_>> = units.iter().filter(|u| u.met < u.n).collect();
+    let missing = |u: &Unit<'_>| u.total - u.have;
     open.sort_by(|a, b| {
-        weight_in(b)
-            .partial_cmp(&weight_in(a))
+        missing(b)
+            .partial_cmp(&missing(a))
             .unwrap_or(Ordering::Equal)
             .then(
                 gap_score
-                    .get(b.id.as_str())
-                    .partial_cmp(&gap_score.get(a.id.as_str()))
+                    .get(b.row.id.as_str())
+                    .partial_cmp(&gap_score.get(a.row.id.as_str()))
                     .unwrap_or(Ordering::Equal),
             )
-            .then(a.id.cmp(&b.id))
+            .then(a.row.id.cmp(&b.row.id))
     });
     let mut to_close = Vec::new();
     if !met && total > 0.0 {
-        for r in open {
+        for u in open {
             if have / total + 1e-9 >= t.share {
                 break;
             }
-            have += weight_in(r);
-            to_close.push(r.id.clone());
+            have += missing(u);
+            to_close.push(u.row.id.clone());
         }
     }
     TargetStatus {
@@ -87,10 +130,12 @@ fn status(
         required: r4(t.share),
         current,
         weighted: t.weighted,
+        assets: t.assets.clone(),
+        state: t.state,
         met,
         by: t.by,
-        in_scope: scoped.len(),
-        covered,
+        in_scope: units.iter().map(|u| u.n).sum(),
+        covered: units.iter().map(|u| u.met).sum(),
         to_close,
     }
 }

@@ -182,6 +182,9 @@ codes! {
     NoActors = "no-actors", W, Invalid, "the model declares no actor, so there is nothing to cover";
     TargetAfterAssessed = "target-after-assessed", N, Invalid, "a target's date is already past at the model's assessed date";
     RuleNoTechniques = "rule-no-techniques", W, Invalid, "a rule maps to no technique";
+    InvalidEvidence = "invalid-evidence", E, Invalid, "an evidence file is not a CSV or JSON table of rows, or a row lacks `technique`, `asset` or `date`, or its `result` is neither detected nor not-detected";
+    EvidenceStale = "evidence-stale", W, Invalid, "tests (rules' validations, evidence rows) are older than `coverage.validation_max_age`: they no longer validate, nor override, a detection";
+    InvalidDuration = "invalid-duration", E, Invalid, "`coverage.validation_max_age` is not a number of days or a duration such as `180d`, `26w`, `6m`, `1y`";
     RemoveNotUsed = "remove-not-used", W, Invalid, "an actor removes a technique that it does not use";
     AttackData = "attack-data", E, Usage, "the ATT&CK data file could not be read";
     // imports

@@ -41,6 +41,11 @@ pub struct ModelFile {
     /// collects; an asset no entry names keeps "visibility unknown".
     #[serde(default)]
     pub telemetry: Vec<Spanned<TelemetryEntry>>,
+    /// Test results from outside the model: CSV or JSON files of rows `technique`,
+    /// `asset` (or `all`), `date`, `result`, `method`, `reference`. A technique tested on
+    /// an asset and not detected does not count as detected there, whatever rules claim.
+    #[serde(default)]
+    pub evidence: Vec<Spanned<EvidenceEntry>>,
     /// How coverage is counted.
     #[serde(default)]
     pub coverage: Option<Spanned<CoverageSettings>>,
@@ -240,6 +245,11 @@ pub struct RuleEntry {
     /// Inline rule: ATT&CK v18 data components it reads (`[Process Creation]` or `DC0032`).
     #[serde(default)]
     pub data_components: Option<Vec<Spanned<String>>>,
+    /// Inline rule: tests of the rule (atomic-red-team, purple-team, BAS…), each with a
+    /// date and a result; the latest recent one decides whether the rule's detection is
+    /// validated (or, `not-detected`, overridden) on the assets it names.
+    #[serde(default)]
+    pub validations: Option<Vec<Spanned<Validation>>>,
     /// Who maintains the rule.
     #[serde(default)]
     pub owner: Option<String>,
@@ -306,6 +316,49 @@ impl RuleStatus {
             RuleStatus::Retired => "retired",
         }
     }
+}
+
+/// A test of an inline rule.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Validation {
+    /// When it was run (YYYY-MM-DD).
+    pub date: Spanned<Scalar>,
+    /// How: `atomic-red-team`, `purple-team`, `bas`, `red-team`, `pentest`, `manual`, or
+    /// your own word.
+    #[serde(default)]
+    pub method: Option<String>,
+    /// A ticket, report or link.
+    #[serde(default)]
+    pub reference: Option<String>,
+    /// What it found (default detected).
+    #[serde(default)]
+    pub result: Option<TestResult>,
+    /// The assets it was run on (default: every asset the rule counts on).
+    #[serde(default)]
+    pub assets: Option<Vec<Spanned<String>>>,
+}
+
+/// What a test found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum TestResult {
+    /// The technique was run and detected.
+    Detected,
+    /// The technique was run and not detected.
+    NotDetected,
+}
+
+/// A file of test results.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceEntry {
+    /// A CSV file (header row `technique,asset,date,result,method,reference`) or a JSON
+    /// file (an array of objects with those keys), relative to this model file.
+    pub path: Spanned<String>,
+    /// Free text.
+    #[serde(default)]
+    pub description: Option<String>,
 }
 
 /// Rule file formats threatc imports.
@@ -386,12 +439,32 @@ pub struct Target {
     /// Measure the share weighted by actor weight (default false: plain share).
     #[serde(default)]
     pub weighted: Option<bool>,
+    /// Measure on (technique, asset) pairs of these assets (ids; default: every asset).
+    /// With `assets` or `state` the target counts pairs, not techniques.
+    #[serde(default)]
+    pub assets: Option<Vec<Spanned<String>>>,
+    /// The least state a pair must reach to count (default detected when `assets` is
+    /// given): `visible`, `detected` or `validated`.
+    #[serde(default)]
+    pub state: Option<TargetState>,
     /// Due date (YYYY-MM-DD).
     #[serde(default)]
     pub by: Option<Spanned<Scalar>>,
     /// Free text.
     #[serde(default)]
     pub description: Option<String>,
+}
+
+/// The least state of the ladder a target asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TargetState {
+    /// Collected telemetry that an analytic of the technique reads (or better).
+    Visible,
+    /// A counting rule applies there and no failed test overrides it (or better).
+    Detected,
+    /// Detected, and a recent passing test.
+    Validated,
 }
 
 /// How coverage is counted.
@@ -404,6 +477,11 @@ pub struct CoverageSettings {
     /// How rules on parents and sub-techniques meet actor techniques (default exact).
     #[serde(default)]
     pub subtechniques: Option<Spanned<SubtechniqueMode>>,
+    /// How old a test may be and still count, in days (`180`) or written `180d`, `26w`,
+    /// `6m`, `1y` (default 365 days), counted back from `model.assessed` (the day of the
+    /// build when the model has none).
+    #[serde(default)]
+    pub validation_max_age: Option<Spanned<Scalar>>,
 }
 
 /// How parent techniques and sub-techniques meet.

@@ -363,6 +363,7 @@ impl Tally {
             data_components,
             level: r.level.clone(),
             unscoped,
+            validations: Vec::new(),
             span: None,
             source: RuleSource::Imported {
                 format: entry.format.as_str().to_string(),

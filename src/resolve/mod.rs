@@ -20,6 +20,8 @@ use std::collections::{BTreeMap, BTreeSet};
 mod actors;
 mod assets;
 pub(crate) mod context;
+mod evidence;
+mod evidence_file;
 pub mod imports;
 mod kinds;
 mod rules;
@@ -31,6 +33,7 @@ mod telemetry;
 pub use crate::import::Unscoped;
 pub use crate::technique_id::is_technique_id;
 pub use actors::find_actor;
+pub use evidence::{DEFAULT_MAX_AGE_DAYS, KNOWN_METHODS};
 pub use kinds::{Criticality, Effort, RuleStatus, SubtechniqueMode, TechniqueNote, TestResult};
 
 /// Where an actor's technique came from.
@@ -200,6 +203,8 @@ pub struct Rule {
     /// Why it names neither platforms nor assets, when it does not: it then counts on
     /// every asset, and is reported.
     pub unscoped: Option<Unscoped>,
+    /// Its tests (`validations:`), oldest first.
+    pub validations: Vec<Validation>,
     /// Where it was written.
     pub source: RuleSource,
     /// Its id in the model file (inline rules).
@@ -249,6 +254,44 @@ impl Rule {
     }
 }
 
+/// A test of a rule (`validations:`).
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct Validation {
+    /// When it was run.
+    pub date: Date,
+    /// What it found.
+    pub result: TestResult,
+    /// How (`atomic-red-team`, `purple-team`, `bas`…).
+    pub method: Option<String>,
+    /// A ticket, report or link.
+    pub reference: Option<String>,
+    /// The assets it was run on (empty: every asset the rule counts on).
+    pub assets: Vec<String>,
+    /// Older than `coverage.validation_max_age`: it decides nothing.
+    pub stale: bool,
+}
+
+/// A row of an `evidence:` file: a test of a technique on assets.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct Evidence {
+    /// Technique id.
+    pub technique: String,
+    /// The asset it was run on (empty: `all`).
+    pub assets: Vec<String>,
+    /// When it was run.
+    pub date: Date,
+    /// What it found.
+    pub result: TestResult,
+    /// How.
+    pub method: Option<String>,
+    /// A ticket, report or link.
+    pub reference: Option<String>,
+    /// Where it is recorded: `FILE:LINE` (the file relative to the root model's folder).
+    pub source: String,
+    /// Older than `coverage.validation_max_age`: it decides nothing.
+    pub stale: bool,
+}
+
 /// A coverage target.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Target {
@@ -262,6 +305,11 @@ pub struct Target {
     pub share: f64,
     /// Weighted by actor weight.
     pub weighted: bool,
+    /// Measured on (technique, asset) pairs of these assets (empty: every asset).
+    pub assets: Vec<String>,
+    /// Measured on pairs: the least state a pair must reach (`None`: measured on
+    /// techniques, as covered or not).
+    pub state: Option<crate::analysis::State>,
     /// Due date.
     pub by: Option<Date>,
     /// Free text.
@@ -298,6 +346,10 @@ pub struct CoverageSettings {
     pub count: BTreeSet<RuleStatus>,
     /// Sub-technique mode.
     pub subtechniques: SubtechniqueMode,
+    /// Days a test stays valid (`coverage.validation_max_age`).
+    pub validation_max_age: u32,
+    /// The day tests are aged from: `model.assessed`, or the day of the build.
+    pub tests_as_of: Date,
 }
 
 /// Plan settings.
@@ -352,6 +404,8 @@ pub struct Resolved {
     pub imports: Vec<ImportSummary>,
     /// What is collected where (`telemetry:`), in model order.
     pub telemetry: Vec<Telemetry>,
+    /// Rows of the `evidence:` files, in model order.
+    pub evidence: Vec<Evidence>,
 }
 
 /// Options of resolution.
@@ -402,8 +456,11 @@ pub fn resolve(
     let asset_ids: BTreeSet<&str> = assets.iter().map(|a| a.id.as_str()).collect();
     let (inline, entries) = rules::resolve(&mut r, loaded, &asset_ids);
     let assessed = meta.as_ref().and_then(|m| m.assessed);
-    let targets = targets::resolve(&mut r, loaded, &actors, assessed);
-    let coverage = settings::coverage(root);
+    let targets = targets::resolve(&mut r, loaded, &actors, &asset_ids, assessed);
+    let mut coverage = settings::coverage(root);
+    coverage.validation_max_age = evidence::max_age(&mut r, root);
+    coverage.tests_as_of = evidence::as_of(meta.as_ref().and_then(|m| m.assessed));
+    let evidence = evidence::resolve(&mut r, loaded, &assets, opts.allow_outside_root);
     let plan = settings::plan(&mut r, loaded);
     actors::warn_if_none(&mut r, root, &actors);
     assets::warn_unused(&mut r, &assets, &actors);
@@ -428,7 +485,7 @@ pub fn resolve(
         errors.extend(warnings);
         return Err(errors);
     }
-    let model = Resolved {
+    let mut model = Resolved {
         meta,
         actors,
         assets,
@@ -438,8 +495,10 @@ pub fn resolve(
         plan,
         imports: ran.summaries,
         telemetry,
+        evidence,
     };
     warnings.extend(telemetry::warn_blind(&model));
+    warnings.extend(evidence::age(&mut model));
     Ok((model, warnings))
 }
 

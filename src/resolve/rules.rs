@@ -68,6 +68,9 @@ fn import_entry(
     if ev.data_components.is_some() {
         bad.push("data_components");
     }
+    if ev.validations.is_some() {
+        bad.push("validations");
+    }
     if !bad.is_empty() {
         r.diags.push(
             Diagnostic::error(Code::InvalidRule, format!("an import entry cannot have {}", bad.join(", ")))
@@ -164,6 +167,7 @@ fn inline_rule(
             }
         }
     }
+    let validations = super::evidence::validations(r, ev, asset_ids);
     let unscoped =
         (platforms.is_empty() && assets.is_empty()).then_some(crate::import::Unscoped::NoPlatform);
     let line = r
@@ -186,6 +190,7 @@ fn inline_rule(
         data_components,
         level: None,
         unscoped,
+        validations,
         source: RuleSource::Inline { file, line },
         span: Some(id.span),
     }

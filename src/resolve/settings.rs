@@ -127,6 +127,8 @@ pub(super) fn coverage(root: &LoadedFile) -> CoverageSettings {
     let mut coverage = CoverageSettings {
         count: [RuleStatus::Production].into_iter().collect(),
         subtechniques: SubtechniqueMode::Exact,
+        validation_max_age: super::DEFAULT_MAX_AGE_DAYS,
+        tests_as_of: crate::date::Date::today(),
     };
     if let Some(c) = &root.content.coverage {
         if let Some(count) = &c.value.count {

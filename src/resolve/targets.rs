@@ -15,6 +15,7 @@ pub(super) fn resolve(
     r: &mut Resolver<'_>,
     loaded: &Loaded,
     actors: &[Actor],
+    asset_ids: &BTreeSet<&str>,
     assessed: Option<Date>,
 ) -> Vec<Target> {
     let mut targets = Vec::new();
@@ -27,7 +28,24 @@ pub(super) fn resolve(
                 continue;
             }
             ids.insert(tv.id.value.clone(), tv.id.span);
-            targets.push(target(r, tv, actors, assessed));
+            let mut t = target(r, tv, actors, assessed);
+            for a in tv.assets.iter().flatten() {
+                let what = format!("target `{}`", tv.id.value);
+                if let Some(id) = super::evidence::asset(r, &a.value, a.span, asset_ids, &what) {
+                    t.assets.push(id);
+                }
+            }
+            t.assets.sort();
+            t.assets.dedup();
+            t.state = match (tv.state, tv.assets.is_some()) {
+                (Some(v1::TargetState::Visible), _) => Some(crate::analysis::State::Visible),
+                (Some(v1::TargetState::Detected), _) | (None, true) => {
+                    Some(crate::analysis::State::Detected)
+                }
+                (Some(v1::TargetState::Validated), _) => Some(crate::analysis::State::Validated),
+                (None, false) => None,
+            };
+            targets.push(t);
         }
     }
     targets
@@ -66,6 +84,8 @@ fn target(
         all_actors,
         share: share.unwrap_or(0.0),
         weighted: tv.weighted.unwrap_or(false),
+        assets: Vec::new(),
+        state: None,
         by,
         description: tv.description.clone(),
         span: tv.coverage.span,
