@@ -6,6 +6,7 @@
 //! rules that cover it), [`priority`] (gaps, their scores and tiers), [`coverage`] (per
 //! actor, tactic and asset, and the headline figures), [`targets`] and [`investments`].
 
+mod candidates;
 mod coverage;
 mod investments;
 pub mod ladder;
@@ -13,6 +14,7 @@ pub mod priority;
 mod rows;
 mod targets;
 
+pub use candidates::{CandidateRef, CandidateTelemetry, GapCandidates};
 pub use investments::{Investment, InvestmentGap};
 pub use ladder::{AssetState, State, TestRef};
 pub use priority::{
@@ -377,6 +379,10 @@ pub struct Gap {
     pub partial_total: usize,
     /// The team's note.
     pub note: Option<crate::resolve::TechniqueNote>,
+    /// Candidate rules (`candidates:`, never coverage) per asset the gap is on, the best
+    /// first; absent when the model names no candidate library.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub candidates: Vec<GapCandidates>,
 }
 
 /// A threat technique out of scope.
@@ -493,6 +499,9 @@ pub struct Analysis {
     pub rules: std::sync::Arc<Vec<RuleRow>>,
     /// Imports.
     pub imports: Vec<crate::resolve::ImportSummary>,
+    /// The imports of candidate libraries (`candidates:`); absent without any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub candidate_imports: Vec<crate::resolve::ImportSummary>,
     /// Telemetry investments, by gap weight unlocked.
     pub investments: Vec<Investment>,
     /// What is collected where (`telemetry:`), in model order.
@@ -515,7 +524,8 @@ pub fn technique_name(catalog: &Catalog, id: &str) -> String {
 /// Analyses a resolved model.
 pub fn analyse(model: &Resolved, catalog: &Catalog) -> Analysis {
     let rows = rows::technique_rows(model, catalog);
-    let gaps = priority::gaps(model, catalog, &rows);
+    let mut gaps = priority::gaps(model, catalog, &rows);
+    candidates::attach(model, &mut gaps);
     let actors = coverage::per_actor(model, &rows, &gaps);
     let tactics = coverage::per_tactic(catalog, &rows);
     let assets = coverage::per_asset(model, &rows);
@@ -555,6 +565,7 @@ pub fn analyse(model: &Resolved, catalog: &Catalog) -> Analysis {
         targets,
         rules: std::sync::Arc::new(rules),
         imports: model.imports.clone(),
+        candidate_imports: model.candidate_imports.clone(),
         investments,
         telemetry: model.telemetry.clone(),
         evidence: model.evidence.clone(),

@@ -184,6 +184,7 @@ impl Context<'_> {
                 .map(|d| d.add_days(i64::from(days))),
             partial,
             partial_total,
+            candidates: Vec::new(),
             note: self.model.plan.notes.get(&r.id).cloned(),
         }
     }

@@ -30,7 +30,7 @@ pub(super) fn rule_covers(rule_tech: &str, target: &str, mode: SubtechniqueMode)
     }
 }
 
-fn family(id: &str) -> &str {
+pub(super) fn family(id: &str) -> &str {
     id.split_once('.').map(|(p, _)| p).unwrap_or(id)
 }
 

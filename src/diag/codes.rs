@@ -164,6 +164,7 @@ codes! {
     InvalidTelemetry = "invalid-telemetry", E, Invalid, "a telemetry entry names neither a log source nor data components, or both";
     InvalidActor = "invalid-actor", E, Invalid, "an actor entry mixes the keys of a group actor and a custom actor, or lacks both";
     InvalidRule = "invalid-rule", E, Invalid, "a rule entry lacks what an inline rule or an import needs";
+    InvalidCandidate = "invalid-candidate", E, Invalid, "a `candidates:` entry is not an import of rule files (`import:` and `path:`), or has keys only inline rules have";
     InvalidDate = "invalid-date", E, Invalid, "a date is not an ISO date (YYYY-MM-DD)";
     InvalidCoverage = "invalid-coverage", E, Invalid, "a coverage share is not a percentage or a fraction between 0 and 1";
     CoverageAmbiguous = "coverage-ambiguous", W, Invalid, "a coverage share is valid but likely not the one meant: a percentage under 1% (`0.8%`) or the bare number `1` (100%)";

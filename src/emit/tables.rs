@@ -86,7 +86,36 @@ pub const CSV_COLUMNS: &[&str] = &[
     "effort",
     "approach",
     "owner",
+    "candidates",
 ];
+
+/// gaps.csv's candidate rules: per asset, `asset (N): Title <path>` for the best ones
+/// (`, needs X` when the asset lacks what it reads), `; ` between rules and ` | ` between
+/// assets; empty without `candidates:`.
+pub fn candidates_text(g: &Gap) -> String {
+    let per_asset: Vec<String> = g
+        .candidates
+        .iter()
+        .filter(|c| c.total > 0)
+        .map(|c| {
+            let rules: Vec<String> = c
+                .best
+                .iter()
+                .map(|r| {
+                    let needs = if r.needs.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", needs {}", r.needs.join(" + "))
+                    };
+                    format!("{} <{}>{needs}", r.title, r.path)
+                })
+                .collect();
+            let asset = c.asset.as_deref().unwrap_or("all");
+            format!("{asset} ({}): {}", c.total, rules.join("; "))
+        })
+        .collect();
+    per_asset.join(" | ")
+}
 
 /// gaps.csv (RFC 4180, `\n` line ends).
 pub fn gaps_csv(a: &Analysis) -> String {
@@ -118,6 +147,7 @@ pub fn gaps_csv(a: &Analysis) -> String {
                 .unwrap_or_default(),
             note.and_then(|n| n.approach.clone()).unwrap_or_default(),
             note.and_then(|n| n.owner.clone()).unwrap_or_default(),
+            candidates_text(g),
         ];
         // Cells a spreadsheet would run as a formula (= + - @ tab CR, unless a plain
         // number) get a leading `'`.

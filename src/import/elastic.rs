@@ -42,6 +42,7 @@ struct Rule {
     tags: Vec<String>,
     #[serde(default)]
     index: Vec<String>,
+    false_positives: Option<super::FalsePositives>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -107,6 +108,10 @@ pub(crate) fn parse(path: &Path, text: &str) -> FileOutcome {
         rule.tags.iter().map(String::as_str),
         rule.index.iter().map(String::as_str),
     );
+    let false_positives = rule
+        .false_positives
+        .as_ref()
+        .map_or(0, super::FalsePositives::count);
     let mut techniques = TechniqueCollector::new(path, &id);
     let mut add = |s: &Spanned<String>| {
         let (l, c) = line_col(text, s.span().start);
@@ -143,6 +148,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> FileOutcome {
     );
     rule.deprecated |= in_deprecated_folder;
     rule.reach = reach;
+    rule.false_positives = false_positives;
     out.rules.push(rule);
     out
 }

@@ -158,6 +158,9 @@ pub struct ImportedRule {
     pub reach: Reach,
     /// Sigma `level` (informational, low, medium, high, critical), verbatim.
     pub level: Option<String>,
+    /// False-positive notes the source lists (Sigma `falsepositives`, Elastic
+    /// `false_positives`), placeholders such as `Unknown` or `None` left out.
+    pub false_positives: usize,
 }
 
 /// A technique id named by a rule, with where it was written.
@@ -268,6 +271,38 @@ impl ImportedRule {
             deprecated,
             reach: Reach::none(),
             level: None,
+            false_positives: 0,
+        }
+    }
+}
+
+/// A source's false-positive notes, as a list or one text; anything else says nothing.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(untagged)]
+pub(crate) enum FalsePositives {
+    /// A list of notes.
+    Many(Vec<Option<String>>),
+    /// One note.
+    One(String),
+    /// Something else (a map, a number): not counted.
+    Other(#[allow(dead_code)] serde::de::IgnoredAny),
+}
+
+impl FalsePositives {
+    /// How many notes name a real false positive: placeholders (`Unknown`, `None`,
+    /// `Unlikely`, `N/A`, `-`, empty) are left out.
+    pub(crate) fn count(&self) -> usize {
+        fn real(s: &str) -> bool {
+            let t = s.trim().trim_end_matches('.').to_ascii_lowercase();
+            !matches!(
+                t.as_str(),
+                "" | "unknown" | "none" | "unlikely" | "n/a" | "-"
+            )
+        }
+        match self {
+            FalsePositives::Many(v) => v.iter().flatten().filter(|s| real(s)).count(),
+            FalsePositives::One(s) => usize::from(real(s)),
+            FalsePositives::Other(_) => 0,
         }
     }
 }

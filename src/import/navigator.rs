@@ -114,6 +114,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> FileOutcome {
             // A layer says nothing of platforms (its `filters` are for display).
             reach: super::Reach::none(),
             level: None,
+            false_positives: 0,
         });
     }
     out

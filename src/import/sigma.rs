@@ -29,6 +29,7 @@ struct SigmaDoc {
     action: Option<String>,
     logsource: Option<LogSource>,
     level: Option<String>,
+    falsepositives: Option<super::FalsePositives>,
 }
 
 /// A rule's `logsource`: where its events come from.
@@ -51,6 +52,7 @@ impl SigmaDoc {
             action: self.action,
             logsource: self.logsource.or_else(|| base.logsource.clone()),
             level: self.level.or_else(|| base.level.clone()),
+            falsepositives: self.falsepositives.or_else(|| base.falsepositives.clone()),
         }
     }
 }
@@ -204,6 +206,10 @@ pub(crate) fn parse(path: &Path, text: &str) -> FileOutcome {
             .level
             .map(|l| l.trim().to_string())
             .filter(|l| !l.is_empty());
+        rule.false_positives = merged
+            .falsepositives
+            .as_ref()
+            .map_or(0, super::FalsePositives::count);
         out.rules.push(rule);
     }
     if rule_docs == 0 {
@@ -267,13 +273,15 @@ mod tests {
 
     #[test]
     fn logsource_and_level() {
-        let yaml = "title: T\nid: a\nlevel: high\nlogsource:\n  product: windows\n  category: process_creation\ntags: [attack.t1003.001]\n---\ntitle: P\nid: b\nlogsource: {category: proxy}\ntags: [attack.t1071]\n";
+        let yaml = "title: T\nid: a\nlevel: high\nfalsepositives: [Admin scripts, Unknown]\nlogsource:\n  product: windows\n  category: process_creation\ntags: [attack.t1003.001]\n---\ntitle: P\nid: b\nlogsource: {category: proxy}\ntags: [attack.t1071]\n";
         let out = parse(Path::new("r.yml"), yaml);
         let w = &out.rules[0];
         assert_eq!(w.level.as_deref(), Some("high"));
+        assert_eq!(w.false_positives, 1);
         assert_eq!(w.reach.platforms, ["Windows"]);
         assert_eq!(w.reach.data_components, ["Process Creation"]);
         let p = &out.rules[1];
+        assert_eq!(p.false_positives, 0);
         assert!(p.reach.platforms.is_empty());
         assert_eq!(
             p.reach.unscoped,

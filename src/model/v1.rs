@@ -33,6 +33,11 @@ pub struct ModelFile {
     /// The detection inventory: inline rules and imports of rule files.
     #[serde(default)]
     pub rules: Vec<Spanned<RuleEntry>>,
+    /// Rule libraries to choose from (a SigmaHQ checkout, Elastic or Splunk content):
+    /// import entries (`import`, `path`, `exclude`, `follow_revoked`, `assets`, `status`)
+    /// whose rules never count as coverage. The plan lists the best few per gap and asset.
+    #[serde(default)]
+    pub candidates: Vec<Spanned<RuleEntry>>,
     /// Coverage the team commits to, by when.
     #[serde(default)]
     pub targets: Vec<Spanned<Target>>,
@@ -521,6 +526,11 @@ pub struct PlanSettings {
     /// Notes per technique id; they appear in the plan and gap tables.
     #[serde(default)]
     pub techniques: BTreeMap<Spanned<String>, Spanned<TechniqueNote>>,
+    /// Candidate rules (`candidates:`) listed per gap and asset, best first (default 3;
+    /// 0 lists none, though report.json still counts them).
+    #[schemars(range(min = 0, max = 100))]
+    #[serde(default)]
+    pub candidates: Option<Spanned<u32>>,
 }
 
 /// Days per tier.

@@ -133,10 +133,25 @@ fn span_in(
 /// Where an id was first seen: file, line, column.
 type At = (PathBuf, Option<u32>, Option<u32>);
 
+/// What an imported rule's source said beyond the model rule: for candidate rules.
+#[derive(Debug, Clone)]
+pub(super) struct Extra {
+    /// The rule file, absolute.
+    pub file: PathBuf,
+    /// The folder the entry's `path:` names (its literal part, before any glob).
+    pub library: PathBuf,
+    /// The source's status, verbatim.
+    pub source_status: Option<String>,
+    /// False-positive notes the source lists.
+    pub false_positives: usize,
+}
+
 /// What running the imports gave.
 pub(super) struct Ran {
     /// Imported rules, in entry order.
     pub rules: Vec<Rule>,
+    /// What else each rule's source said, one per rule of `rules`, in the same order.
+    pub extras: Vec<Extra>,
     /// One summary per entry, sorted by format and path.
     pub summaries: Vec<ImportSummary>,
     /// Their diagnostics (errors among them only for broken files under
@@ -161,6 +176,9 @@ struct Run<'a, 's> {
     sources: &'s mut SourceMap,
     opts: &'a ResolveOptions,
     diags: Diagnostics,
+    /// The entries are `candidates:` (their rules never count, so "count on every asset"
+    /// is not said of them).
+    candidates: bool,
 }
 
 /// Runs every import entry of the model.
@@ -171,6 +189,7 @@ pub(super) fn run(
     loaded: &Loaded,
     entries: &[Entry],
     assets: &[super::Asset],
+    candidates: bool,
 ) -> Ran {
     let mut cx = Run {
         catalog,
@@ -178,6 +197,7 @@ pub(super) fn run(
         sources,
         opts,
         diags: Diagnostics::new(),
+        candidates,
     };
     let model_dir = loaded
         .files
@@ -185,6 +205,7 @@ pub(super) fn run(
         .map(|f| f.dir.clone())
         .unwrap_or_default();
     let mut rules: Vec<Rule> = Vec::new();
+    let mut extras: Vec<Extra> = Vec::new();
     let mut summaries = Vec::new();
     for entry in entries {
         summaries.push(run_entry(
@@ -192,12 +213,13 @@ pub(super) fn run(
             entry,
             &loaded.root_dir,
             &model_dir,
-            &mut rules,
+            (&mut rules, &mut extras),
         ));
     }
     summaries.sort_by(|a: &ImportSummary, b| a.format.cmp(&b.format).then(a.path.cmp(&b.path)));
     Ran {
         rules,
+        extras,
         summaries,
         diags: cx.diags,
     }
@@ -208,7 +230,7 @@ fn run_entry(
     entry: &Entry,
     root: &Path,
     model_dir: &Path,
-    rules: &mut Vec<Rule>,
+    (rules, extras): (&mut Vec<Rule>, &mut Vec<Extra>),
 ) -> ImportSummary {
     let dir = &entry.dir;
     let iopts = ImportOptions {
@@ -225,8 +247,15 @@ fn run_entry(
     let res = import::import(entry.format, &entry.path.value, &iopts);
     problems(cx, entry, &res, &snippets);
     let mut tally = Tally::default();
+    let library = library_dir(&entry.dir, &entry.path.value);
     for r in &res.rules {
         rules.push(tally.rule(cx.catalog, entry, r, model_dir));
+        extras.push(Extra {
+            file: absolute(&entry.dir, &r.source),
+            library: library.clone(),
+            source_status: r.status.clone(),
+            false_positives: r.false_positives,
+        });
     }
     tally.report(cx, entry, &res, &snippets);
     ImportSummary {
@@ -243,6 +272,26 @@ fn run_entry(
             .collect(),
         assets: entry.assets.clone(),
     }
+}
+
+/// The folder an import path names: its components before the first glob character;
+/// the parent when that is a file.
+fn library_dir(dir: &Path, spec: &str) -> PathBuf {
+    let mut out = dir.to_path_buf();
+    for part in Path::new(spec).components() {
+        if part
+            .as_os_str()
+            .to_string_lossy()
+            .contains(['*', '?', '[', '{'])
+        {
+            return out;
+        }
+        out.push(part);
+    }
+    if out.is_file() {
+        out.pop();
+    }
+    out
 }
 
 /// `path` of a file an importer named, absolute (they name them relative to `dir`).
@@ -521,7 +570,7 @@ impl Tally {
             );
         }
         let n: usize = self.unscoped.values().sum();
-        if n == 0 || !cx.platform_assets {
+        if n == 0 || !cx.platform_assets || cx.candidates {
             return;
         }
         let why: Vec<String> = self

@@ -19,6 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 mod actors;
 mod assets;
+pub mod candidates;
 pub(crate) mod context;
 mod evidence;
 mod evidence_file;
@@ -33,6 +34,7 @@ mod telemetry;
 pub use crate::import::Unscoped;
 pub use crate::technique_id::is_technique_id;
 pub use actors::find_actor;
+pub use candidates::Candidate;
 pub use evidence::{DEFAULT_MAX_AGE_DAYS, KNOWN_METHODS};
 pub use kinds::{Criticality, Effort, RuleStatus, SubtechniqueMode, TechniqueNote, TestResult};
 
@@ -359,6 +361,8 @@ pub struct PlanSettings {
     pub due_days: [u32; 3],
     /// Notes per technique.
     pub notes: BTreeMap<String, TechniqueNote>,
+    /// Candidate rules listed per gap and asset (`plan.candidates`, default 3).
+    pub candidates_shown: usize,
 }
 
 /// What one import entry yielded.
@@ -406,6 +410,10 @@ pub struct Resolved {
     pub telemetry: Vec<Telemetry>,
     /// Rows of the `evidence:` files, in model order.
     pub evidence: Vec<Evidence>,
+    /// Rules of the candidate libraries (`candidates:`), sorted by path: never coverage.
+    pub candidates: Vec<Candidate>,
+    /// One summary per `candidates:` entry, sorted by format and path.
+    pub candidate_imports: Vec<ImportSummary>,
 }
 
 /// Options of resolution.
@@ -455,6 +463,7 @@ pub fn resolve(
     let actors = actors::resolve(&mut r, loaded);
     let asset_ids: BTreeSet<&str> = assets.iter().map(|a| a.id.as_str()).collect();
     let (inline, entries) = rules::resolve(&mut r, loaded, &asset_ids);
+    let candidate_entries = candidates::entries(&mut r, loaded, &asset_ids);
     let assessed = meta.as_ref().and_then(|m| m.assessed);
     let targets = targets::resolve(&mut r, loaded, &actors, &asset_ids, assessed);
     let mut coverage = settings::coverage(root);
@@ -472,9 +481,18 @@ pub fn resolve(
     meta.attack_version = model_release;
     let mut warnings = r.diags;
     warnings.extend(release_notes(loaded, catalog, opts)?);
-    let ran = imports::run(catalog, r.sources, opts, loaded, &entries, &assets);
+    let ran = imports::run(catalog, r.sources, opts, loaded, &entries, &assets, false);
+    let cran = imports::run(
+        catalog,
+        r.sources,
+        opts,
+        loaded,
+        &candidate_entries,
+        &assets,
+        true,
+    );
     let mut errors = Diagnostics::new();
-    for d in ran.diags {
+    for d in ran.diags.into_iter().chain(cran.diags) {
         if d.is_error() {
             errors.push(d);
         } else {
@@ -496,6 +514,8 @@ pub fn resolve(
         imports: ran.summaries,
         telemetry,
         evidence,
+        candidates: candidates::collect(loaded, cran.rules, cran.extras),
+        candidate_imports: cran.summaries,
     };
     warnings.extend(telemetry::warn_blind(&model));
     warnings.extend(evidence::age(&mut model));

@@ -29,7 +29,7 @@ pub(super) fn resolve(
     for f in &loaded.files {
         for e in &f.content.rules {
             if let Some(fmt) = &e.value.import {
-                entries.extend(import_entry(r, f, e, fmt, asset_ids));
+                entries.extend(import_entry(r, f, e, fmt, asset_ids, Code::InvalidRule));
                 continue;
             }
             let Some(id) = rule_id(r, e) else {
@@ -46,13 +46,15 @@ pub(super) fn resolve(
     (rules, entries)
 }
 
-/// An import entry, checked: no inline-rule keys, a status map, a path.
-fn import_entry(
+/// An import entry (of `rules:` or `candidates:`), checked: no inline-rule keys, a status
+/// map, a path; problems are reported with `code`.
+pub(super) fn import_entry(
     r: &mut Resolver<'_>,
     f: &LoadedFile,
     e: &Spanned<v1::RuleEntry>,
     fmt: &Spanned<v1::ImportFormat>,
     asset_ids: &BTreeSet<&str>,
+    code: Code,
 ) -> Option<Entry> {
     let ev = &e.value;
     let mut bad = Vec::new();
@@ -73,7 +75,7 @@ fn import_entry(
     }
     if !bad.is_empty() {
         r.diags.push(
-            Diagnostic::error(Code::InvalidRule, format!("an import entry cannot have {}", bad.join(", ")))
+            Diagnostic::error(code, format!("an import entry cannot have {}", bad.join(", ")))
                 .with_label(fmt.span, "this entry is an import")
                 .with_help("imported rules carry their own ids, techniques and platforms (scope an import with `assets:`); write inline rules as separate entries"),
         );
@@ -85,7 +87,7 @@ fn import_entry(
     {
         r.diags.push(
             Diagnostic::error(
-                Code::InvalidRule,
+                code,
                 "an import's `status` maps source statuses to model statuses",
             )
             .with_label(s.span, "a single status")
@@ -96,7 +98,7 @@ fn import_entry(
     }
     let Some(path) = &ev.path else {
         r.diags.push(
-            Diagnostic::error(Code::InvalidRule, "an import entry needs `path`")
+            Diagnostic::error(code, "an import entry needs `path`")
                 .with_label(fmt.span, "import without a path")
                 .with_help("name a file, a folder or a glob relative to this model file"),
         );

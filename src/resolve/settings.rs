@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 pub(super) fn root_only_sections(r: &mut Resolver<'_>, loaded: &Loaded) {
     for f in loaded.files.iter().skip(1) {
         let c = &f.content;
-        let checks: [(&str, Option<Span>); 4] = [
+        let checks: [(&str, Option<Span>); 5] = [
             ("model", c.model.as_ref().map(|m| m.span)),
             ("attack", c.attack.as_ref().map(|m| m.span)),
             ("coverage", c.coverage.as_ref().map(|m| m.span)),
@@ -21,6 +21,12 @@ pub(super) fn root_only_sections(r: &mut Resolver<'_>, loaded: &Loaded) {
                 c.plan
                     .as_ref()
                     .and_then(|p| p.value.due.as_ref().map(|d| d.span)),
+            ),
+            (
+                "plan.candidates",
+                c.plan
+                    .as_ref()
+                    .and_then(|p| p.value.candidates.as_ref().map(|d| d.span)),
             ),
         ];
         for (name, span) in checks {
@@ -146,7 +152,16 @@ pub(super) fn plan(r: &mut Resolver<'_>, loaded: &Loaded) -> PlanSettings {
     let mut plan = PlanSettings {
         due_days: [30, 60, 90],
         notes: BTreeMap::new(),
+        candidates_shown: 3,
     };
+    let shown = loaded
+        .files
+        .first()
+        .and_then(|root| root.content.plan.as_ref())
+        .and_then(|p| p.value.candidates.as_ref());
+    if let Some(n) = shown {
+        plan.candidates_shown = usize::try_from(n.value).unwrap_or(3);
+    }
     let due = loaded
         .files
         .first()

@@ -95,6 +95,59 @@ pub struct PlanData {
     pub platforms: Vec<String>,
     /// The matrix as data (plan.html lays it out as a grid): one column per tactic.
     pub matrix: Vec<super::svg::MatrixColumn>,
+    /// The best candidate rule per gap and group of assets it is best on, gaps by rank
+    /// (empty without `candidates:`).
+    pub candidates: Vec<CandidateRow>,
+}
+
+/// One line of the plan's candidate table: a gap's best candidate rule on some assets.
+#[derive(Debug, Clone, Serialize)]
+pub struct CandidateRow {
+    /// Gap rank.
+    pub rank: usize,
+    /// Technique id.
+    pub technique: String,
+    /// Tier.
+    pub tier: String,
+    /// The assets it is the best candidate on (in the gap's order; empty: the model has
+    /// no assets).
+    pub assets: Vec<String>,
+    /// The rule.
+    pub best: crate::analysis::CandidateRef,
+    /// The most candidates any of those assets has.
+    pub total: usize,
+}
+
+/// The plan's candidate rows: per gap, the assets grouped by their best candidate.
+fn candidate_rows(a: &Analysis) -> Vec<CandidateRow> {
+    let mut rows = Vec::new();
+    for g in a.gaps.iter() {
+        let mut mine: Vec<CandidateRow> = Vec::new();
+        for c in &g.candidates {
+            let Some(best) = c.best.first() else {
+                continue;
+            };
+            let same = mine
+                .iter_mut()
+                .find(|r| r.best.path == best.path && r.best.id == best.id);
+            match same {
+                Some(r) => {
+                    r.assets.extend(c.asset.clone());
+                    r.total = r.total.max(c.total);
+                }
+                None => mine.push(CandidateRow {
+                    rank: g.rank,
+                    technique: g.technique.clone(),
+                    tier: g.tier.as_str().to_string(),
+                    assets: c.asset.iter().cloned().collect(),
+                    best: best.clone(),
+                    total: c.total,
+                }),
+            }
+        }
+        rows.extend(mine);
+    }
+    rows
 }
 
 fn in_scope_platforms(a: &Analysis) -> BTreeSet<String> {
@@ -146,6 +199,7 @@ pub fn plan_data(a: &Analysis, catalog: &Catalog) -> PlanData {
         tiers,
         platforms: platforms.into_iter().collect(),
         matrix: super::svg::matrix_columns(a, catalog),
+        candidates: candidate_rows(a),
     }
 }
 

@@ -1,4 +1,5 @@
-//! plan.xlsx: the sheets Summary, Targets, Gaps, Actors and Investments.
+//! plan.xlsx: the sheets Summary, Targets, Gaps, Actors and Investments, and Candidates
+//! when the model names candidate libraries.
 
 use super::technique_url;
 use crate::analysis::{Analysis, Gap, Tier};
@@ -26,6 +27,9 @@ pub fn plan_xlsx(a: &Analysis) -> Result<Vec<u8>, Diagnostic> {
     gaps_sheet(wb.add_worksheet(), a)?;
     actors_sheet(wb.add_worksheet(), a)?;
     investments_sheet(wb.add_worksheet(), a)?;
+    if !a.candidate_imports.is_empty() {
+        candidates_sheet(wb.add_worksheet(), a)?;
+    }
     wb.save_to_buffer().map_err(err)
 }
 
@@ -272,5 +276,68 @@ fn investments_sheet(ws: &mut Worksheet, a: &Analysis) -> Result<(), Diagnostic>
         ws.write_string(r, 7, cell(&techniques.join("; ")))
             .map_err(err)?;
     }
+    Ok(())
+}
+
+/// Candidates (only when the model names candidate libraries): one row per candidate
+/// rule listed for a gap on an asset, gaps by rank, the best first.
+fn candidates_sheet(ws: &mut Worksheet, a: &Analysis) -> Result<(), Diagnostic> {
+    let cols = [
+        "rank",
+        "technique",
+        "asset",
+        "candidates_on_asset",
+        "order",
+        "title",
+        "path",
+        "line",
+        "format",
+        "via",
+        "status",
+        "source_status",
+        "level",
+        "false_positives",
+        "telemetry",
+        "needs",
+        "id",
+    ];
+    header(ws, "Candidates", &cols)?;
+    let mut r = 1u32;
+    for g in a.gaps.iter() {
+        for c in &g.candidates {
+            for (i, x) in c.best.iter().enumerate() {
+                ws.write_number(r, 0, g.rank as f64).map_err(err)?;
+                ws.write_string(r, 1, cell(&g.technique)).map_err(err)?;
+                ws.write_string(r, 2, cell(c.asset.as_deref().unwrap_or("")))
+                    .map_err(err)?;
+                ws.write_number(r, 3, c.total as f64).map_err(err)?;
+                ws.write_number(r, 4, (i + 1) as f64).map_err(err)?;
+                let texts = [
+                    (5, x.title.as_str()),
+                    (6, x.path.as_str()),
+                    (8, x.format.as_str()),
+                    (9, x.via.as_str()),
+                    (10, x.status.as_str()),
+                    (11, x.source_status.as_deref().unwrap_or("")),
+                    (12, x.level.as_deref().unwrap_or("")),
+                ];
+                for (col, t) in texts {
+                    ws.write_string(r, col, cell(t)).map_err(err)?;
+                }
+                if let Some(l) = x.line {
+                    ws.write_number(r, 7, f64::from(l)).map_err(err)?;
+                }
+                ws.write_number(r, 13, x.false_positives as f64)
+                    .map_err(err)?;
+                ws.write_string(r, 14, x.telemetry.as_str()).map_err(err)?;
+                ws.write_string(r, 15, cell(&x.needs.join("; ")))
+                    .map_err(err)?;
+                ws.write_string(r, 16, cell(&x.id)).map_err(err)?;
+                r += 1;
+            }
+        }
+    }
+    ws.set_column_width(5, 50).map_err(err)?;
+    ws.set_column_width(6, 60).map_err(err)?;
     Ok(())
 }
