@@ -48,9 +48,16 @@ fn shared(rel: &str) -> Option<PathBuf> {
 /// Options for reading ../shared from the crate: the root is the folder holding both.
 fn shared_opts() -> ImportOptions {
     let base = crate_dir();
-    let root = base
+    // The folder holding both the checkout and ../shared, even when ../shared is a link
+    // to elsewhere (a git worktree beside a linked ../shared).
+    let parent = base
         .parent()
         .map_or_else(|| base.clone(), Path::to_path_buf);
+    let shared = fs::canonicalize(base.join("../shared")).unwrap_or_else(|_| parent.clone());
+    let root = parent
+        .ancestors()
+        .find(|a| shared.starts_with(a))
+        .map_or(parent.clone(), Path::to_path_buf);
     ImportOptions {
         base_dir: base,
         root,
