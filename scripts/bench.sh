@@ -36,6 +36,13 @@ if [ -d ../shared/fixtures/sigma ]; then
   measure "import 3,748 Sigma rules (threatc import)" "$bin" import sigma ../shared/fixtures/sigma
   printf 'threatc: 1\nmodel:\n  name: sigma\nactors:\n  - group: FIN7\nrules:\n  - import: sigma\n    path: %s\n' "$(cd ../shared/fixtures/sigma && pwd)" > "$tmp/sigma.yaml"
   measure "build a model importing the 3,748 Sigma rules" "$bin" build "$tmp/sigma.yaml" --out "$tmp/out" --allow-outside-root
+  cp -r models/financial "$tmp/bank"
+  printf 'candidates:\n  - import: sigma\n    path: %s\n' "$(cd ../shared/fixtures/sigma && pwd)" >> "$tmp/bank/model.yaml"
+  measure "build the bank with the 3,748 Sigma rules as candidates" "$bin" build "$tmp/bank/model.yaml" --out "$tmp/out" --allow-outside-root
+  echo "bank with candidates, analysis stage (priorities + candidate matching), median of $runs:"
+  for _ in $(seq "$runs"); do
+    THREATC_TIMINGS=1 "$bin" build "$tmp/bank/model.yaml" --out "$tmp/out" --allow-outside-root 2>&1 >/dev/null | awk '$2 == "analyse" {print $3}'
+  done | sort -n | awk '{a[NR]=$1} END {printf "  analyse %.1f ms\n", a[int((NR+1)/2)]}'
 fi
 echo "catalog load (embedded Enterprise, in-process):"
 cargo bench --quiet --bench catalog 2>/dev/null | grep -i -E "enterprise|median" | head -3
