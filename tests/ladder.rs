@@ -298,3 +298,19 @@ fn targets_measure_pairs_on_their_assets_at_their_state() {
     assert_eq!((tech.in_scope, tech.covered), (2, 1));
     assert!(tech.met);
 }
+
+#[test]
+fn a_csv_inventory_carries_validations() {
+    let text = format!("{BASE}rules:\n  - import: csv\n    path: inventory.csv\n");
+    let csv = "id,name,techniques,platforms,validation_date,validation_result,validation_method,validation_reference\nlsass,LSASS,T1003.001,Windows,2026-10-01,detected,Atomic Red Team,ART-1\nps,PowerShell,T1059.001,Windows,2026-10-02,not-detected,bas,BAS-7\n";
+    let a = InlineModel::new(&[("model.yaml", &text), ("inventory.csv", csv)]).analysis();
+    let s = state_on(&a, "T1003.001", "swift");
+    assert_eq!(s.state, State::Validated);
+    assert_eq!(
+        s.test.as_ref().unwrap().method.as_deref(),
+        Some("atomic-red-team")
+    );
+    assert_eq!(state_on(&a, "T1059.001", "swift").state, State::Unknown);
+    let rule = a.rules.iter().find(|r| r.id == "ps").unwrap();
+    assert_eq!(rule.validations.len(), 1);
+}

@@ -3,7 +3,9 @@
 //! by `;`, `,` or white space. A `status` of `deprecated` (any case) marks the rule deprecated.
 //! Optional `platforms` (ATT&CK platform names) and `data_components` (ATT&CK v18 data
 //! component names or ids) columns are separated by `;` or `,` (names hold spaces);
-//! resolve checks them against the catalog.
+//! resolve checks them against the catalog. Optional `validation_date` (YYYY-MM-DD),
+//! `validation_result` (detected, the default, or not-detected), `validation_method` and
+//! `validation_reference` columns record the rule's latest test.
 
 use crate::diag::Code;
 use crate::words::plural;
@@ -21,6 +23,8 @@ struct Columns {
     status: Option<usize>,
     platforms: Option<usize>,
     data_components: Option<usize>,
+    /// `validation_date`, `validation_result`, `validation_method`, `validation_reference`.
+    validation: [Option<usize>; 4],
 }
 
 pub(crate) fn parse(path: &Path, text: &str) -> FileOutcome {
@@ -78,6 +82,12 @@ fn columns(path: &Path, headers: &::csv::StringRecord) -> Result<Columns, Import
             status,
             platforms: find("platforms"),
             data_components: find("data_components"),
+            validation: [
+                find("validation_date"),
+                find("validation_result"),
+                find("validation_method"),
+                find("validation_reference"),
+            ],
         });
     }
     let missing: Vec<&str> = [("id", id_col), ("name", name_col), ("techniques", tech_col)]
@@ -169,7 +179,50 @@ fn row(
     if !rule.reach.platforms.is_empty() {
         rule.reach.unscoped = None;
     }
+    let [date, result, method, reference] = columns.validation.map(|c| c.map(field).unwrap_or(""));
+    if !date.is_empty() {
+        match validation(date, result) {
+            Ok((date, detected)) => rule.validations.push(super::ImportedValidation {
+                date,
+                detected,
+                method: (!method.is_empty()).then(|| method.to_string()),
+                reference: (!reference.is_empty()).then(|| reference.to_string()),
+            }),
+            Err(why) => problems.push(
+                ImportProblem::new(
+                    path,
+                    Code::ImportParseError,
+                    format!("row of `{}`: {why}; the validation is ignored", rule.id),
+                )
+                .at(line, Some(1)),
+            ),
+        }
+    }
     rule
+}
+
+/// A validation's date and result (detected or not).
+fn validation(date: &str, result: &str) -> Result<(crate::date::Date, bool), String> {
+    let Some(d) = crate::date::Date::parse(date) else {
+        return Err(match crate::date::Date::impossible(date) {
+            Some(why) => format!(
+                "`validation_date` `{}` is not a date: {why}",
+                one_line(date)
+            ),
+            None => format!(
+                "`validation_date` `{}` is not a date (YYYY-MM-DD)",
+                one_line(date)
+            ),
+        });
+    };
+    match result.to_lowercase().replace([' ', '_'], "-").as_str() {
+        "" | "detected" | "pass" | "passed" => Ok((d, true)),
+        "not-detected" | "fail" | "failed" | "missed" => Ok((d, false)),
+        _ => Err(format!(
+            "`validation_result` `{}` is neither detected nor not-detected",
+            one_line(result)
+        )),
+    }
 }
 
 fn csv_problem(path: &Path, e: &::csv::Error) -> ImportProblem {
@@ -218,6 +271,23 @@ mod tests {
             out.rules[1].reach.unscoped,
             Some(crate::import::Unscoped::NoPlatform)
         );
+    }
+
+    #[test]
+    fn validation_columns() {
+        let text = "id,name,techniques,validation_date,validation_result,validation_method\nr1,One,T1003.001,2026-10-01,not detected,BAS\nr2,Two,T1003,2026-02-30,,\nr3,Three,T1003,,,\n";
+        let out = parse(Path::new("rules.csv"), text);
+        let v = &out.rules[0].validations;
+        assert_eq!(v.len(), 1);
+        assert!(!v[0].detected);
+        assert_eq!(v[0].method.as_deref(), Some("BAS"));
+        assert!(out.rules[1].validations.is_empty());
+        assert!(out.rules[2].validations.is_empty());
+        assert_eq!(out.problems.len(), 1);
+        assert_eq!(out.problems[0].line, Some(3));
+        assert!(out.problems[0]
+            .message
+            .contains("February 2026 has 28 days"));
     }
 
     #[test]

@@ -161,6 +161,21 @@ pub struct ImportedRule {
     /// False-positive notes the source lists (Sigma `falsepositives`, Elastic
     /// `false_positives`), placeholders such as `Unknown` or `None` left out.
     pub false_positives: usize,
+    /// Tests of the rule the source records (CSV `validation_date` and companions).
+    pub validations: Vec<ImportedValidation>,
+}
+
+/// A test of an imported rule, as its source records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedValidation {
+    /// When it was run.
+    pub date: crate::date::Date,
+    /// Whether the rule detected it (false: `not-detected`).
+    pub detected: bool,
+    /// How, verbatim.
+    pub method: Option<String>,
+    /// A ticket, report or link.
+    pub reference: Option<String>,
 }
 
 /// A technique id named by a rule, with where it was written.
@@ -272,6 +287,7 @@ impl ImportedRule {
             reach: Reach::none(),
             level: None,
             false_positives: 0,
+            validations: Vec::new(),
         }
     }
 }

@@ -115,6 +115,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> FileOutcome {
             reach: super::Reach::none(),
             level: None,
             false_positives: 0,
+            validations: Vec::new(),
         });
     }
     out

@@ -77,7 +77,7 @@ pub(super) fn validations(
 
 /// A method as kept: trimmed, lower case when it is one of [`KNOWN_METHODS`] in another
 /// case or with spaces (`Atomic Red Team`).
-fn method(m: &str) -> String {
+pub(super) fn method(m: &str) -> String {
     let norm = m.trim().to_lowercase().replace([' ', '_'], "-");
     if KNOWN_METHODS.contains(&norm.as_str()) {
         norm

@@ -412,7 +412,22 @@ impl Tally {
             data_components,
             level: r.level.clone(),
             unscoped,
-            validations: Vec::new(),
+            validations: r
+                .validations
+                .iter()
+                .map(|v| super::Validation {
+                    date: v.date,
+                    result: if v.detected {
+                        super::TestResult::Detected
+                    } else {
+                        super::TestResult::NotDetected
+                    },
+                    method: v.method.as_deref().map(super::evidence::method),
+                    reference: v.reference.clone(),
+                    assets: Vec::new(),
+                    stale: false,
+                })
+                .collect(),
             span: None,
             source: RuleSource::Imported {
                 format: entry.format.as_str().to_string(),
