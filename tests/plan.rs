@@ -338,7 +338,7 @@ print('DUE', '<c r="E2" s="' in targets and '<v>46477</v>' in targets)
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(
-        text.contains("SHEETS Summary,Targets,Gaps,Actors,Investments"),
+        text.contains("SHEETS Summary,Targets,Gaps,Gap pairs,Assets,Actors,Investments"),
         "{text}"
     );
     assert!(text.contains("DATEFMT True"), "{text}");

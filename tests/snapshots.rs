@@ -34,6 +34,7 @@ const MODELS: &[&str] = &["financial", "cloud"];
 const BUILD_FILES: &[(&str, &str)] = &[
     ("financial", "gaps.md"),
     ("financial", "gaps.csv"),
+    ("financial", "gap_pairs.csv"),
     ("financial", "plan.md"),
     ("financial", "layers/coverage.json"),
     ("financial", "layers/actor-carbanak.json"),

@@ -62,6 +62,7 @@ pub fn write_build(
 /// The files of a build whose names do not depend on the model. `plan.xlsx` is written
 /// only with the `xlsx` feature.
 const BUILD_FILES: &[&str] = &[
+    "gap_pairs.csv",
     "gaps.csv",
     "gaps.json",
     "gaps.md",
@@ -407,6 +408,10 @@ pub fn build_outputs_timed(
     outputs.push(Output {
         path: "gaps.md".into(),
         bytes: tables::gaps_md(a).into_bytes(),
+    });
+    outputs.push(Output {
+        path: "gap_pairs.csv".into(),
+        bytes: tables::gap_pairs_csv(a).into_bytes(),
     });
     timings.record("  gaps", t);
     let t = std::time::Instant::now();

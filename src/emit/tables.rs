@@ -1,4 +1,5 @@
-//! The gap table as CSV, JSON and Markdown.
+//! The gap table as CSV, JSON and Markdown, and gap_pairs.csv: one row per (technique,
+//! asset) the gap is on.
 
 use crate::analysis::{Analysis, Gap};
 use serde_json::json;
@@ -65,7 +66,76 @@ fn partial_ids(g: &Gap) -> String {
     ids.join(";")
 }
 
-/// Column names of gaps.csv.
+/// How a gap's technique stands on one of its assets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssetMark<'a> {
+    /// Asset id.
+    pub asset: &'a str,
+    /// Its state there on the ladder: `blind`, `unknown`, `visible`, `detected` or
+    /// `validated`.
+    pub state: &'static str,
+    /// The gap is there (below detected).
+    pub lacking: bool,
+}
+
+/// The gap's assets, in model order, with the state of its technique on each (from
+/// `Gap.states`; an asset without a state there reads as covered or not from
+/// `covered_on`).
+pub fn asset_marks(g: &Gap) -> Vec<AssetMark<'_>> {
+    g.assets
+        .iter()
+        .map(|a| {
+            let state = g.states.iter().find(|s| &s.asset == a).map(|s| s.state);
+            let covered = state.map_or_else(|| g.covered_on.contains(a), |s| s.is_detected());
+            let fallback = if covered { "detected" } else { "unknown" };
+            AssetMark {
+                asset: a,
+                state: state.map_or(fallback, |s| s.as_str()),
+                lacking: !covered,
+            }
+        })
+        .collect()
+}
+
+/// Where a gap is, in words: the assets it is validated and detected on, then those it is
+/// not, grouped by state (highest first, the state after each group): `detected on
+/// workstations, domain-controllers; not on swift-servers (visible)`, `not on a, b
+/// (visible), c (blind)`. `not on …` alone when detected nowhere; empty without assets.
+/// Plain text: each output escapes it for where it lands.
+pub fn where_text(g: &Gap) -> String {
+    let marks = asset_marks(g);
+    let mut parts = Vec::new();
+    for state in ["validated", "detected"] {
+        let on: Vec<&str> = marks
+            .iter()
+            .filter(|m| m.state == state)
+            .map(|m| m.asset)
+            .collect();
+        if !on.is_empty() {
+            parts.push(format!("{state} on {}", on.join(", ")));
+        }
+    }
+    // The assets it is not detected on, grouped by state, highest first, each group's
+    // state after it: `not on a, b (visible), c (blind)`.
+    let not: Vec<String> = ["visible", "unknown", "blind"]
+        .iter()
+        .filter_map(|state| {
+            let on: Vec<&str> = marks
+                .iter()
+                .filter(|m| m.lacking && m.state == *state)
+                .map(|m| m.asset)
+                .collect();
+            (!on.is_empty()).then(|| format!("{} ({state})", on.join(", ")))
+        })
+        .collect();
+    if !not.is_empty() {
+        parts.push(format!("not on {}", not.join(", ")));
+    }
+    parts.join("; ")
+}
+
+/// Column names of gaps.csv before the per-asset columns (`asset:<id>`, one per asset
+/// of the model, in model order).
 pub const CSV_COLUMNS: &[&str] = &[
     "rank",
     "technique",
@@ -87,6 +157,8 @@ pub const CSV_COLUMNS: &[&str] = &[
     "approach",
     "owner",
     "candidates",
+    "covered_on",
+    "uncovered_on",
 ];
 
 /// gaps.csv's candidate rules: per asset, `asset (N): Title <path>` for the best ones
@@ -117,14 +189,34 @@ pub fn candidates_text(g: &Gap) -> String {
     per_asset.join(" | ")
 }
 
+/// gaps.csv's per-asset column of asset `id`.
+pub fn asset_column(id: &str) -> String {
+    format!("asset:{id}")
+}
+
 /// gaps.csv (RFC 4180, `\n` line ends).
 pub fn gaps_csv(a: &Analysis) -> String {
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(Vec::new());
-    let _ = w.write_record(CSV_COLUMNS);
+    let assets: Vec<&str> = a.assets.iter().map(|x| x.id.as_str()).collect();
+    let header = CSV_COLUMNS
+        .iter()
+        .map(|c| c.to_string())
+        .chain(assets.iter().map(|id| asset_column(id)));
+    let _ = w.write_record(header.map(|c| csv_safe(&c)));
     for g in a.gaps.iter() {
         let note = g.note.as_ref();
+        let marks = asset_marks(g);
+        // Per asset of the model: the technique's state there, empty where it does not
+        // apply.
+        let per_asset = assets.iter().map(|id| {
+            marks
+                .iter()
+                .find(|m| m.asset == *id)
+                .map(|m| m.state.to_string())
+                .unwrap_or_default()
+        });
         let row = [
             g.rank.to_string(),
             g.technique.clone(),
@@ -148,15 +240,92 @@ pub fn gaps_csv(a: &Analysis) -> String {
             note.and_then(|n| n.approach.clone()).unwrap_or_default(),
             note.and_then(|n| n.owner.clone()).unwrap_or_default(),
             candidates_text(g),
+            g.covered_on.join(";"),
+            g.uncovered_on.join(";"),
         ];
         // Cells a spreadsheet would run as a formula (= + - @ tab CR, unless a plain
         // number) get a leading `'`.
-        let row: Vec<String> = row.into_iter().map(|c| csv_safe(&c)).collect();
+        let row: Vec<String> = row
+            .into_iter()
+            .chain(per_asset)
+            .map(|c| csv_safe(&c))
+            .collect();
         let _ = w.write_record(&row);
     }
     w.into_inner()
         .map(|b| String::from_utf8_lossy(&b).into_owned())
         .unwrap_or_default()
+}
+
+/// Column names of gap_pairs.csv.
+pub const PAIR_COLUMNS: &[&str] = &[
+    "rank",
+    "technique",
+    "name",
+    "tier",
+    "score",
+    "due",
+    "asset",
+    "asset_name",
+    "criticality",
+    "state",
+];
+
+/// gap_pairs.csv: one row per (gap, asset it is on), in gap rank then model order of the
+/// assets, so that a spreadsheet filtered on one asset lists that asset's gaps. A gap of
+/// a model without assets is one row with an empty asset.
+pub fn gap_pairs_csv(a: &Analysis) -> String {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    let _ = w.write_record(PAIR_COLUMNS);
+    for g in a.gaps.iter() {
+        for (asset, state) in gap_pairs(g) {
+            let info = a.assets.iter().find(|x| x.id == asset);
+            let row = [
+                g.rank.to_string(),
+                g.technique.clone(),
+                g.name.clone(),
+                g.tier.as_str().to_string(),
+                super::fmt_num(g.score),
+                g.due.map(|d| d.to_string()).unwrap_or_default(),
+                asset.to_string(),
+                info.map(|x| x.name.clone()).unwrap_or_default(),
+                info.map(|x| criticality_name(x.criticality).to_string())
+                    .unwrap_or_default(),
+                state.to_string(),
+            ];
+            let row: Vec<String> = row.into_iter().map(|c| csv_safe(&c)).collect();
+            let _ = w.write_record(&row);
+        }
+    }
+    w.into_inner()
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default()
+}
+
+/// A criticality as the model writes it (`low` … `critical`).
+pub fn criticality_name(c: crate::resolve::Criticality) -> &'static str {
+    use crate::resolve::Criticality;
+    match c {
+        Criticality::Low => "low",
+        Criticality::Medium => "medium",
+        Criticality::High => "high",
+        Criticality::Critical => "critical",
+    }
+}
+
+/// The (asset, state) pairs a gap is on: its assets where it is below detected, in model
+/// order; one pair with an empty asset and state when the model has no assets.
+pub fn gap_pairs(g: &Gap) -> Vec<(&str, &'static str)> {
+    if g.assets.is_empty() {
+        return vec![("", "")];
+    }
+    asset_marks(g)
+        .into_iter()
+        .filter(|m| m.lacking)
+        .map(|m| (m.asset, m.state))
+        .collect()
 }
 
 /// Prefixes a cell that a spreadsheet would run as a formula (see
@@ -223,7 +392,7 @@ pub fn gaps_md(a: &Analysis) -> String {
             md_cell(&g.name),
             md_cell(&g.tactics.join(", ")),
             md_cell(&actors_text(g)),
-            md_cell(&g.assets.join(", ")),
+            md_cell(&where_text(g)),
             super::fmt_num(g.score),
             super::fmt_num(g.factors.actors),
             super::fmt_num(g.factors.criticality),

@@ -95,6 +95,11 @@ pub struct PlanData {
     pub platforms: Vec<String>,
     /// The matrix as data (plan.html lays it out as a grid): one column per tactic.
     pub matrix: Vec<super::svg::MatrixColumn>,
+    /// Where each gap is, by technique id: `covered on A, B; not on C` (empty without
+    /// assets; see [`crate::emit::tables::where_text`]).
+    pub gap_where: BTreeMap<String, String>,
+    /// The gaps on each asset, by asset id: every asset of the model.
+    pub asset_gaps: BTreeMap<String, AssetGaps>,
     /// The best candidate rule per gap and group of assets it is best on, gaps by rank
     /// (empty without `candidates:`).
     pub candidates: Vec<CandidateRow>,
@@ -150,6 +155,38 @@ fn candidate_rows(a: &Analysis) -> Vec<CandidateRow> {
     rows
 }
 
+/// The gaps on one asset: the gap techniques not covered there.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AssetGaps {
+    /// Gaps on the asset.
+    pub gaps: usize,
+    /// Of those, P1.
+    pub p1: usize,
+    /// The first gaps on it, by rank (at most 5).
+    pub top: Vec<String>,
+}
+
+/// The gaps on each asset of the model.
+fn asset_gaps(a: &Analysis) -> BTreeMap<String, AssetGaps> {
+    let mut out: BTreeMap<String, AssetGaps> = a
+        .assets
+        .iter()
+        .map(|x| (x.id.clone(), AssetGaps::default()))
+        .collect();
+    for g in a.gaps.iter() {
+        for (asset, _) in crate::emit::tables::gap_pairs(g) {
+            if let Some(row) = out.get_mut(asset) {
+                row.gaps += 1;
+                row.p1 += usize::from(g.tier == Tier::P1);
+                if row.top.len() < 5 {
+                    row.top.push(g.technique.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
 fn in_scope_platforms(a: &Analysis) -> BTreeSet<String> {
     a.assets
         .iter()
@@ -200,6 +237,12 @@ pub fn plan_data(a: &Analysis, catalog: &Catalog) -> PlanData {
         platforms: platforms.into_iter().collect(),
         matrix: super::svg::matrix_columns(a, catalog),
         candidates: candidate_rows(a),
+        gap_where: a
+            .gaps
+            .iter()
+            .map(|g| (g.technique.clone(), crate::emit::tables::where_text(g)))
+            .collect(),
+        asset_gaps: asset_gaps(a),
     }
 }
 

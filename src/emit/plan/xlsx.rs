@@ -1,13 +1,14 @@
-//! plan.xlsx: the sheets Summary, Targets, Gaps, Actors and Investments, and Candidates
-//! when the model names candidate libraries.
+//! plan.xlsx: the sheets Summary, Targets, Gaps, Gap pairs, Assets, Actors and
+//! Investments, and Candidates when the model names candidate libraries.
 
 use super::technique_url;
 use crate::analysis::{Analysis, Gap, Tier};
 use crate::diag::{Code, Diagnostic};
+use crate::emit::tables;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 
-/// plan.xlsx: sheets Summary, Targets, Gaps, Actors, Investments (the first two are
-/// what a reader opens it for). Dates are Excel dates with a `yyyy-mm-dd` format, so
+/// plan.xlsx: sheets Summary, Targets, Gaps, Gap pairs, Assets, Actors, Investments
+/// (the first two are what a reader opens it for). Dates are Excel dates with a `yyyy-mm-dd` format, so
 /// they sort and filter as dates. Deterministic: the creation time is the
 /// model's assessed date (2000-01-01 without one).
 pub fn plan_xlsx(a: &Analysis) -> Result<Vec<u8>, Diagnostic> {
@@ -25,6 +26,8 @@ pub fn plan_xlsx(a: &Analysis) -> Result<Vec<u8>, Diagnostic> {
     summary_sheet(wb.add_worksheet(), a)?;
     targets_sheet(wb.add_worksheet(), a)?;
     gaps_sheet(wb.add_worksheet(), a)?;
+    gap_pairs_sheet(wb.add_worksheet(), a)?;
+    assets_sheet(wb.add_worksheet(), a)?;
     actors_sheet(wb.add_worksheet(), a)?;
     investments_sheet(wb.add_worksheet(), a)?;
     if !a.candidate_imports.is_empty() {
@@ -150,9 +153,11 @@ fn targets_sheet(ws: &mut Worksheet, a: &Analysis) -> Result<(), Diagnostic> {
     Ok(())
 }
 
-/// Gaps: one row per gap in rank order, with the plan notes; filterable, header frozen.
+/// Gaps: one row per gap in rank order, with the plan notes, where it is covered and
+/// where not, and one column per asset (`asset:<id>`: the technique's state there on the
+/// ladder, empty where it does not apply); filterable, header frozen.
 fn gaps_sheet(ws: &mut Worksheet, a: &Analysis) -> Result<(), Diagnostic> {
-    let cols = [
+    let fixed = [
         "rank",
         "technique",
         "name",
@@ -167,10 +172,31 @@ fn gaps_sheet(ws: &mut Worksheet, a: &Analysis) -> Result<(), Diagnostic> {
         "owner",
         "ticket",
         "url",
+        "covered_on",
+        "uncovered_on",
     ];
+    let assets: Vec<&str> = a.assets.iter().map(|x| x.id.as_str()).collect();
+    let names: Vec<String> = fixed
+        .iter()
+        .map(|c| c.to_string())
+        .chain(assets.iter().map(|id| cell(&tables::asset_column(id))))
+        .collect();
+    let cols: Vec<&str> = names.iter().map(String::as_str).collect();
     header(ws, "Gaps", &cols)?;
     for (i, g) in a.gaps.iter().enumerate() {
-        gap_row(ws, (i + 1) as u32, g)?;
+        let r = (i + 1) as u32;
+        gap_row(ws, r, g)?;
+        ws.write_string(r, 14, cell(&g.covered_on.join("; ")))
+            .map_err(err)?;
+        ws.write_string(r, 15, cell(&g.uncovered_on.join("; ")))
+            .map_err(err)?;
+        let marks = tables::asset_marks(g);
+        for (j, id) in assets.iter().enumerate() {
+            if let Some(m) = marks.iter().find(|m| m.asset == *id) {
+                ws.write_string(r, (fixed.len() + j) as u16, m.state)
+                    .map_err(err)?;
+            }
+        }
     }
     ws.set_column_width(2, 48).map_err(err)?;
     ws.set_column_width(8, 12).map_err(err)?;
@@ -214,6 +240,94 @@ fn gap_row(ws: &mut Worksheet, r: u32, g: &Gap) -> Result<(), Diagnostic> {
         .map_err(err)?;
     ws.write_string(r, 13, technique_url(&g.technique))
         .map_err(err)?;
+    Ok(())
+}
+
+/// Gap pairs: one row per (gap, asset it is on), as gap_pairs.csv, so that a filter on
+/// one asset lists its gaps.
+fn gap_pairs_sheet(ws: &mut Worksheet, a: &Analysis) -> Result<(), Diagnostic> {
+    let cols = tables::PAIR_COLUMNS;
+    header(ws, "Gap pairs", cols)?;
+    let mut r = 0u32;
+    for g in a.gaps.iter() {
+        for (asset, state) in tables::gap_pairs(g) {
+            r += 1;
+            let info = a.assets.iter().find(|x| x.id == asset);
+            ws.write_number(r, 0, g.rank as f64).map_err(err)?;
+            ws.write_string(r, 1, cell(&g.technique)).map_err(err)?;
+            ws.write_string(r, 2, cell(&g.name)).map_err(err)?;
+            ws.write_string(r, 3, g.tier.as_str()).map_err(err)?;
+            ws.write_number(r, 4, g.score).map_err(err)?;
+            write_date(ws, r, 5, g.due)?;
+            ws.write_string(r, 6, cell(asset)).map_err(err)?;
+            let name = info.map(|x| x.name.as_str()).unwrap_or_default();
+            ws.write_string(r, 7, cell(name)).map_err(err)?;
+            let crit = info.map(|x| tables::criticality_name(x.criticality));
+            ws.write_string(r, 8, crit.unwrap_or_default())
+                .map_err(err)?;
+            ws.write_string(r, 9, state).map_err(err)?;
+        }
+    }
+    ws.set_column_width(2, 48).map_err(err)?;
+    ws.set_column_width(5, 12).map_err(err)?;
+    ws.set_freeze_panes(1, 0).map_err(err)?;
+    if r > 0 {
+        ws.autofilter(0, 0, r, (cols.len() - 1) as u16)
+            .map_err(err)?;
+    }
+    Ok(())
+}
+
+/// Assets: per asset of the model, its criticality, platforms, the threat techniques
+/// that apply to it, how many are covered there, the gaps on it, and its techniques per
+/// state of the ladder.
+fn assets_sheet(ws: &mut Worksheet, a: &Analysis) -> Result<(), Diagnostic> {
+    let cols = [
+        "asset",
+        "name",
+        "criticality",
+        "platforms",
+        "in_scope",
+        "covered",
+        "coverage",
+        "weighted_coverage",
+        "gaps",
+        "gaps_P1",
+        "telemetry_declared",
+        "blind",
+        "unknown",
+        "visible",
+        "detected",
+        "validated",
+    ];
+    header(ws, "Assets", &cols)?;
+    for (i, x) in a.assets.iter().enumerate() {
+        let r = (i + 1) as u32;
+        let on_it = a
+            .gaps
+            .iter()
+            .filter(|g| tables::gap_pairs(g).iter().any(|(asset, _)| *asset == x.id));
+        let p1 = on_it.clone().filter(|g| g.tier == Tier::P1).count();
+        ws.write_string(r, 0, cell(&x.id)).map_err(err)?;
+        ws.write_string(r, 1, cell(&x.name)).map_err(err)?;
+        ws.write_string(r, 2, tables::criticality_name(x.criticality))
+            .map_err(err)?;
+        ws.write_string(r, 3, cell(&x.platforms.join("; ")))
+            .map_err(err)?;
+        ws.write_number(r, 4, x.in_scope as f64).map_err(err)?;
+        ws.write_number(r, 5, x.covered as f64).map_err(err)?;
+        write_pct(ws, r, 6, x.coverage)?;
+        write_pct(ws, r, 7, x.weighted_coverage)?;
+        ws.write_number(r, 8, on_it.count() as f64).map_err(err)?;
+        ws.write_number(r, 9, p1 as f64).map_err(err)?;
+        ws.write_boolean(r, 10, x.collects.is_some()).map_err(err)?;
+        for (j, st) in crate::analysis::State::ALL.iter().enumerate() {
+            let n = x.by_state.get(st).copied().unwrap_or_default();
+            ws.write_number(r, (11 + j) as u16, n as f64).map_err(err)?;
+        }
+    }
+    ws.set_column_width(1, 36).map_err(err)?;
+    ws.set_freeze_panes(1, 0).map_err(err)?;
     Ok(())
 }
 
