@@ -38,6 +38,7 @@ const BUILD_FILES: &[(&str, &str)] = &[
     ("financial", "plan.md"),
     ("financial", "layers/coverage.json"),
     ("financial", "layers/actor-carbanak.json"),
+    ("financial", "layers/index.json"),
     ("cloud", "gaps.md"),
     ("cloud", "gaps.csv"),
     ("cloud", "plan.md"),

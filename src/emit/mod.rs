@@ -69,6 +69,8 @@ const BUILD_FILES: &[&str] = &[
     "layers/all.json",
     "layers/coverage.json",
     "layers/gaps.json",
+    "layers/index.json",
+    "layers/overlap.json",
     "layers/threat.json",
     "matrix.svg",
     "plan.html",
@@ -80,8 +82,19 @@ const BUILD_FILES: &[&str] = &[
 /// Is `name` (a file name in `layers/`) an actor layer's, `actor-<actor id>.json`, with
 /// an id of the shape the model schema allows (`[A-Za-z0-9][A-Za-z0-9._-]{0,63}`)?
 pub fn is_actor_layer_name(name: &str) -> bool {
+    is_id_layer_name(name, "actor-")
+}
+
+/// Is `name` (a file name in `layers/`) an asset layer's, `asset-<asset id>.json`
+/// ([`navigator::asset_layer_files`]), with an id of the shape the model schema allows?
+pub fn is_asset_layer_name(name: &str) -> bool {
+    is_id_layer_name(name, "asset-")
+}
+
+/// `<prefix><id>.json` with an id of the shape the model schema allows.
+fn is_id_layer_name(name: &str, prefix: &str) -> bool {
     let Some(id) = name
-        .strip_prefix("actor-")
+        .strip_prefix(prefix)
         .and_then(|n| n.strip_suffix(".json"))
     else {
         return false;
@@ -95,11 +108,15 @@ pub fn is_actor_layer_name(name: &str) -> bool {
 /// Could a build have written this file (a path relative to the output folder, with
 /// `/`)? Only such files are ever removed from an output folder.
 pub fn is_build_output(rel: &str) -> bool {
-    BUILD_FILES.contains(&rel) || rel.strip_prefix("layers/").is_some_and(is_actor_layer_name)
+    BUILD_FILES.contains(&rel)
+        || rel
+            .strip_prefix("layers/")
+            .is_some_and(|n| is_actor_layer_name(n) || is_asset_layer_name(n))
 }
 
 /// Removes the build outputs a previous build left that this one (which wrote `written`)
-/// did not: actor layers of actors no longer in the model (found by listing `layers/`),
+/// did not: actor and asset layers of actors and assets no longer in the model (found
+/// by listing `layers/`),
 /// and fixed names this build does not write (`plan.xlsx` without the xlsx feature).
 ///
 /// The previous report.json is not consulted: the output folder may be committed by a
@@ -122,7 +139,8 @@ pub fn remove_stale(out_dir: &Path, written: &[String]) {
             for e in rd.flatten() {
                 if let Some(name) = e.file_name().to_str() {
                     let rel = format!("layers/{name}");
-                    if is_actor_layer_name(name) && !written.contains(&rel) {
+                    let per_id = is_actor_layer_name(name) || is_asset_layer_name(name);
+                    if per_id && !written.contains(&rel) {
                         stale.push(rel);
                     }
                 }
@@ -371,13 +389,17 @@ pub fn build_outputs_timed(
     use rayon::prelude::*;
     let texts: Vec<(String, String)> = layers
         .par_iter()
-        .map(|(name, v)| {
+        .map(|f| {
             (
-                name.clone(),
-                serde_json::to_string_pretty(v).unwrap_or_default(),
+                f.file.clone(),
+                serde_json::to_string_pretty(&f.layer).unwrap_or_default(),
             )
         })
         .collect();
+    outputs.push(Output {
+        path: "layers/index.json".into(),
+        bytes: navigator::index(a, &layers).into_bytes(),
+    });
     let mut all = String::with_capacity(texts.iter().map(|(_, t)| t.len() + 8).sum::<usize>() + 4);
     all.push('[');
     for (i, (_, text)) in texts.iter().enumerate() {

@@ -48,6 +48,37 @@ pub struct LayerSpec<'a> {
     pub gradient: Option<(Vec<&'a str>, f64, f64)>,
     /// Legend.
     pub legend: Vec<(String, String)>,
+    /// Platforms of the layer filter, when not the assets' (a per-asset layer).
+    pub platforms: Option<Vec<String>>,
+    /// How Navigator aggregates a parent's score with its sub-techniques' (`min`, `max`,
+    /// `average`, `sum`), for layers where that has a meaning; None shows no aggregate.
+    pub aggregate: Option<&'static str>,
+}
+
+/// A link of a technique entry (Navigator shows it in the technique's context menu).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Link {
+    /// Label.
+    pub label: String,
+    /// Address.
+    pub url: String,
+}
+
+/// The technique's page on attack.mitre.org: `T1003.001` → `/techniques/T1003/001/`
+/// (Enterprise, Mobile and ICS techniques all live under `/techniques/`).
+pub fn technique_url(id: &str) -> String {
+    format!(
+        "https://attack.mitre.org/techniques/{}/",
+        id.replacen('.', "/", 1)
+    )
+}
+
+/// The links of a technique entry: its page on attack.mitre.org.
+pub fn technique_links(id: &str) -> Vec<Link> {
+    vec![Link {
+        label: format!("{id} on attack.mitre.org"),
+        url: technique_url(id),
+    }]
 }
 
 /// The major release Navigator layers record: `18.1` → `18`.
@@ -122,7 +153,7 @@ pub struct Entry {
     comment: String,
     metadata: Vec<Meta>,
     enabled: bool,
-    links: [(); 0],
+    links: Vec<Link>,
     show_subtechniques: bool,
 }
 
@@ -138,7 +169,7 @@ pub struct PlainEntry {
     comment: String,
     enabled: bool,
     metadata: [(); 0],
-    links: [(); 0],
+    links: Vec<Link>,
     show_subtechniques: bool,
 }
 
@@ -152,7 +183,7 @@ impl PlainEntry {
             comment: comment.to_string(),
             enabled: true,
             metadata: [],
-            links: [],
+            links: technique_links(technique_id),
             show_subtechniques: false,
         }
     }
@@ -278,7 +309,7 @@ pub fn layer(analysis: &Analysis, catalog: &Catalog, spec: &LayerSpec<'_>) -> La
                     })
                     .unwrap_or_default(),
                 enabled: true,
-                links: [],
+                links: technique_links(id),
                 show_subtechniques: expand.contains(id),
             });
         }
@@ -304,20 +335,39 @@ pub fn layer(analysis: &Analysis, catalog: &Catalog, spec: &LayerSpec<'_>) -> La
         format!("{} {}", analysis.attack.domain, analysis.attack.release),
     ));
     metadata.push(meta("generator", super::report::generator()));
-    Layer::frame(
+    let platforms = match &spec.platforms {
+        Some(p) if !p.is_empty() => p.clone(),
+        _ => filter_platforms(analysis, catalog),
+    };
+    let mut layer = Layer::frame(
         spec.name.clone(),
         &analysis.attack.release,
         catalog.domain.stix_name().to_string(),
         spec.description.clone(),
-        Some(filter_platforms(analysis, catalog)),
+        Some(platforms),
         techniques,
         gradient,
         spec.legend.clone(),
         metadata,
-    )
+    );
+    if let Some(f) = spec.aggregate {
+        layer.layout.aggregate_function = f;
+        layer.layout.show_aggregate_scores = true;
+    }
+    layer
 }
 
 impl<E> Layer<E> {
+    /// The layer's name (its title in Navigator).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The layer's description.
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
     /// The document around the technique entries: everything but the entries and the
     /// texts is the same in every layer threatc writes.
     #[allow(clippy::too_many_arguments)]
@@ -421,17 +471,67 @@ pub fn layer_name(model: &str, what: &str) -> String {
         .collect()
 }
 
-/// Every layer of a build: (file name under layers/, document).
+/// One layer file of a build, with what a reviewer opens it for (layers/index.json).
+pub struct LayerFile {
+    /// File name under `layers/`.
+    pub file: String,
+    /// What kind of layer: `threat`, `overlap`, `coverage`, `gaps`, `asset`, `actor`.
+    pub kind: &'static str,
+    /// When to open it.
+    pub purpose: String,
+    /// The document.
+    pub layer: Layer,
+}
+
+/// Every layer of a build: the model-wide layers, then one per asset, then one per
+/// actor (the order of layers/all.json and layers/index.json).
 pub fn layers(
     analysis: &Analysis,
     catalog: &Catalog,
     resolved: &crate::resolve::Resolved,
-) -> Vec<(String, Layer)> {
-    let mut out = actor_layers(analysis, catalog, resolved);
-    out.push(threat_layer(analysis, catalog));
-    out.push(coverage_layer(analysis, catalog));
-    out.push(gaps_layer(analysis, catalog));
+) -> Vec<LayerFile> {
+    let mut out = vec![
+        threat_layer(analysis, catalog),
+        overlap_layer(analysis, catalog),
+        coverage_layer(analysis, catalog),
+        gaps_layer(analysis, catalog),
+    ];
+    out.extend(asset_layers(analysis, catalog, resolved));
+    out.extend(actor_layers(analysis, catalog, resolved));
     out
+}
+
+/// layers/index.json: every layer file written (and all.json), with its title, kind,
+/// purpose and description, in the order of all.json.
+pub fn index(analysis: &Analysis, files: &[LayerFile]) -> String {
+    let mut layers: Vec<Value> = files
+        .iter()
+        .map(|f| {
+            json!({
+                "file": format!("layers/{}", f.file),
+                "title": f.layer.name(),
+                "kind": f.kind,
+                "purpose": f.purpose,
+                "description": f.layer.description(),
+            })
+        })
+        .collect();
+    layers.push(json!({
+        "file": "layers/all.json",
+        "title": "all layers",
+        "kind": "bundle",
+        "purpose": "Every layer above as one JSON array, for tools that read several layers at once.",
+        "description": "",
+    }));
+    let doc = json!({
+        "model": analysis.model.name,
+        "attack": format!("{} {}", analysis.attack.domain, analysis.attack.release),
+        "navigator": NAVIGATOR_VERSION,
+        "layer_format": LAYER_VERSION,
+        "generator": super::report::generator(),
+        "layers": layers,
+    });
+    serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
 }
 
 /// One layer per actor (in parallel: a model may name every group of the domain).
@@ -439,7 +539,7 @@ fn actor_layers(
     analysis: &Analysis,
     catalog: &Catalog,
     resolved: &crate::resolve::Resolved,
-) -> Vec<(String, Layer)> {
+) -> Vec<LayerFile> {
     use rayon::prelude::*;
     resolved
         .actors
@@ -451,11 +551,18 @@ fn actor_layers(
                 cells: actor_cells(a),
                 gradient: Some((vec!["#ffffff", "#e8575a"], 0.0, 1.0)),
                 legend: vec![("used by the actor".into(), "#e8575a".into())],
+                platforms: None,
+                aggregate: None,
             };
-            (
-                format!("actor-{}.json", a.id),
-                layer(analysis, catalog, &spec),
-            )
+            LayerFile {
+                file: format!("actor-{}.json", a.id),
+                kind: "actor",
+                purpose: format!(
+                    "What {} does and where each technique comes from (group, campaign, software, local): open it to brief on this actor.",
+                    a.name
+                ),
+                layer: layer(analysis, catalog, &spec),
+            }
         })
         .collect()
 }
@@ -500,7 +607,7 @@ fn actor_description(a: &crate::resolve::Actor) -> String {
 }
 
 /// The threat heatmap: every actor's weight summed per technique.
-fn threat_layer(analysis: &Analysis, catalog: &Catalog) -> (String, Layer) {
+fn threat_layer(analysis: &Analysis, catalog: &Catalog) -> LayerFile {
     let max_w = analysis
         .techniques
         .iter()
@@ -528,24 +635,28 @@ fn threat_layer(analysis: &Analysis, catalog: &Catalog) -> (String, Layer) {
             },
         );
     }
-    (
-        "threat.json".into(),
-        layer(
+    LayerFile {
+        file: "threat.json".into(),
+        kind: "threat",
+        purpose: "Where the threat is: every technique of the model's actors, by summed actor weight. Start here.".into(),
+        layer: layer(
             analysis,
             catalog,
             &LayerSpec {
                 name: layer_name(&analysis.model.name, "threat"),
-                description: "All actors: score = summed actor weight per technique".into(),
+                description: "All actors: score = summed actor weight per technique; a parent's aggregate is the highest of its own and its threat sub-techniques' scores".into(),
                 cells,
                 gradient: Some((vec!["#ffffff", "#ffe766", "#ff6666"], 0.0, max_w)),
                 legend: vec![],
+                platforms: None,
+                aggregate: Some("max"),
             },
         ),
-    )
+    }
 }
 
 /// Detection coverage: the number of counted rules per technique.
-fn coverage_layer(analysis: &Analysis, catalog: &Catalog) -> (String, Layer) {
+fn coverage_layer(analysis: &Analysis, catalog: &Catalog) -> LayerFile {
     let mut per_tech: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for r in analysis.rules.iter().filter(|r| r.counts) {
         for t in &r.techniques {
@@ -581,9 +692,11 @@ fn coverage_layer(analysis: &Analysis, catalog: &Catalog) -> (String, Layer) {
         );
     }
     let counted: Vec<&str> = analysis.settings.count.iter().map(|s| s.as_str()).collect();
-    (
-        "coverage.json".into(),
-        layer(
+    LayerFile {
+        file: "coverage.json".into(),
+        kind: "coverage",
+        purpose: "Where detection engineering has gone: how many counting rules name each technique, wherever they run (see the asset layers for where they count).".into(),
+        layer: layer(
             analysis,
             catalog,
             &LayerSpec {
@@ -595,13 +708,15 @@ fn coverage_layer(analysis: &Analysis, catalog: &Catalog) -> (String, Layer) {
                 cells,
                 gradient: Some((vec!["#ffffff", "#66b1ff"], 0.0, max_r)),
                 legend: vec![],
+                platforms: None,
+                aggregate: None,
             },
         ),
-    )
+    }
 }
 
 /// The gaps, coloured by priority tier.
-fn gaps_layer(analysis: &Analysis, catalog: &Catalog) -> (String, Layer) {
+fn gaps_layer(analysis: &Analysis, catalog: &Catalog) -> LayerFile {
     let mut cells = BTreeMap::new();
     for g in analysis.gaps.iter() {
         let color = match g.tier {
@@ -627,15 +742,17 @@ fn gaps_layer(analysis: &Analysis, catalog: &Catalog) -> (String, Layer) {
             },
         );
     }
-    (
-        "gaps.json".into(),
-        layer(
+    LayerFile {
+        file: "gaps.json".into(),
+        kind: "gaps",
+        purpose: "What to do next: the uncovered in-scope threat techniques, coloured by priority tier (the gap table as a matrix).".into(),
+        layer: layer(
             analysis,
             catalog,
             &LayerSpec {
                 name: layer_name(&analysis.model.name, "gaps"),
                 description:
-                    "Threat techniques in scope without coverage, coloured by priority tier".into(),
+                    "Threat techniques in scope without coverage, coloured by priority tier; score = priority score (0-100), a parent's aggregate is its most urgent gap's".into(),
                 cells,
                 gradient: None,
                 legend: vec![
@@ -643,7 +760,271 @@ fn gaps_layer(analysis: &Analysis, catalog: &Catalog) -> (String, Layer) {
                     ("P2".into(), P2_COLOR.into()),
                     ("P3".into(), P3_COLOR.into()),
                 ],
+                platforms: None,
+                aggregate: Some("max"),
             },
         ),
-    )
+    }
+}
+
+/// Up to 20 names, then `and N more`.
+fn listed(names: &[&str]) -> String {
+    let shown: Vec<&str> = names.iter().take(20).copied().collect();
+    let more = names.len().saturating_sub(shown.len());
+    if more > 0 {
+        format!("{} and {more} more", shown.join(", "))
+    } else {
+        shown.join(", ")
+    }
+}
+
+/// The colour at `t` (0–1) between two `#rrggbb` colours, as Navigator's gradient
+/// interpolates it (per RGB channel), for legend items of a gradient layer.
+fn mix(from: &str, to: &str, t: f64) -> String {
+    let channel = |c: &str, i: usize| {
+        c.get(1 + 2 * i..3 + 2 * i)
+            .and_then(|h| u8::from_str_radix(h, 16).ok())
+            .map_or(0.0, f64::from)
+    };
+    let t = t.clamp(0.0, 1.0);
+    let mut out = String::from("#");
+    for i in 0..3 {
+        let v = channel(from, i) + (channel(to, i) - channel(from, i)) * t;
+        out.push_str(&format!("{:02x}", v.round().clamp(0.0, 255.0) as u8));
+    }
+    out
+}
+
+/// Colour of the most-shared techniques in the actor-overlap layer.
+pub const OVERLAP_COLOR: &str = "#08519c";
+
+/// How many of the model's actors use each threat technique.
+fn overlap_layer(analysis: &Analysis, catalog: &Catalog) -> LayerFile {
+    let n = analysis.actors.len();
+    let max = n.max(1) as f64;
+    let mut cells = BTreeMap::new();
+    for t in analysis.techniques.iter() {
+        let ids: Vec<&str> = t.actors.iter().map(|a| a.id.as_str()).collect();
+        cells.insert(
+            t.id.clone(),
+            Cell {
+                score: Some(ids.len() as f64),
+                color: String::new(),
+                comment: format!(
+                    "used by {} of {n} actors: {}{}",
+                    ids.len(),
+                    ids.join(", "),
+                    if t.in_scope { "" } else { "; out of scope" }
+                ),
+                metadata: vec![("actors".into(), ids.len().to_string())],
+            },
+        );
+    }
+    let mut legend = vec![(
+        "used by 1 actor".to_string(),
+        mix("#ffffff", OVERLAP_COLOR, 1.0 / max),
+    )];
+    if n > 1 {
+        legend.push((format!("used by all {n} actors"), OVERLAP_COLOR.into()));
+    }
+    LayerFile {
+        file: "overlap.json".into(),
+        kind: "overlap",
+        purpose: "Which techniques the actors share: a detection of a technique many actors use pays off against all of them.".into(),
+        layer: layer(
+            analysis,
+            catalog,
+            &LayerSpec {
+                name: layer_name(&analysis.model.name, "actor overlap"),
+                description: format!(
+                    "Actor overlap: score = how many of the model's {n} actors use the technique (unweighted; see the threat layer for weights); a parent's aggregate is the highest of its own and its threat sub-techniques' counts"
+                ),
+                cells,
+                gradient: Some((vec!["#ffffff", OVERLAP_COLOR], 0.0, max)),
+                legend,
+                platforms: None,
+                aggregate: Some("max"),
+            },
+        ),
+    }
+}
+
+/// The file name of each asset's layer, in model order: `asset-<id>.json`, the id
+/// reduced to letters, digits, `.`, `_` and `-` (anything else becomes `-`), and made
+/// unique ignoring case with a `-2`, `-3`… suffix (ids the schema accepts are already
+/// safe; two ids differing only in case would overwrite each other on a
+/// case-insensitive file system).
+pub fn asset_layer_files(ids: &[&str]) -> Vec<String> {
+    let mut taken = std::collections::BTreeSet::new();
+    ids.iter()
+        .map(|id| {
+            let mut base: String = id
+                .chars()
+                .take(56)
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                        c
+                    } else {
+                        '-'
+                    }
+                })
+                .collect();
+            if !base.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+                base.insert(0, 'x');
+            }
+            let mut name = base.clone();
+            let mut k = 1;
+            while !taken.insert(name.to_ascii_lowercase()) {
+                k += 1;
+                name = format!("{base}-{k}");
+            }
+            format!("asset-{name}.json")
+        })
+        .collect()
+}
+
+/// Colour of a technique not detected on an asset (asset layers).
+pub const UNDETECTED_COLOR: &str = "#d73027";
+
+/// One layer per asset: the threat techniques that apply to it, and whether a counting
+/// rule detects each there.
+fn asset_layers(
+    analysis: &Analysis,
+    catalog: &Catalog,
+    resolved: &crate::resolve::Resolved,
+) -> Vec<LayerFile> {
+    let mut rules: std::collections::HashMap<&str, &crate::resolve::Rule> =
+        std::collections::HashMap::new();
+    for r in &resolved.rules {
+        rules.entry(r.id.as_str()).or_insert(r);
+    }
+    let ids: Vec<&str> = resolved.assets.iter().map(|a| a.id.as_str()).collect();
+    resolved
+        .assets
+        .iter()
+        .zip(asset_layer_files(&ids))
+        .map(|(asset, file)| asset_layer(analysis, catalog, asset, &rules, file))
+        .collect()
+}
+
+/// Whether a technique is detected on an asset, and the comment saying by which rules
+/// (or on which other assets, when not there).
+fn asset_comment(
+    t: &crate::analysis::TechniqueRow,
+    asset: &crate::resolve::Asset,
+    rules: &std::collections::HashMap<&str, &crate::resolve::Rule>,
+) -> (bool, String) {
+    let on = t.covered_on.contains(&asset.id);
+    if on {
+        let names: Vec<&str> = t
+            .rules
+            .iter()
+            .filter(|r| {
+                rules
+                    .get(r.id.as_str())
+                    .is_some_and(|x| x.applies_to(asset))
+            })
+            .map(|r| {
+                if r.name.is_empty() {
+                    r.id.as_str()
+                } else {
+                    r.name.as_str()
+                }
+            })
+            .collect();
+        return (
+            true,
+            format!("detected on {} by: {}", asset.id, listed(&names)),
+        );
+    }
+    let elsewhere: Vec<&str> = t
+        .covered_on
+        .iter()
+        .filter(|a| **a != asset.id)
+        .map(String::as_str)
+        .collect();
+    if elsewhere.is_empty() {
+        (false, format!("not detected on {}", asset.id))
+    } else {
+        let list = elsewhere.join(", ");
+        (
+            false,
+            format!("not detected on {}; detected on: {list}", asset.id),
+        )
+    }
+}
+
+fn asset_layer(
+    analysis: &Analysis,
+    catalog: &Catalog,
+    asset: &crate::resolve::Asset,
+    rules: &std::collections::HashMap<&str, &crate::resolve::Rule>,
+    file: String,
+) -> LayerFile {
+    let mut cells = BTreeMap::new();
+    let (mut n, mut detected) = (0usize, 0usize);
+    for t in analysis.techniques.iter() {
+        if !t.assets.contains(&asset.id) {
+            continue;
+        }
+        n += 1;
+        let (on, comment) = asset_comment(t, asset, rules);
+        detected += usize::from(on);
+        cells.insert(
+            t.id.clone(),
+            Cell {
+                score: Some(if on { 1.0 } else { 0.0 }),
+                color: if on { COVERED_COLOR } else { UNDETECTED_COLOR }.into(),
+                comment,
+                metadata: vec![("asset".into(), asset.id.clone())],
+            },
+        );
+    }
+    let description = format!(
+        "Asset {} ({}; criticality {}; platforms {}): the {n} threat techniques that apply to it, {detected} detected there ({}). Green: a counting rule applies on this asset; red: none does (a detection on another asset does not count here)",
+        asset.name,
+        asset.id,
+        criticality_name(asset.criticality),
+        if asset.platforms.is_empty() {
+            "any".to_string()
+        } else {
+            asset.platforms.join(", ")
+        },
+        crate::emit::pct(crate::analysis::share(detected, n)),
+    );
+    LayerFile {
+        file,
+        kind: "asset",
+        purpose: format!(
+            "What is detected on {} ({}): open it to review that asset with its owner.",
+            asset.name, asset.id
+        ),
+        layer: layer(
+            analysis,
+            catalog,
+            &LayerSpec {
+                name: layer_name(&analysis.model.name, &format!("asset {}", asset.id)),
+                description,
+                cells,
+                gradient: None,
+                legend: vec![
+                    ("detected on this asset".into(), COVERED_COLOR.into()),
+                    ("not detected on this asset".into(), UNDETECTED_COLOR.into()),
+                ],
+                platforms: Some(asset.platforms.clone()),
+                aggregate: None,
+            },
+        ),
+    }
+}
+
+/// A criticality as the model writes it.
+fn criticality_name(c: crate::resolve::Criticality) -> &'static str {
+    use crate::resolve::Criticality::*;
+    match c {
+        Low => "low",
+        Medium => "medium",
+        High => "high",
+        Critical => "critical",
+    }
 }
