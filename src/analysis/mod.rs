@@ -15,7 +15,9 @@ mod rows;
 mod targets;
 
 pub use candidates::{CandidateRef, CandidateTelemetry, GapCandidates};
-pub use investments::{Investment, InvestmentGap};
+pub use investments::{
+    Investment, InvestmentGap, InvestmentTotals, LogSourceOption, CHANNELS_SHOWN,
+};
 pub use ladder::{AssetState, State, TestRef};
 pub use priority::{
     criticality_value, P1_MIN, P2_MIN, W_ACTORS, W_CRITICALITY, W_KILL_CHAIN, W_PREVALENCE,
@@ -26,7 +28,7 @@ use crate::date::Date;
 use crate::resolve::{Criticality, RuleStatus, SubtechniqueMode};
 use crate::resolve::{Resolved, RuleSource};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// Rounds to 4 decimals so that outputs are stable across platforms; never -0.0
 /// (an empty `f64` sum is -0.0), which JSON and percentages would show as `-0`.
@@ -502,8 +504,11 @@ pub struct Analysis {
     /// The imports of candidate libraries (`candidates:`); absent without any.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub candidate_imports: Vec<crate::resolve::ImportSummary>,
-    /// Telemetry investments, by gap weight unlocked.
+    /// Telemetry investments: data components to collect on a platform, in greedy rank
+    /// order (each row counts what it unlocks after the rows above).
     pub investments: Vec<Investment>,
+    /// The (gap, asset) pairs the investments start from, and what they unlock in all.
+    pub investment_totals: InvestmentTotals,
     /// What is collected where (`telemetry:`), in model order.
     pub telemetry: Vec<crate::resolve::Telemetry>,
     /// Rows of the `evidence:` files, in model order.
@@ -533,14 +538,7 @@ pub fn analyse(model: &Resolved, catalog: &Catalog) -> Analysis {
     let out_of_scope = coverage::out_of_scope(&rows);
     let summary = coverage::summary(model, &rows, &gaps, &targets, out_of_scope.len());
     let rules = coverage::rule_rows(model);
-    let all_platforms: BTreeSet<&str> = model
-        .assets
-        .iter()
-        .flat_map(|a| a.platforms.iter().map(String::as_str))
-        .collect();
-    let platform_scoped =
-        !model.assets.is_empty() && model.assets.iter().all(|a| !a.platforms.is_empty());
-    let investments = investments::compute(catalog, &gaps, &all_platforms, platform_scoped);
+    let (investments, investment_totals) = investments::compute(model, catalog, &gaps);
     Analysis {
         model: model_info(model),
         attack: AttackInfo {
@@ -567,6 +565,7 @@ pub fn analyse(model: &Resolved, catalog: &Catalog) -> Analysis {
         imports: model.imports.clone(),
         candidate_imports: model.candidate_imports.clone(),
         investments,
+        investment_totals,
         telemetry: model.telemetry.clone(),
         evidence: model.evidence.clone(),
     }

@@ -389,6 +389,10 @@ pub fn context(a: &Analysis, plan: &PlanData, svg: &str) -> Value {
         "investments".into(),
         Value::from(minijinja::value::Serde(&a.investments)),
     );
+    ctx.insert(
+        "investment_totals".into(),
+        Value::from(minijinja::value::Serde(&a.investment_totals)),
+    );
     ctx.insert("plan".into(), Value::from(minijinja::value::Serde(plan)));
     ctx.insert(
         "matrix_svg".into(),

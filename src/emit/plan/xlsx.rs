@@ -361,33 +361,46 @@ fn actors_sheet(ws: &mut Worksheet, a: &Analysis) -> Result<(), Diagnostic> {
     Ok(())
 }
 
-/// Investments: the log sources that would close the most gap weight, in rank order.
+/// Investments: the data components to collect on a platform, in greedy rank order
+/// (each row counts what it unlocks after the rows above).
 fn investments_sheet(ws: &mut Worksheet, a: &Analysis) -> Result<(), Diagnostic> {
     let cols = [
         "rank",
-        "log_source",
-        "channels",
         "data_component",
         "data_component_name",
+        "platform",
+        "assets",
+        "log_sources",
+        "pairs",
         "gaps",
-        "gap_score_sum",
+        "gap_score_share",
+        "cumulative",
+        "with",
         "techniques",
     ];
     header(ws, "Investments", &cols)?;
     for (i, x) in a.investments.iter().enumerate() {
         let r = (i + 1) as u32;
         ws.write_number(r, 0, x.rank as f64).map_err(err)?;
-        ws.write_string(r, 1, cell(&x.log_source)).map_err(err)?;
-        ws.write_string(r, 2, cell(&x.channels.join("; ")))
+        ws.write_string(r, 1, cell(&x.data_component))
             .map_err(err)?;
-        ws.write_string(r, 3, cell(&x.data_component))
+        ws.write_string(r, 2, cell(&x.data_component_name))
             .map_err(err)?;
-        ws.write_string(r, 4, cell(&x.data_component_name))
+        ws.write_string(r, 3, cell(&x.platform)).map_err(err)?;
+        ws.write_string(r, 4, cell(&x.assets.join("; ")))
             .map_err(err)?;
-        ws.write_number(r, 5, x.gaps as f64).map_err(err)?;
-        ws.write_number(r, 6, x.weight).map_err(err)?;
+        let sources: Vec<String> = x.log_sources.iter().map(log_source_text).collect();
+        ws.write_string(r, 5, cell(&sources.join("; ")))
+            .map_err(err)?;
+        ws.write_number(r, 6, x.pairs as f64).map_err(err)?;
+        ws.write_number(r, 7, x.gaps as f64).map_err(err)?;
+        ws.write_number(r, 8, x.weight).map_err(err)?;
+        ws.write_number(r, 9, x.cumulative_weight).map_err(err)?;
+        let with: Vec<String> = x.with.iter().map(usize::to_string).collect();
+        ws.write_string(r, 10, cell(&with.join("; ")))
+            .map_err(err)?;
         let techniques: Vec<&str> = x.techniques.iter().map(|t| t.technique.as_str()).collect();
-        ws.write_string(r, 7, cell(&techniques.join("; ")))
+        ws.write_string(r, 11, cell(&techniques.join("; ")))
             .map_err(err)?;
     }
     Ok(())
@@ -454,4 +467,17 @@ fn candidates_sheet(ws: &mut Worksheet, a: &Analysis) -> Result<(), Diagnostic> 
     ws.set_column_width(5, 50).map_err(err)?;
     ws.set_column_width(6, 60).map_err(err)?;
     Ok(())
+}
+
+/// `WinEventLog:Sysmon (EventCode=1)`: a log source alternative and its channels.
+fn log_source_text(o: &crate::analysis::LogSourceOption) -> String {
+    let mut channels = o.channels.join(", ");
+    if o.channels_total > o.channels.len() {
+        channels.push_str(&format!(", +{} more", o.channels_total - o.channels.len()));
+    }
+    if channels.is_empty() {
+        o.name.clone()
+    } else {
+        format!("{} ({channels})", o.name)
+    }
 }
