@@ -789,6 +789,8 @@ fn asset_types_are_found_by_id_name_abbreviation_and_related_name() {
     assert_eq!(ids("SIS"), ["A0010"]);
     assert_eq!(ids("Engineering  Workstation"), ["A0001"]);
     assert_eq!(ids("HMI"), ["A0002"]);
+    assert_eq!(ids("DCS Controller"), ["A0017"]);
+    assert_eq!(ids("SCADA server"), ["A0007"]);
     assert_eq!(ids("Human-Machine Interface"), ["A0002"]);
     // Its own name wins over other assets' related names.
     assert_eq!(ids("PLC"), ["A0003"]);

@@ -505,9 +505,9 @@ pub struct AssetType {
 }
 
 impl AssetType {
-    /// The names a model may call it by (besides its id), lower-cased: its name, and when
-    /// the name holds a parenthesised abbreviation, the abbreviation, the name without it and
-    /// the part before it (`Human-Machine Interface (HMI)`: `hmi`, `human-machine interface`).
+    /// The names a model may call it by (besides its id), lower-cased: its name and, when
+    /// it holds a parenthesised abbreviation, shorter forms ([`name_forms`]:
+    /// `Human-Machine Interface (HMI)`: `hmi`, `human-machine interface`).
     pub fn own_names(&self) -> Vec<String> {
         name_forms(&self.name)
     }
@@ -528,7 +528,9 @@ impl AssetType {
 }
 
 /// A name's forms, lower-cased, whitespace collapsed, without duplicates: the name; with a
-/// `(…)` part, also what is inside, the name without it, and what comes before it.
+/// `(…)` part, also what is inside, the name without it, what comes before it, and the
+/// abbreviation with what follows (`Distributed Control System (DCS) Controller`: `dcs`,
+/// `distributed control system controller`, `distributed control system`, `dcs controller`).
 fn name_forms(name: &str) -> Vec<String> {
     let clean = |s: &str| {
         s.split_whitespace()
@@ -543,6 +545,7 @@ fn name_forms(name: &str) -> Vec<String> {
                 clean(inside),
                 clean(&format!("{before} {after}")),
                 clean(before),
+                clean(&format!("{inside} {after}")),
             ] {
                 if !f.is_empty() && !out.contains(&f) {
                     out.push(f);
