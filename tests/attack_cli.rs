@@ -175,6 +175,47 @@ fn show_suggests_entries_of_every_kind_and_lists_shared_names() {
     assert!(err.contains("give the id"), "{err}");
 }
 
+/// ATT&CK for ICS assets are entries too: by id, name, abbreviation or a related asset's
+/// name, with the techniques that target them; a technique lists its asset types (#13, point 8).
+#[test]
+fn show_finds_ics_assets_and_the_techniques_targeting_them() {
+    let show = |q: &str| {
+        let o = threatc(
+            &["attack", "show", q, "--domain", "ics", "--format", "json"],
+            &root(),
+        );
+        assert_eq!(o.status.code(), Some(0), "{q}: {}", stderr(&o));
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
+    };
+    let sis = show("A0010");
+    assert_eq!(sis["type"], "asset");
+    assert_eq!(sis["name"], "Safety Controller");
+    assert_eq!(sis["techniques"].as_array().map(Vec::len), Some(47));
+    assert_eq!(sis["techniques"][0]["id"], "T0800");
+    assert_eq!(show("Engineering Workstation")["id"], "A0001");
+    assert_eq!(show("hmi")["id"], "A0002");
+    let t = show("T0800");
+    let types: Vec<&str> = t["asset_types"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["id"].as_str())
+        .collect();
+    assert!(
+        types.contains(&"A0010") && !types.contains(&"A0001"),
+        "{types:?}"
+    );
+    let o = threatc(
+        &["attack", "show", "Safety Controler", "--domain", "ics"],
+        &root(),
+    );
+    assert!(
+        stderr(&o).contains("`Safety Controller` (asset A0010)"),
+        "{}",
+        stderr(&o)
+    );
+}
+
 /// Group search compares whole, stemmed words (#17, point 5).
 #[test]
 fn group_search_matches_whole_stemmed_words() {

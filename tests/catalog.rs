@@ -715,3 +715,96 @@ fn domain_names() {
     }
     assert!("pre".parse::<Domain>().is_err());
 }
+
+#[test]
+fn ics_asset_types_and_targets_match_the_bundle() {
+    let dir = require_shared!();
+    let bytes = std::fs::read(dir.join("ics-attack-18.1.json")).expect("read");
+    let raw: Value = serde_json::from_slice(&bytes).expect("json");
+    let objects = raw["objects"].as_array().expect("objects");
+    let active = |o: &Value| o["revoked"] != true && o["x_mitre_deprecated"] != true;
+    let by_id: HashMap<&str, &Value> = objects
+        .iter()
+        .filter_map(|o| Some((o["id"].as_str()?, o)))
+        .collect();
+    let assets = objects
+        .iter()
+        .filter(|o| o["type"] == "x-mitre-asset" && active(o))
+        .count();
+    // Active targets relationships from an active technique to an active asset.
+    let mut pairs = BTreeSet::new();
+    for r in objects
+        .iter()
+        .filter(|o| o["relationship_type"] == "targets" && active(o))
+    {
+        let (Some(s), Some(t)) = (
+            r["source_ref"].as_str().and_then(|s| by_id.get(s)),
+            r["target_ref"].as_str().and_then(|t| by_id.get(t)),
+        ) else {
+            continue;
+        };
+        let (Some(sid), Some(tid)) = (attack_id(s), attack_id(t)) else {
+            continue;
+        };
+        if s["type"] == "attack-pattern" && active(s) && t["type"] == "x-mitre-asset" && active(t) {
+            pairs.insert((sid, tid));
+        }
+    }
+    assert_eq!(assets, 18, "ATT&CK for ICS v18.1 has 18 assets");
+    assert_eq!(pairs.len(), 685, "and 685 technique → asset targets");
+
+    let i = catalog::embedded(Domain::Ics).expect("ics");
+    assert_eq!(i.asset_types.len(), assets);
+    let built: BTreeSet<(String, String)> = i
+        .active_techniques()
+        .flat_map(|t| t.asset_types.iter().map(|a| (t.id.clone(), a.clone())))
+        .collect();
+    assert_eq!(built, pairs);
+    // 71 of the 83 active techniques target some asset; the 12 others are Impact outcomes.
+    let targeting = i.active_techniques().filter(|t| !t.asset_types.is_empty());
+    assert_eq!(targeting.count(), 71);
+    assert!(i
+        .technique("T0880")
+        .is_some_and(|t| t.asset_types.is_empty()));
+    let sis = i.targeting("A0010");
+    assert_eq!(sis.len(), 47);
+    assert!(sis.iter().any(|t| t.id == "T0800"));
+    let a = i.asset_type("a0010").expect("A0010");
+    assert_eq!(a.name, "Safety Controller");
+    assert_eq!(a.platforms, ["Embedded"]);
+    assert!(a
+        .related
+        .iter()
+        .any(|r| r.starts_with("Safety Instrumented System")));
+}
+
+#[test]
+fn asset_types_are_found_by_id_name_abbreviation_and_related_name() {
+    let i = catalog::embedded(Domain::Ics).expect("ics");
+    let ids =
+        |q: &str| -> Vec<String> { i.find_asset_types(q).iter().map(|a| a.id.clone()).collect() };
+    assert_eq!(ids("A0008"), ["A0008"]);
+    assert_eq!(ids("Safety Controller"), ["A0010"]);
+    assert_eq!(ids("safety instrumented system"), ["A0010"]);
+    assert_eq!(ids("SIS"), ["A0010"]);
+    assert_eq!(ids("Engineering  Workstation"), ["A0001"]);
+    assert_eq!(ids("HMI"), ["A0002"]);
+    assert_eq!(ids("DCS Controller"), ["A0017"]);
+    assert_eq!(ids("SCADA server"), ["A0007"]);
+    assert_eq!(ids("Human-Machine Interface"), ["A0002"]);
+    // Its own name wins over other assets' related names.
+    assert_eq!(ids("PLC"), ["A0003"]);
+    assert_eq!(
+        ids("Field Device / Controller"),
+        ["A0003", "A0005", "A0017", "A0018"]
+    );
+    assert!(ids("Toaster").is_empty());
+    assert_eq!(
+        i.nearest_asset_type("Safety Controler")
+            .map(|a| a.id.as_str()),
+        Some("A0010")
+    );
+    let e = catalog::embedded(Domain::Enterprise).expect("enterprise");
+    assert!(e.asset_types.is_empty());
+    assert!(e.techniques.iter().all(|t| t.asset_types.is_empty()));
+}

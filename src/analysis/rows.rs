@@ -150,8 +150,8 @@ fn row(ctx: &Ctx<'_>, tid: &str, mut actors: Vec<ActorUse>) -> TechniqueRow {
     let assets: Vec<&Asset> = model
         .assets
         .iter()
-        // An asset without platforms (ATT&CK for ICS names none) applies to every technique.
-        .filter(|a| a.platforms.is_empty() || a.platforms.iter().any(|p| platforms.contains(p)))
+        // Platforms, and ATT&CK for ICS asset types (targets relationships): Asset::takes.
+        .filter(|a| a.takes(tech))
         .collect();
     let asset_ids: Vec<String> = assets.iter().map(|a| a.id.clone()).collect();
     let has_assets = !model.assets.is_empty();

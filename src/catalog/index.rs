@@ -24,6 +24,12 @@ pub(crate) struct Index {
     pub analytics: HashMap<String, usize>,
     pub data_components: HashMap<String, usize>,
     pub platforms: HashMap<String, usize>,
+    pub asset_types: HashMap<String, usize>,
+    /// Asset types by their own names' forms ([`super::AssetType::own_names`]).
+    pub asset_type_names: HashMap<String, Vec<usize>>,
+    /// Asset types by their related assets' names' forms (a related name several share
+    /// leads to each).
+    pub asset_type_related: HashMap<String, Vec<usize>>,
     /// Number of active groups using each technique, by technique position.
     pub prevalence: Vec<usize>,
 }
@@ -86,6 +92,16 @@ impl Index {
         for (i, p) in data.platforms.iter().enumerate() {
             platforms.entry(name_key(p)).or_insert(i);
         }
+        let mut asset_type_names: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut asset_type_related: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, a) in data.asset_types.iter().enumerate() {
+            for n in a.own_names() {
+                asset_type_names.entry(n).or_default().push(i);
+            }
+            for n in a.related_names() {
+                asset_type_related.entry(n).or_default().push(i);
+            }
+        }
         Index {
             techniques,
             subtechniques,
@@ -100,6 +116,9 @@ impl Index {
             analytics: by_id(&data.analytics, |a| &a.id),
             data_components: by_id(&data.data_components, |d| &d.id),
             platforms,
+            asset_types: by_id(&data.asset_types, |a| &a.id),
+            asset_type_names,
+            asset_type_related,
             prevalence,
         }
     }

@@ -124,6 +124,8 @@ pub struct CatalogData {
     pub analytics: Vec<Analytic>,
     /// Active data components.
     pub data_components: Vec<DataComponent>,
+    /// Active asset types (`x-mitre-asset`, ATT&CK for ICS only: `A0010` Safety Controller).
+    pub asset_types: Vec<AssetType>,
     /// The domain's platform names (from active techniques), sorted. ICS's placeholder
     /// platform `None` is left out.
     pub platforms: Vec<String>,
@@ -221,6 +223,8 @@ pub struct Technique {
     pub detection_strategies: Vec<String>,
     /// Mitigations that apply to it.
     pub mitigations: Vec<MitigationRef>,
+    /// Asset types (`A…` ids, sorted) it targets (ATT&CK for ICS `targets` relationships).
+    pub asset_types: Vec<String>,
 }
 
 impl Technique {
@@ -478,4 +482,76 @@ pub struct DataComponent {
     pub name: String,
     /// Short description.
     pub description: String,
+}
+
+/// An ATT&CK for ICS asset (STIX `x-mitre-asset`): a kind of device or system techniques
+/// target. threatc calls them *asset types*, as a model's assets are the team's own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssetType {
+    /// ATT&CK id, e.g. `A0010`.
+    pub id: String,
+    /// Display name, e.g. `Safety Controller`.
+    pub name: String,
+    /// Short description.
+    pub description: String,
+    /// Platforms ATT&CK gives it (`Embedded`, `Windows`…; informative: ICS techniques name
+    /// none).
+    pub platforms: Vec<String>,
+    /// Sectors ATT&CK gives it (`General`, `Electric`…).
+    pub sectors: Vec<String>,
+    /// Names of related assets ATT&CK lists under it (`Safety Instrumented System (SIS)
+    /// controller`, `Engineering Workstation (EWS)`), in ATT&CK's order.
+    pub related: Vec<String>,
+}
+
+impl AssetType {
+    /// The names a model may call it by (besides its id), lower-cased: its name and, when
+    /// it holds a parenthesised abbreviation, shorter forms ([`name_forms`]:
+    /// `Human-Machine Interface (HMI)`: `hmi`, `human-machine interface`).
+    pub fn own_names(&self) -> Vec<String> {
+        name_forms(&self.name)
+    }
+
+    /// The same forms of its related assets' names (`Engineering Workstation (EWS)` of
+    /// `A0001` Workstation: `engineering workstation`, `ews`).
+    pub fn related_names(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for r in &self.related {
+            for f in name_forms(r) {
+                if !out.contains(&f) {
+                    out.push(f);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A name's forms, lower-cased, whitespace collapsed, without duplicates: the name; with a
+/// `(…)` part, also what is inside, the name without it, what comes before it, and the
+/// abbreviation with what follows (`Distributed Control System (DCS) Controller`: `dcs`,
+/// `distributed control system controller`, `distributed control system`, `dcs controller`).
+fn name_forms(name: &str) -> Vec<String> {
+    let clean = |s: &str| {
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    let mut out = vec![clean(name)];
+    if let Some((before, rest)) = name.split_once('(') {
+        if let Some((inside, after)) = rest.split_once(')') {
+            for f in [
+                clean(inside),
+                clean(&format!("{before} {after}")),
+                clean(before),
+                clean(&format!("{inside} {after}")),
+            ] {
+                if !f.is_empty() && !out.contains(&f) {
+                    out.push(f);
+                }
+            }
+        }
+    }
+    out
 }

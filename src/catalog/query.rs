@@ -45,6 +45,8 @@ pub enum Entry<'a> {
     Mitigation(&'a Mitigation),
     /// A detection strategy.
     DetectionStrategy(&'a DetectionStrategy),
+    /// An asset type (ATT&CK for ICS asset, `A0010`).
+    AssetType(&'a AssetType),
 }
 
 impl Entry<'_> {
@@ -57,6 +59,7 @@ impl Entry<'_> {
             Entry::Campaign(x) => &x.id,
             Entry::Mitigation(x) => &x.id,
             Entry::DetectionStrategy(x) => &x.id,
+            Entry::AssetType(x) => &x.id,
         }
     }
 
@@ -69,6 +72,7 @@ impl Entry<'_> {
             Entry::Campaign(x) => &x.name,
             Entry::Mitigation(x) => &x.name,
             Entry::DetectionStrategy(x) => &x.name,
+            Entry::AssetType(x) => &x.name,
         }
     }
 
@@ -81,6 +85,7 @@ impl Entry<'_> {
             Entry::Campaign(_) => "campaign",
             Entry::Mitigation(_) => "mitigation",
             Entry::DetectionStrategy(_) => "detection strategy",
+            Entry::AssetType(_) => "asset",
         }
     }
 
@@ -93,6 +98,7 @@ impl Entry<'_> {
         match self {
             Entry::Group(g) => out.extend(g.aliases.iter().cloned()),
             Entry::Software(s) => out.extend(s.aliases.iter().cloned()),
+            Entry::AssetType(a) => out.extend(a.own_names().into_iter().skip(1)),
             Entry::Technique(t) => {
                 if let Some(p) = t.parent.as_deref().and_then(|p| cat.technique(p)) {
                     out.push(format!("{}: {}", p.name, t.name));
@@ -199,7 +205,59 @@ impl Catalog {
         hits
     }
 
-    /// Every active group, technique, software, campaign, mitigation and detection strategy.
+    /// An active asset type (ATT&CK for ICS asset) by id.
+    pub fn asset_type(&self, id: &str) -> Option<&AssetType> {
+        get(&self.asset_types, &self.index().asset_types, id)
+    }
+
+    /// The asset types a model's word names, by id: the one with that id, else those whose
+    /// own name (or its abbreviation, [`AssetType::own_names`]) it is, else those a related
+    /// asset of that name is listed under (`Engineering Workstation` → `A0001`
+    /// Workstation; `Field Device / Controller` → four controllers). Empty: none.
+    pub fn find_asset_types(&self, query: &str) -> Vec<&AssetType> {
+        if let Some(a) = self.asset_type(query) {
+            return vec![a];
+        }
+        let key = query
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase();
+        let index = self.index();
+        let hits = index
+            .asset_type_names
+            .get(&key)
+            .or_else(|| index.asset_type_related.get(&key));
+        hits.into_iter()
+            .flatten()
+            .filter_map(|&i| self.asset_types.get(i))
+            .collect()
+    }
+
+    /// The asset type name nearest to `query` (id, name or a related name), for "did you
+    /// mean".
+    pub fn nearest_asset_type(&self, query: &str) -> Option<&AssetType> {
+        fn names(a: &AssetType) -> Vec<&str> {
+            std::iter::once(a.id.as_str())
+                .chain(std::iter::once(a.name.as_str()))
+                .chain(a.related.iter().map(String::as_str))
+                .collect()
+        }
+        crate::suggest::ranked(query, self.asset_types.iter(), names, |a| &a.id, 1)
+            .into_iter()
+            .next()
+    }
+
+    /// The active techniques that target an asset type, by id.
+    pub fn targeting(&self, asset_type_id: &str) -> Vec<&Technique> {
+        let key = id_key(asset_type_id);
+        self.active_techniques()
+            .filter(|t| t.asset_types.iter().any(|a| id_key(a) == key))
+            .collect()
+    }
+
+    /// Every active group, technique, software, campaign, mitigation, detection strategy
+    /// and asset type.
     pub fn entries(&self) -> impl Iterator<Item = Entry<'_>> + '_ {
         self.groups
             .iter()
@@ -213,6 +271,7 @@ impl Catalog {
                     .iter()
                     .map(Entry::DetectionStrategy),
             )
+            .chain(self.asset_types.iter().map(Entry::AssetType))
     }
 
     /// The entries whose id, name or an alias is `query` (case-insensitive), by id; several
@@ -227,6 +286,14 @@ impl Catalog {
             .entries()
             .filter(|e| e.names(self).iter().any(|n| name_key(n) == q))
             .collect();
+        if found.is_empty() {
+            // An asset type by a related asset's name (`Engineering Workstation`).
+            found = self
+                .find_asset_types(query)
+                .into_iter()
+                .map(Entry::AssetType)
+                .collect();
+        }
         found.sort_by(|a, b| a.id().cmp(b.id()));
         found
     }

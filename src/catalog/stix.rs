@@ -211,6 +211,10 @@ struct RawObject {
     first_seen: Option<String>,
     last_seen: Option<String>,
     x_mitre_version: Option<String>,
+    #[serde(deserialize_with = "nullable")]
+    x_mitre_sectors: Vec<String>,
+    #[serde(deserialize_with = "nullable")]
+    x_mitre_related_assets: Vec<RawRelatedAsset>,
 }
 
 impl RawObject {
@@ -255,6 +259,12 @@ struct RawExternalRef {
 struct RawKillChainPhase {
     kill_chain_name: Option<String>,
     phase_name: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RawRelatedAsset {
+    name: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -460,6 +470,7 @@ impl<'a> Builder<'a> {
                     .collect(),
                 |d| &d.id,
             ),
+            asset_types: self.asset_types(),
             platforms: platforms.into_iter().collect(),
         };
         Ok(Catalog::new(data))
@@ -504,13 +515,14 @@ impl<'a> Builder<'a> {
             .collect()
     }
 
-    fn techniques(&self, tactics: &[Tactic]) -> Vec<Technique> {
-        let tactic_pos: HashMap<&str, usize> = tactics
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.shortname.as_str(), i))
-            .collect();
-        // Technique STIX id → (detection strategy ids, mitigations).
+    /// Technique STIX id → detection strategy ids, and → mitigations with their notes.
+    #[allow(clippy::type_complexity)]
+    fn detections_and_mitigations(
+        &self,
+    ) -> (
+        HashMap<&'a str, BTreeSet<&'a str>>,
+        HashMap<&'a str, BTreeSet<(&'a str, String)>>,
+    ) {
         let mut detections: HashMap<&str, BTreeSet<&str>> = HashMap::new();
         let mut mitigations: HashMap<&str, BTreeSet<(&str, String)>> = HashMap::new();
         for rel in self.of_type("relationship").filter(|r| r.is_active()) {
@@ -545,6 +557,17 @@ impl<'a> Builder<'a> {
                 _ => {}
             }
         }
+        (detections, mitigations)
+    }
+
+    fn techniques(&self, tactics: &[Tactic]) -> Vec<Technique> {
+        let tactic_pos: HashMap<&str, usize> = tactics
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.shortname.as_str(), i))
+            .collect();
+        let (mut detections, mut mitigations) = self.detections_and_mitigations();
+        let mut targets = self.targets();
         let mut out: Vec<Technique> = self
             .of_type("attack-pattern")
             .filter_map(|o| {
@@ -596,6 +619,12 @@ impl<'a> Builder<'a> {
                         .map(str::to_string)
                         .collect(),
                     mitigations: mits,
+                    asset_types: targets
+                        .remove(o.id.as_str())
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(str::to_string)
+                        .collect(),
                 })
             })
             .collect();
@@ -802,6 +831,58 @@ impl<'a> Builder<'a> {
             })
             .collect();
         sorted(strategies, |d| &d.id)
+    }
+
+    /// Technique STIX id → the active asset types (`A…` ids) its active `targets`
+    /// relationships name.
+    fn targets(&self) -> HashMap<&'a str, BTreeSet<&'a str>> {
+        let mut targets: HashMap<&str, BTreeSet<&str>> = HashMap::new();
+        for rel in self.of_type("relationship").filter(|r| r.is_active()) {
+            if rel.relationship_type.as_deref() != Some("targets") {
+                continue;
+            }
+            let (Some(src), Some(dst)) = (rel.source_ref.as_deref(), rel.target_ref.as_deref())
+            else {
+                continue;
+            };
+            let asset = self
+                .by_stix_id
+                .get(dst)
+                .filter(|a| a.kind == "x-mitre-asset" && a.is_active())
+                .and_then(|a| a.attack_id());
+            if let Some(asset) = asset {
+                targets.entry(src).or_default().insert(asset);
+            }
+        }
+        targets
+    }
+
+    fn asset_types(&self) -> Vec<AssetType> {
+        let assets = self
+            .active(&["x-mitre-asset"])
+            .map(|(id, o)| {
+                let mut related: Vec<String> = Vec::new();
+                for name in o
+                    .x_mitre_related_assets
+                    .iter()
+                    .filter_map(|r| r.name.as_deref())
+                {
+                    let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+                    if !name.is_empty() && !related.contains(&name) {
+                        related.push(name);
+                    }
+                }
+                AssetType {
+                    id: id.to_string(),
+                    name: o.name(),
+                    description: o.short_description(),
+                    platforms: o.x_mitre_platforms.clone(),
+                    sectors: o.x_mitre_sectors.clone(),
+                    related,
+                }
+            })
+            .collect();
+        sorted(assets, |a| &a.id)
     }
 
     fn analytics(&self) -> Vec<Analytic> {

@@ -18,7 +18,7 @@ pub struct AttackArgs {
 pub enum AttackCommand {
     /// List groups, or find them by name, alias or words in their description.
     Groups(GroupsArgs),
-    /// Show a group, technique, software, campaign, mitigation or detection strategy by id, name or alias.
+    /// Show a group, technique, software, campaign, mitigation, detection strategy or ICS asset by id, name or alias.
     Show(ShowArgs),
     /// What changed between two ATT&CK releases, for all techniques or those a model uses.
     Changes(super::changes::ChangesArgs),
@@ -54,8 +54,8 @@ pub struct GroupsArgs {
 #[derive(clap::Args, Debug)]
 pub struct ShowArgs {
     /// An id, name or alias: group (G0046, FIN7, Carbon Spider), technique (T1486, Data Encrypted
-    /// for Impact), software (S0446, Ryuk), campaign (C0022), mitigation (M1053) or detection
-    /// strategy (DET0001).
+    /// for Impact), software (S0446, Ryuk), campaign (C0022), mitigation (M1053), detection
+    /// strategy (DET0001) or ATT&CK for ICS asset (`--domain ics A0010`, Safety Controller).
     pub id: String,
     /// ATT&CK domain.
     #[arg(long, value_enum, default_value = "enterprise", ignore_case = true)]
@@ -232,6 +232,7 @@ fn technique_json(cat: &Catalog, t: &threatc::catalog::Technique) -> serde_json:
         "groups_using": cat.group_prevalence(&t.id),
         "detection_strategies": dets,
         "mitigations": t.mitigations.iter().map(|m| json!({"id": m.id, "name": cat.mitigation(&m.id).map(|x| x.name.clone()), "text": m.text})).collect::<Vec<_>>(),
+        "asset_types": named(&t.asset_types, |id| cat.asset_type(id).map(|a| a.name.clone())),
     })
 }
 
@@ -264,6 +265,11 @@ fn entry_json(cat: &Catalog, e: Entry<'_>) -> serde_json::Value {
         Entry::Mitigation(m) => json!({
             "type": "mitigation", "id": m.id, "name": m.name, "description": m.description,
             "techniques": technique_names(cat, cat.mitigated_by(&m.id).iter().map(|t| t.id.as_str())),
+        }),
+        Entry::AssetType(a) => json!({
+            "type": "asset", "id": a.id, "name": a.name, "description": a.description,
+            "platforms": a.platforms, "sectors": a.sectors, "related": a.related,
+            "techniques": technique_names(cat, cat.targeting(&a.id).iter().map(|t| t.id.as_str())),
         }),
         Entry::DetectionStrategy(d) => {
             let analytics = detection_json(cat, d)
@@ -305,7 +311,7 @@ fn show(ctx: &Ctx, a: &ShowArgs) -> i32 {
             let d = Diagnostic::error(
                 Code::UnknownEntry,
                 format!(
-                    "`{q}` is not the id, name or alias of a group, technique, software, campaign, mitigation or detection strategy in ATT&CK {} {}",
+                    "`{q}` is not the id, name or alias of a group, technique, software, campaign, mitigation, detection strategy or asset in ATT&CK {} {}",
                     cat.domain, cat.release
                 ),
             );

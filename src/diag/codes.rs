@@ -174,7 +174,9 @@ codes! {
     AttackReleaseUnavailable = "attack-release-unavailable", E, Invalid, "the model names a newer ATT&CK release than the catalog in use; supply its bundle with --attack-data or embed it";
     AttackDomainMismatch = "attack-domain-mismatch", E, Invalid, "the ATT&CK data supplied is for another domain than the model's";
     TechniqueChanged = "technique-changed", N, Invalid, "a technique the model uses was renamed or moved to other tactics between the model's release and the catalog's";
-    UnusedAsset = "unused-asset", W, Invalid, "no technique of any actor applies to an asset's platforms";
+    UnusedAsset = "unused-asset", W, Invalid, "no technique of any actor applies to an asset's platforms or ATT&CK for ICS asset types";
+    UnknownAssetType = "unknown-asset-type", E, Invalid, "an asset's `asset_types` names no ATT&CK for ICS asset of the catalog in use (ids A0001…, names, abbreviations or related asset names), or the model's domain has none";
+    UntypedAsset = "untyped-asset", W, Invalid, "ATT&CK for ICS assets name no `asset_types`: every ICS threat technique applies to them";
     ScopeDropped = "scope-dropped", W, Invalid, "threat techniques run on platforms no asset declares (PRE, Network Devices, ESXi…): those wholly on them are out of scope";
     RuleBlind = "rule-blind", W, Invalid, "rules read a data component an asset that declares telemetry does not collect (a network sensor: no network data component): they do not count there";
     RuleUnscoped = "rule-unscoped", W, Invalid, "rules name neither platforms nor assets (a network sensor, an application log, an unmapped log source, no platform given): they count on every asset";

@@ -195,6 +195,12 @@ pub struct Asset {
     pub name: Option<String>,
     /// ATT&CK platform names of the model's domain (Windows, Linux, macOS, IaaS, SaaS, …).
     pub platforms: Vec<Spanned<String>>,
+    /// ATT&CK for ICS asset types (the catalog's assets) by id, name, abbreviation or a
+    /// related asset's name (`[Safety Controller, A0007, HMI, Engineering Workstation]`): an
+    /// ICS technique applies to the asset only when ATT&CK's `targets` relationships link it
+    /// to one of them. ICS models only.
+    #[serde(default)]
+    pub asset_types: Vec<Spanned<String>>,
     /// How critical the asset is (default medium).
     #[serde(default)]
     pub criticality: Option<Spanned<Criticality>>,

@@ -122,6 +122,11 @@ pub struct Asset {
     pub name: String,
     /// Canonical ATT&CK platform names.
     pub platforms: Vec<String>,
+    /// ATT&CK for ICS asset types (`A…` ids, model order): an ICS technique applies to
+    /// the asset only when it targets one of them ([`Asset::takes`]). Empty: every
+    /// technique (of its platforms) applies.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub asset_types: Vec<String>,
     /// Criticality.
     pub criticality: Criticality,
     /// The ATT&CK v18 data components collected on it (sorted), when some `telemetry:`
@@ -473,6 +478,7 @@ pub fn resolve(
     let plan = settings::plan(&mut r, loaded);
     actors::warn_if_none(&mut r, root, &actors);
     assets::warn_unused(&mut r, &assets, &actors);
+    assets::warn_untyped(&mut r, &assets, &actors);
     scope::warn_dropped(&mut r, &assets, &actors);
     rules::warn_unscoped(&mut r, &inline, &assets);
     let (Some(mut meta), false) = (meta, r.diags.has_errors()) else {
