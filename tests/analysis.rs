@@ -120,25 +120,34 @@ fn gap_factors_and_tier() {
     assert_eq!(gap.factors.actors, 0.2929);
     assert_eq!(gap.factors.criticality, 0.5);
     assert_eq!(gap.factors.kill_chain, 0.5);
-    // At most 11.7 + 12.5 + 20 + 7.5 = 51.7 with full prevalence: P3.
-    let want = priority::score(priority::Inputs {
-        actors: 0.2929,
-        criticality: 0.5,
-        prevalence: gap.factors.prevalence,
-        kill_chain: 0.5,
-    });
+    // At most 8.8 + 7.5 + 20 + 15 + 10 + 5 = 66.3 with every CTID and ATT&CK factor full:
+    // below P1.
+    let want = priority::score(
+        priority::Inputs {
+            actors: 0.2929,
+            criticality: 0.5,
+            prevalence: gap.factors.prevalence,
+            choke_point: gap.factors.choke_point,
+            actionability: gap.factors.actionability,
+            kill_chain: 0.5,
+        },
+        &priority::Weights::default(),
+    );
     assert!(
         (gap.score - want.score).abs() <= 0.1,
         "{} vs {}",
         gap.score,
         want.score
     );
-    assert_eq!(gap.tier, Tier::P3);
-    // Due 90 days after the assessment for P3.
-    assert_eq!(
-        gap.due.map(|d| d.to_string()).as_deref(),
-        Some("2026-04-01")
-    );
+    // CTID knows T1486: its own row.
+    assert_eq!(gap.factors.ctid.as_deref(), Some("T1486"));
+    assert_ne!(gap.tier, Tier::P1);
+    let days = if gap.tier == Tier::P2 {
+        "2026-03-02"
+    } else {
+        "2026-04-01"
+    };
+    assert_eq!(gap.due.map(|d| d.to_string()).as_deref(), Some(days));
     let ranks: Vec<usize> = a.gaps.iter().map(|g| g.rank).collect();
     assert_eq!(ranks, [1, 2, 3]);
 }
@@ -155,14 +164,14 @@ assets:
 actors:
   - id: only
     weight: 8
-    techniques: [T1566.001]
+    techniques: [T1059.003]
 "#;
     let a = InlineModel::new(&[("model.yaml", model)]).analysis();
     let gap = &a.gaps[0];
-    // A sole actor of weight 8: 40 × 0.9375 = 37.5, + 25 (critical) + at least 13.8
-    // (initial access) ≥ 75.
+    // A sole actor of weight 8: 30 × 0.9375 = 28.1, + 15 (critical) + 9.2 (execution)
+    // + 20 (T1059.003 takes the CTID prevalence of T1059, 1.0) ≥ 70.
     assert_eq!((gap.factors.actors, gap.factors.criticality), (0.9375, 1.0));
-    assert!(gap.score >= 76.3);
+    assert!(gap.score >= 70.0, "{}", gap.score);
     assert_eq!(gap.tier, Tier::P1);
     assert_eq!(gap.due, None, "no assessment date, no due date");
     assert_eq!(a.assets[0].in_scope, 1);

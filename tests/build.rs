@@ -126,18 +126,20 @@ fn hand_checked_figures() {
     for g in gaps {
         let f = &g["factors"];
         let expect = 100.0
-            * (0.40 * f["actors"].as_f64().unwrap()
-                + 0.25 * f["criticality"].as_f64().unwrap()
+            * (0.30 * f["actors"].as_f64().unwrap()
+                + 0.15 * f["criticality"].as_f64().unwrap()
                 + 0.20 * f["prevalence"].as_f64().unwrap()
-                + 0.15 * f["kill_chain"].as_f64().unwrap());
+                + 0.15 * f["choke_point"].as_f64().unwrap()
+                + 0.10 * f["actionability"].as_f64().unwrap()
+                + 0.10 * f["kill_chain"].as_f64().unwrap());
         let score = g["score"].as_f64().unwrap();
         assert!(
             (score - (expect * 10.0).round() / 10.0).abs() < 0.051,
             "{g}"
         );
-        let tier = if score >= 75.0 {
+        let tier = if score >= 70.0 {
             "P1"
-        } else if score >= 60.0 {
+        } else if score >= 55.0 {
             "P2"
         } else {
             "P3"

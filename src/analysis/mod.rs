@@ -8,6 +8,7 @@
 
 mod candidates;
 mod coverage;
+pub mod ctid;
 mod investments;
 pub mod ladder;
 pub mod priority;
@@ -20,7 +21,8 @@ pub use investments::{
 };
 pub use ladder::{AssetState, State, TestRef};
 pub use priority::{
-    criticality_value, P1_MIN, P2_MIN, W_ACTORS, W_CRITICALITY, W_KILL_CHAIN, W_PREVALENCE,
+    criticality_value, Weights, P1_MIN, P2_MIN, W_ACTIONABILITY, W_ACTORS, W_CHOKE_POINT,
+    W_CRITICALITY, W_KILL_CHAIN, W_PREVALENCE,
 };
 
 use crate::catalog::Catalog;
@@ -66,9 +68,9 @@ pub(crate) fn wshare(n: f64, d: f64) -> f64 {
 /// Priority tier.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 pub enum Tier {
-    /// Score ≥ 75.
+    /// Score ≥ 70.
     P1,
-    /// Score ≥ 60.
+    /// Score ≥ 55.
     P2,
     /// The rest.
     P3,
@@ -337,10 +339,27 @@ pub struct Factors {
     /// Highest criticality of the assets it is uncovered on / 4 (0.25–1; 0.5 without
     /// assets).
     pub criticality: f64,
-    /// Groups in the domain using it / the most any technique has (0–1).
+    /// Observed prevalence: √ of CTID's Sightings prevalence (2019–2021, 0–1) of the
+    /// technique, of a technique revoked into it, or (a sub-technique without sightings)
+    /// of its parent; 0.16 when CTID's table lacks it.
     pub prevalence: f64,
-    /// Number of ATT&CK groups in the domain using it.
+    /// Number of ATT&CK groups in the domain using it (shown, not scored).
     pub groups_using: usize,
+    /// CTID's choke-point score (0–1); 0.1 (the table's median) when it lacks the technique.
+    pub choke_point: f64,
+    /// The CTID (ATT&CK v14) row of the technique (itself or one revoked into it) the choke
+    /// point comes from; null: not in CTID's data, the defaults.
+    pub ctid: Option<String>,
+    /// The CTID row the prevalence comes from (the parent's for a sub-technique without
+    /// sightings); null: the default.
+    pub prevalence_ctid: Option<String>,
+    /// Actionability (0–1): half the technique's ATT&CK analytics for the platforms of the
+    /// assets the gap is on (full at 4), half its ATT&CK mitigations (full at 4).
+    pub actionability: f64,
+    /// Those analytics.
+    pub analytics: usize,
+    /// Those mitigations.
+    pub mitigations: usize,
     /// Kill-chain position: 1 for the first tactic, 0.5 for the last (0.5–1).
     pub kill_chain: f64,
 }

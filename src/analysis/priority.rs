@@ -1,23 +1,58 @@
 //! Gaps and their priority: [`score`] is the README's formula on plain factors (no
 //! catalog, no model); [`gaps`] gathers each gap's factors and ranks the gaps.
 
-use super::{r1, r4, Factors, Gap, RuleRef, TechniqueRow, Tier};
+use super::{ctid, r1, r4, Factors, Gap, RuleRef, TechniqueRow, Tier};
 use crate::catalog::Catalog;
 use crate::resolve::{Criticality, Resolved};
 use std::collections::HashMap;
 
-/// Weights of the priority score's factors (they sum to 1). See README, "Priority score".
-pub const W_ACTORS: f64 = 0.40;
-/// Weight of asset criticality.
-pub const W_CRITICALITY: f64 = 0.25;
-/// Weight of prevalence across ATT&CK groups.
+/// Default weight of the actors factor. The weights sum to 1; see README, "Priority score".
+pub const W_ACTORS: f64 = 0.30;
+/// Default weight of asset criticality.
+pub const W_CRITICALITY: f64 = 0.15;
+/// Default weight of observed prevalence (CTID Sightings).
 pub const W_PREVALENCE: f64 = 0.20;
-/// Weight of kill-chain position.
-pub const W_KILL_CHAIN: f64 = 0.15;
+/// Default weight of the choke point (CTID).
+pub const W_CHOKE_POINT: f64 = 0.15;
+/// Default weight of actionability (ATT&CK analytics and mitigations).
+pub const W_ACTIONABILITY: f64 = 0.10;
+/// Default weight of kill-chain position.
+pub const W_KILL_CHAIN: f64 = 0.10;
+
+/// The weights of the factors.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, schemars::JsonSchema)]
+pub struct Weights {
+    /// Actors.
+    pub actors: f64,
+    /// Criticality.
+    pub criticality: f64,
+    /// Prevalence.
+    pub prevalence: f64,
+    /// Choke point.
+    pub choke_point: f64,
+    /// Actionability.
+    pub actionability: f64,
+    /// Kill chain.
+    pub kill_chain: f64,
+}
+
+impl Default for Weights {
+    fn default() -> Self {
+        Weights {
+            actors: W_ACTORS,
+            criticality: W_CRITICALITY,
+            prevalence: W_PREVALENCE,
+            choke_point: W_CHOKE_POINT,
+            actionability: W_ACTIONABILITY,
+            kill_chain: W_KILL_CHAIN,
+        }
+    }
+}
+
 /// Score at or above which a gap is P1.
-pub const P1_MIN: f64 = 75.0;
+pub const P1_MIN: f64 = 70.0;
 /// Score at or above which a gap is P2.
-pub const P2_MIN: f64 = 60.0;
+pub const P2_MIN: f64 = 55.0;
 
 /// Numeric factor of a criticality (low 1 … critical 4).
 pub fn criticality_value(c: Criticality) -> f64 {
@@ -51,8 +86,12 @@ pub struct Inputs {
     pub actors: f64,
     /// Highest criticality of the assets it is uncovered on / 4 (0.5 without assets).
     pub criticality: f64,
-    /// Groups of the domain using it / the most any technique has.
+    /// √ of CTID's observed prevalence (Sightings 2019–2021).
     pub prevalence: f64,
+    /// CTID's choke-point score.
+    pub choke_point: f64,
+    /// How actionable: ATT&CK analytics for the gap's platforms and mitigations.
+    pub actionability: f64,
     /// 1 for the first tactic of the matrix down to 0.5 for the last.
     pub kill_chain: f64,
 }
@@ -66,14 +105,17 @@ pub struct Score {
     pub tier: Tier,
 }
 
-/// `100 × (0.40 actors + 0.25 criticality + 0.20 prevalence + 0.15 kill chain)`, rounded
-/// to one decimal, and its tier.
-pub fn score(i: Inputs) -> Score {
+/// `100 × Σ weight × factor`, rounded to one decimal, and its tier (the default weights:
+/// `0.30 actors + 0.15 criticality + 0.20 prevalence + 0.15 choke point + 0.10
+/// actionability + 0.10 kill chain`).
+pub fn score(i: Inputs, w: &Weights) -> Score {
     let score = r1(100.0
-        * (W_ACTORS * i.actors
-            + W_CRITICALITY * i.criticality
-            + W_PREVALENCE * i.prevalence
-            + W_KILL_CHAIN * i.kill_chain));
+        * (w.actors * i.actors
+            + w.criticality * i.criticality
+            + w.prevalence * i.prevalence
+            + w.choke_point * i.choke_point
+            + w.actionability * i.actionability
+            + w.kill_chain * i.kill_chain));
     Score {
         score,
         tier: tier(score),
@@ -91,6 +133,19 @@ pub fn tier(score: f64) -> Tier {
     }
 }
 
+/// Analytics (for the gap's platforms) at which detection is fully actionable.
+pub const ACTIONABLE_ANALYTICS: usize = 4;
+/// Mitigations at which mitigation is fully actionable.
+pub const ACTIONABLE_MITIGATIONS: usize = 4;
+
+/// The actionability factor: half detection (analytics for the gap's platforms, full at
+/// [`ACTIONABLE_ANALYTICS`]), half mitigation (mitigations, full at
+/// [`ACTIONABLE_MITIGATIONS`]), after CTID's detection and mitigation parts.
+pub fn actionability(analytics: usize, mitigations: usize) -> f64 {
+    let part = |n: usize, full: usize| (n.min(full)) as f64 / full as f64;
+    0.5 * part(analytics, ACTIONABLE_ANALYTICS) + 0.5 * part(mitigations, ACTIONABLE_MITIGATIONS)
+}
+
 /// The kill-chain factor of the earliest tactic position `first` (0-based) in a matrix
 /// of `n_tactics` (at least 2): 1 for the first, 0.5 for the last.
 pub fn kill_chain(first: usize, n_tactics: usize) -> f64 {
@@ -101,32 +156,66 @@ pub fn kill_chain(first: usize, n_tactics: usize) -> f64 {
 struct Context<'a> {
     model: &'a Resolved,
     catalog: &'a Catalog,
-    max_prevalence: usize,
+    ctid: ctid::Ctid,
+    weights: Weights,
     tactic_pos: HashMap<&'a str, usize>,
     n_tactics: usize,
 }
 
 impl Context<'_> {
-    fn inputs(&self, r: &TechniqueRow) -> (Inputs, usize) {
-        // The assets the gap is on: a gap covered on the workstations but not on the
-        // SWIFT servers weighs as a SWIFT-server gap.
-        let on: &[String] = if r.uncovered_on.is_empty() {
+    /// The assets the gap is on: a gap covered on the workstations but not on the SWIFT
+    /// servers weighs as a workstation gap.
+    fn on<'r>(&self, r: &'r TechniqueRow) -> &'r [String] {
+        if r.uncovered_on.is_empty() {
             &r.assets
         } else {
             &r.uncovered_on
+        }
+    }
+
+    fn criticality(&self, on: &[String]) -> f64 {
+        if self.model.assets.is_empty() {
+            return 0.5;
+        }
+        self.model
+            .assets
+            .iter()
+            .filter(|a| on.contains(&a.id))
+            .map(|a| criticality_value(a.criticality))
+            .fold(0.0, f64::max)
+            / 4.0
+    }
+
+    /// Analytics of the technique's detection strategies for the platforms of the assets
+    /// the gap is on (all its analytics when those assets name no platform), and its
+    /// mitigations.
+    fn actionability(&self, r: &TechniqueRow, on: &[String]) -> (usize, usize) {
+        let platforms: Vec<&str> = self
+            .model
+            .assets
+            .iter()
+            .filter(|a| on.contains(&a.id))
+            .flat_map(|a| a.platforms.iter().map(String::as_str))
+            .collect();
+        let Some(t) = self.catalog.technique(&r.id) else {
+            return (0, 0);
         };
-        let criticality = if self.model.assets.is_empty() {
-            0.5
-        } else {
-            self.model
-                .assets
-                .iter()
-                .filter(|a| on.contains(&a.id))
-                .map(|a| criticality_value(a.criticality))
-                .fold(0.0, f64::max)
-                / 4.0
-        };
-        let groups_using = self.catalog.group_prevalence(&r.id);
+        let analytics = t
+            .detection_strategies
+            .iter()
+            .filter_map(|d| self.catalog.detection_strategy(d))
+            .flat_map(|d| d.analytics.iter())
+            .filter_map(|a| self.catalog.analytic(a))
+            .filter(|a| {
+                platforms.is_empty() || a.platforms.iter().any(|p| platforms.contains(&p.as_str()))
+            })
+            .count();
+        (analytics, t.mitigations.len())
+    }
+
+    fn factors(&self, r: &TechniqueRow) -> (Inputs, Factors) {
+        let on = self.on(r);
+        let criticality = self.criticality(on);
         let first = r
             .tactics
             .iter()
@@ -134,18 +223,39 @@ impl Context<'_> {
             .min()
             .copied()
             .unwrap_or(self.n_tactics - 1);
+        let ctid = self.ctid.get(self.catalog, &r.id);
+        let (prevalence, choke_point) = match &ctid {
+            Some(c) => (c.prevalence.sqrt(), c.choke_point),
+            None => (ctid::DEFAULT_PREVALENCE, ctid::DEFAULT_CHOKE_POINT),
+        };
+        let (analytics, mitigations) = self.actionability(r, on);
         let inputs = Inputs {
             actors: actors_factor(r.threat_weight),
             criticality,
-            prevalence: groups_using as f64 / self.max_prevalence as f64,
+            prevalence,
+            choke_point,
+            actionability: actionability(analytics, mitigations),
             kill_chain: kill_chain(first, self.n_tactics),
         };
-        (inputs, groups_using)
+        let factors = Factors {
+            actors: r4(inputs.actors),
+            criticality: r4(inputs.criticality),
+            prevalence: r4(inputs.prevalence),
+            groups_using: self.catalog.group_prevalence(&r.id),
+            choke_point: r4(inputs.choke_point),
+            prevalence_ctid: ctid.as_ref().map(|c| c.prevalence_source.clone()),
+            ctid: ctid.map(|c| c.source),
+            actionability: r4(inputs.actionability),
+            analytics,
+            mitigations,
+            kill_chain: r4(inputs.kill_chain),
+        };
+        (inputs, factors)
     }
 
     fn gap(&self, r: &TechniqueRow) -> Gap {
-        let (i, groups_using) = self.inputs(r);
-        let Score { score, tier } = score(i);
+        let (i, factors) = self.factors(r);
+        let Score { score, tier } = score(i, &self.weights);
         let days = self
             .model
             .plan
@@ -169,13 +279,7 @@ impl Context<'_> {
             uncovered_on: r.uncovered_on.clone(),
             states: r.states.clone(),
             score,
-            factors: Factors {
-                actors: r4(i.actors),
-                criticality: r4(i.criticality),
-                prevalence: r4(i.prevalence),
-                groups_using,
-                kill_chain: r4(i.kill_chain),
-            },
+            factors,
             tier,
             due: self
                 .model
@@ -201,12 +305,8 @@ pub(super) fn gaps(model: &Resolved, catalog: &Catalog, rows: &[TechniqueRow]) -
     let cx = Context {
         model,
         catalog,
-        max_prevalence: catalog
-            .active_techniques()
-            .map(|t| catalog.group_prevalence(&t.id))
-            .max()
-            .unwrap_or(0)
-            .max(1),
+        ctid: ctid::Ctid::new(catalog),
+        weights: Weights::default(),
         // Deprecated tactics (Mobile's Network Effects and Remote Service Effects) are
         // no longer in the matrix: they take no position, so the last live tactic is 0.5.
         tactic_pos: live_tactics(catalog)
@@ -236,66 +336,87 @@ pub(super) fn gaps(model: &Resolved, catalog: &Catalog, rows: &[TechniqueRow]) -
 mod tests {
     use super::*;
 
+    /// Inputs with choke point and actionability at 0.
     fn inputs(actors: f64, criticality: f64, prevalence: f64, kill_chain: f64) -> Inputs {
         Inputs {
             actors,
             criticality,
             prevalence,
+            choke_point: 0.0,
+            actionability: 0.0,
             kill_chain,
         }
     }
 
+    fn sc(i: Inputs) -> Score {
+        score(i, &Weights::default())
+    }
+
     #[test]
     fn weights_sum_to_one() {
-        let sum = W_ACTORS + W_CRITICALITY + W_PREVALENCE + W_KILL_CHAIN;
+        let w = Weights::default();
+        let sum = w.actors
+            + w.criticality
+            + w.prevalence
+            + w.choke_point
+            + w.actionability
+            + w.kill_chain;
         assert!((sum - 1.0).abs() < 1e-12);
     }
 
     #[test]
     fn all_factors_at_one_score_100() {
-        assert_eq!(score(inputs(1.0, 1.0, 1.0, 1.0)).score, 100.0);
-        assert_eq!(score(inputs(0.0, 0.0, 0.0, 0.0)).score, 0.0);
+        let all = Inputs {
+            actors: 1.0,
+            criticality: 1.0,
+            prevalence: 1.0,
+            choke_point: 1.0,
+            actionability: 1.0,
+            kill_chain: 1.0,
+        };
+        assert_eq!(sc(all).score, 100.0);
+        assert_eq!(sc(inputs(0.0, 0.0, 0.0, 0.0)).score, 0.0);
     }
 
     #[test]
     fn each_factor_weighs_as_documented() {
-        assert_eq!(score(inputs(1.0, 0.0, 0.0, 0.0)).score, 40.0);
-        assert_eq!(score(inputs(0.0, 1.0, 0.0, 0.0)).score, 25.0);
-        assert_eq!(score(inputs(0.0, 0.0, 1.0, 0.0)).score, 20.0);
-        assert_eq!(score(inputs(0.0, 0.0, 0.0, 1.0)).score, 15.0);
+        assert_eq!(sc(inputs(1.0, 0.0, 0.0, 0.0)).score, 30.0);
+        assert_eq!(sc(inputs(0.0, 1.0, 0.0, 0.0)).score, 15.0);
+        assert_eq!(sc(inputs(0.0, 0.0, 1.0, 0.0)).score, 20.0);
+        assert_eq!(sc(inputs(0.0, 0.0, 0.0, 1.0)).score, 10.0);
+        let choke = Inputs {
+            choke_point: 1.0,
+            ..inputs(0.0, 0.0, 0.0, 0.0)
+        };
+        assert_eq!(sc(choke).score, 15.0);
+        let act = Inputs {
+            actionability: 1.0,
+            ..inputs(0.0, 0.0, 0.0, 0.0)
+        };
+        assert_eq!(sc(act).score, 10.0);
     }
 
     #[test]
     fn tier_boundaries_are_inclusive() {
-        // 40 + 25 + 10 = 75: exactly P1.
-        assert_eq!(
-            score(inputs(1.0, 1.0, 0.5, 0.0)),
-            Score {
-                score: 75.0,
-                tier: Tier::P1
-            }
-        );
-        // 40 + 20 = 60: exactly P2.
-        assert_eq!(
-            score(inputs(1.0, 0.0, 1.0, 0.0)),
-            Score {
-                score: 60.0,
-                tier: Tier::P2
-            }
-        );
-        assert_eq!(tier(75.0), Tier::P1);
-        assert_eq!(tier(74.9), Tier::P2);
-        assert_eq!(tier(60.0), Tier::P2);
-        assert_eq!(tier(59.9), Tier::P3);
+        assert_eq!(tier(P1_MIN), Tier::P1);
+        assert_eq!(tier(P1_MIN - 0.1), Tier::P2);
+        assert_eq!(tier(P2_MIN), Tier::P2);
+        assert_eq!(tier(P2_MIN - 0.1), Tier::P3);
         assert_eq!(tier(0.0), Tier::P3);
     }
 
     #[test]
-    fn score_rounds_to_one_decimal_before_the_tier() {
-        // 40 + 25 + 20 × 0.4999 = 74.998, rounded to 75.0: the tier is the rounded score's.
-        let s = score(inputs(1.0, 1.0, 0.4999, 0.0));
-        assert_eq!(s.score, 75.0);
-        assert_eq!(s.tier, Tier::P1);
+    fn score_rounds_to_one_decimal() {
+        // 30 + 15 + 20 × 0.4999 = 54.998, rounded to 55.0.
+        assert_eq!(sc(inputs(1.0, 1.0, 0.4999, 0.0)).score, 55.0);
+    }
+
+    #[test]
+    fn actionability_halves() {
+        assert_eq!(actionability(0, 0), 0.0);
+        assert_eq!(actionability(4, 0), 0.5);
+        assert_eq!(actionability(9, 2), 0.75);
+        assert_eq!(actionability(4, 4), 1.0);
     }
 
     #[test]

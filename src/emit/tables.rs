@@ -148,6 +148,9 @@ pub const CSV_COLUMNS: &[&str] = &[
     "criticality_factor",
     "prevalence_factor",
     "groups_using",
+    "choke_point_factor",
+    "ctid_id",
+    "actionability_factor",
     "kill_chain_factor",
     "tier",
     "due",
@@ -229,6 +232,9 @@ pub fn gaps_csv(a: &Analysis) -> String {
             super::fmt_num(g.factors.criticality),
             super::fmt_num(g.factors.prevalence),
             g.factors.groups_using.to_string(),
+            super::fmt_num(g.factors.choke_point),
+            g.factors.ctid.clone().unwrap_or_default(),
+            super::fmt_num(g.factors.actionability),
             super::fmt_num(g.factors.kill_chain),
             g.tier.as_str().to_string(),
             g.due.map(|d| d.to_string()).unwrap_or_default(),
@@ -364,7 +370,7 @@ pub fn gaps_md(a: &Analysis) -> String {
         s.push_str("No gaps: every in-scope technique is covered.\n");
         return s;
     }
-    s.push_str("| # | Technique | Name | Tactics | Actors | Assets | Score | Factors (actors · criticality · prevalence · kill chain) | Tier | Due | Partial coverage | Notes |\n");
+    s.push_str("| # | Technique | Name | Tactics | Actors | Assets | Score | Factors (actors · criticality · prevalence · choke point · actionability · kill chain) | Tier | Due | Partial coverage | Notes |\n");
     s.push_str("|---:|---|---|---|---|---|---:|---|---|---|---|---|\n");
     for g in a.gaps.iter() {
         let note = g
@@ -385,7 +391,7 @@ pub fn gaps_md(a: &Analysis) -> String {
             })
             .unwrap_or_default();
         s.push_str(&format!(
-            "| {} | [{}](https://attack.mitre.org/techniques/{}/) | {} | {} | {} | {} | {} | {} · {} · {} ({} groups) · {} | {} | {} | {} | {} |\n",
+            "| {} | [{}](https://attack.mitre.org/techniques/{}/) | {} | {} | {} | {} | {} | {} · {} · {} · {} · {} · {} | {} | {} | {} | {} |\n",
             g.rank,
             g.technique,
             g.technique.replace('.', "/"),
@@ -397,7 +403,8 @@ pub fn gaps_md(a: &Analysis) -> String {
             super::fmt_num(g.factors.actors),
             super::fmt_num(g.factors.criticality),
             super::fmt_num(g.factors.prevalence),
-            g.factors.groups_using,
+            super::fmt_num(g.factors.choke_point),
+            super::fmt_num(g.factors.actionability),
             super::fmt_num(g.factors.kill_chain),
             g.tier.as_str(),
             g.due.map(|d| d.to_string()).unwrap_or_default(),
