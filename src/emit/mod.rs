@@ -6,6 +6,7 @@ pub mod navigator;
 pub mod plan;
 pub mod report;
 pub mod tables;
+pub mod trend;
 
 pub use report::report_schema_json;
 
