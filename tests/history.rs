@@ -125,7 +125,12 @@ fn one_point_per_change_with_the_figures_of_a_build() {
     assert_eq!(dates, ["2026-01-05", "2026-01-12", "2026-02-02"]);
     for (r, s) in rows.iter().zip(&expected) {
         assert_eq!(r["status"], "ok");
-        for k in ["coverage", "weighted_coverage"] {
+        for k in [
+            "coverage",
+            "weighted_coverage",
+            "pair_coverage",
+            "pair_validated",
+        ] {
             let got: f64 = r[k].parse().unwrap();
             let want = s[k].as_f64().unwrap();
             assert!((got - want).abs() < 1e-4, "{k}: {got} vs {want}");

@@ -18,6 +18,10 @@ pub struct TrendFigures {
     pub coverage: f64,
     /// Weighted coverage (0–1).
     pub weighted_coverage: f64,
+    /// Criticality-weighted share of (technique, asset) pairs detected or above (0–1).
+    pub pair_coverage: f64,
+    /// Criticality-weighted share of (technique, asset) pairs validated (0–1).
+    pub pair_validated: f64,
     /// In-scope threat techniques.
     pub in_scope: usize,
     /// Of those, covered.
@@ -48,6 +52,8 @@ impl TrendFigures {
         TrendFigures {
             coverage: r4(s.coverage),
             weighted_coverage: r4(s.weighted_coverage),
+            pair_coverage: r4(s.pair_coverage),
+            pair_validated: r4(s.pair_validated),
             in_scope: s.in_scope,
             covered: s.covered,
             gaps: s.gaps,
@@ -92,13 +98,15 @@ impl TrendPoint {
 
 /// The fixed columns of trend.csv, before the `actor:ID` and `asset:ID` columns and the
 /// final `subject`.
-pub const CSV_COLUMNS: [&str; 16] = [
+pub const CSV_COLUMNS: [&str; 18] = [
     "commit",
     "date",
     "status",
     "code",
     "coverage",
     "weighted_coverage",
+    "pair_coverage",
+    "pair_validated",
     "in_scope",
     "covered",
     "gaps",
@@ -147,7 +155,12 @@ pub fn csv(points: &[TrendPoint]) -> String {
         match &p.outcome {
             Ok(f) => {
                 row.extend(["ok".to_string(), String::new()]);
-                row.extend([fmt(f.coverage), fmt(f.weighted_coverage)]);
+                row.extend([
+                    fmt(f.coverage),
+                    fmt(f.weighted_coverage),
+                    fmt(f.pair_coverage),
+                    fmt(f.pair_validated),
+                ]);
                 let [p1, p2, p3] = f.gaps_by_tier;
                 for n in [f.in_scope, f.covered, f.gaps, p1, p2, p3] {
                     row.push(n.to_string());
@@ -312,6 +325,8 @@ fn parse_figures(row: &BTreeMap<&str, &str>) -> Result<TrendFigures, String> {
     Ok(TrendFigures {
         coverage: share("coverage")?,
         weighted_coverage: share("weighted_coverage")?,
+        pair_coverage: share("pair_coverage")?,
+        pair_validated: share("pair_validated")?,
         in_scope: count("in_scope")?,
         covered: count("covered")?,
         gaps: count("gaps")?,
@@ -334,6 +349,7 @@ const BOTTOM: f64 = 44.0;
 const COVERAGE_INK: &str = "#2166ac";
 const WEIGHTED_INK: &str = "#b35806";
 const FAILED_INK: &str = "#d73027";
+const VALIDATED_INK: &str = "#1b7837";
 
 fn x_of(i: usize, n: usize) -> f64 {
     let pw = W - LEFT - RIGHT;
@@ -441,6 +457,13 @@ pub fn svg(points: &[TrendPoint], title: &str) -> String {
         " stroke-dasharray=\"6 4\"",
         "weighted coverage",
     ));
+    body.push_str(&series(
+        points,
+        |f| f.pair_validated,
+        VALIDATED_INK,
+        " stroke-dasharray=\"2 3\"",
+        "validated",
+    ));
     for (i, p) in points.iter().enumerate() {
         if let Err(code) = &p.outcome {
             let (x, y) = (x_of(i, n), y_of(0.0));
@@ -465,14 +488,17 @@ pub fn svg(points: &[TrendPoint], title: &str) -> String {
 
 fn legend() -> String {
     format!(
-        "<g class=\"legend\"><line x1=\"{LEFT}\" y1=\"16\" x2=\"{:.1}\" y2=\"16\" stroke=\"{COVERAGE_INK}\" stroke-width=\"2\"/><text x=\"{:.1}\" y=\"20\">coverage</text><line x1=\"{:.1}\" y1=\"16\" x2=\"{:.1}\" y2=\"16\" stroke=\"{WEIGHTED_INK}\" stroke-width=\"2\" stroke-dasharray=\"6 4\"/><text x=\"{:.1}\" y=\"20\">weighted coverage</text><path d=\"M{:.1} 12l8 8m0 -8l-8 8\" stroke=\"{FAILED_INK}\" stroke-width=\"2\"/><text x=\"{:.1}\" y=\"20\">model failed to build</text></g>",
+        "<g class=\"legend\"><line x1=\"{LEFT}\" y1=\"16\" x2=\"{:.1}\" y2=\"16\" stroke=\"{COVERAGE_INK}\" stroke-width=\"2\"/><text x=\"{:.1}\" y=\"20\">coverage</text><line x1=\"{:.1}\" y1=\"16\" x2=\"{:.1}\" y2=\"16\" stroke=\"{WEIGHTED_INK}\" stroke-width=\"2\" stroke-dasharray=\"6 4\"/><text x=\"{:.1}\" y=\"20\">weighted coverage</text><line x1=\"{:.1}\" y1=\"16\" x2=\"{:.1}\" y2=\"16\" stroke=\"{VALIDATED_INK}\" stroke-width=\"2\" stroke-dasharray=\"2 3\"/><text x=\"{:.1}\" y=\"20\">validated (pairs)</text><path d=\"M{:.1} 12l8 8m0 -8l-8 8\" stroke=\"{FAILED_INK}\" stroke-width=\"2\"/><text x=\"{:.1}\" y=\"20\">model failed to build</text></g>",
         LEFT + 24.0,
         LEFT + 30.0,
         LEFT + 110.0,
         LEFT + 134.0,
         LEFT + 140.0,
-        LEFT + 280.0,
-        LEFT + 294.0,
+        LEFT + 260.0,
+        LEFT + 284.0,
+        LEFT + 290.0,
+        LEFT + 410.0,
+        LEFT + 424.0,
     )
 }
 
@@ -526,6 +552,8 @@ mod tests {
                 Some(c) => Ok(TrendFigures {
                     coverage: c,
                     weighted_coverage: c / 2.0,
+                    pair_coverage: c,
+                    pair_validated: 0.0,
                     in_scope: 10,
                     covered: 3,
                     gaps: 7,
@@ -591,7 +619,7 @@ mod tests {
         assert!(s.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; \u{FFFD}"));
         assert!(s.contains("Coverage over time of A &amp; &lt;B&gt;"));
         // One polyline per series (the run c–d); the lone point a has a marker only.
-        assert_eq!(s.matches("<polyline").count(), 2);
+        assert_eq!(s.matches("<polyline").count(), 3);
         assert!(s.contains("failed to build (parse-error)"));
         assert!(describe(&pts).contains("coverage 25.0% → 75.0%"));
     }
