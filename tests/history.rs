@@ -198,6 +198,58 @@ fn one_point_per_change_with_the_figures_of_a_build() {
     assert_eq!(late.len(), 1);
     assert_eq!(late[0]["date"], "2026-02-02");
 
+    // The plan's "Coverage over time" section, from the history file.
+    let o = threatc(
+        &[
+            "build",
+            "m/model.yaml",
+            "--out",
+            "../plan",
+            "--history",
+            "../trend/trend.csv",
+        ],
+        &repo,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let md = std::fs::read_to_string(tmp.path().join("plan/plan.md")).unwrap();
+    let at = md.find("## Coverage over time").expect("the section");
+    assert!(at < md.find("## Coverage by actor").unwrap());
+    for (r, line) in rows.iter().zip(md.get(at..).unwrap().lines().skip(6)) {
+        assert!(
+            line.starts_with(&format!("| {} | {} |", r["date"], &r["commit"][..12])),
+            "{line}"
+        );
+    }
+    assert!(
+        md.contains("3 revisions from 2026-01-05 to 2026-02-02"),
+        "{md}"
+    );
+    let html = std::fs::read_to_string(tmp.path().join("plan/plan.html")).unwrap();
+    assert!(html.contains("<h2 id=\"history\">Coverage over time</h2>"));
+    assert!(html.contains("class=\"trend\" role=\"img\""));
+    // Without --history there is no such section.
+    let built = std::fs::read_to_string(tmp.path().join("built/plan.md")).unwrap();
+    assert!(!built.contains("Coverage over time"));
+
+    // A file that is not a trend.csv: history-input at its line, nothing built.
+    let bad = csv.replacen(",ok,", ",maybe,", 1);
+    std::fs::write(tmp.path().join("bad.csv"), bad).unwrap();
+    let o = threatc(
+        &[
+            "build",
+            "m/model.yaml",
+            "--out",
+            "../plan2",
+            "--history",
+            "../bad.csv",
+        ],
+        &repo,
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(stderr(&o).contains("history-input"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("bad.csv:2:"), "{}", stderr(&o));
+    assert!(!tmp.path().join("plan2").exists());
+
     let o = threatc(&["history", "m/model.yaml", "--since", "2026-02-30"], &repo);
     assert_eq!(o.status.code(), Some(3));
     assert!(stderr(&o).contains("history-input"), "{}", stderr(&o));
@@ -252,6 +304,27 @@ fn a_broken_revision_is_a_failed_point_and_hostile_text_is_escaped() {
     assert!(!svg.contains("<svg>"));
     assert!(svg.contains("failed to build (yaml-syntax)"));
     assert_well_formed_xml(&svg);
+
+    // In the plan: escaped for Markdown and HTML.
+    let o = threatc(
+        &[
+            "build",
+            "m/model.yaml",
+            "--out",
+            "../plan",
+            "--history",
+            "../trend/trend.csv",
+        ],
+        &repo,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let md = std::fs::read_to_string(tmp.path().join("plan/plan.md")).unwrap();
+    assert!(!md.contains("<script"));
+    assert!(md.contains("failed: yaml-syntax"), "{md}");
+    let html = std::fs::read_to_string(tmp.path().join("plan/plan.html")).unwrap();
+    assert!(!html.contains("<script>alert"));
+    assert!(!html.contains('\u{202E}'));
+    assert!(html.contains("failed to build: <code>yaml-syntax</code>"));
 }
 
 #[test]
