@@ -28,11 +28,61 @@ pub struct BuildArgs {
     /// Make problems of a kind fatal: `import-errors` (malformed or unreadable rule files).
     #[arg(long, value_enum, value_name = "KIND")]
     pub deny: Vec<super::Deny>,
+    /// The trend.csv of `threatc history`: the plan gains a "Coverage over time" section.
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
+}
+
+/// Largest history file read (bytes).
+const MAX_HISTORY_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Reads `--history`: the points of a trend.csv, or a `history-input` (or `io-error`)
+/// diagnostic at the offending line.
+fn read_history(
+    ctx: &mut Ctx,
+    path: &std::path::Path,
+) -> Result<Vec<threatc::emit::trend::TrendPoint>, Diagnostic> {
+    let shown = threatc::model::load::display_path(path);
+    // The operator's path, through the confined opener: a regular file, size-capped;
+    // inside a repository it must resolve inside it.
+    let confine = threatc::fsio::Confine::named(path);
+    let (text, _) = threatc::fsio::read_text(path, &confine, MAX_HISTORY_BYTES)
+        .map_err(|e| Diagnostic::error(Code::IoError, format!("`{shown}` {}", e.phrase())))?;
+    let points = threatc::emit::trend::parse_csv(&text);
+    let id = ctx.sources.add(shown.clone(), path, text);
+    let e = match points {
+        Ok(p) if !p.is_empty() => return Ok(p),
+        Ok(_) => threatc::emit::trend::TrendError {
+            message: "holds no point".into(),
+            line: 1,
+        },
+        Err(e) => e,
+    };
+    let span = ctx
+        .sources
+        .get(id)
+        .map(|f| f.line_span(id, e.line))
+        .unwrap_or_default();
+    Err(Diagnostic::error(
+        Code::HistoryInput,
+        format!("history file `{shown}`: {}", e.message),
+    )
+    .with_label(span, "here")
+    .with_help("give the trend.csv that `threatc history MODEL --out DIR` writes"))
 }
 
 /// Runs `build`.
 pub fn run(ctx: &mut Ctx, args: &BuildArgs) -> i32 {
     let format = OutputFormat::from(args.format);
+    let history = match args.history.as_deref().map(|p| read_history(ctx, p)) {
+        None => None,
+        Some(Ok(points)) => Some(points),
+        Some(Err(d)) => {
+            let ds = threatc::diag::Diagnostics::from(d);
+            ctx.report(&ds.sorted(), format);
+            return super::failure_code(&ds);
+        }
+    };
     let opts = ctx.compile_options(args.deny.contains(&super::Deny::ImportErrors));
     let compiled = match ctx.compile(&args.model, &opts) {
         Ok(c) => c,
@@ -41,7 +91,7 @@ pub fn run(ctx: &mut Ctx, args: &BuildArgs) -> i32 {
             return super::failure_code(&ds);
         }
     };
-    let files = match emit_and_write(ctx, args, &compiled, format) {
+    let files = match emit_and_write(ctx, args, &compiled, history.as_deref(), format) {
         Ok(files) => files,
         Err(code) => return code,
     };
@@ -71,10 +121,16 @@ fn emit_and_write(
     ctx: &mut Ctx,
     args: &BuildArgs,
     compiled: &threatc::Compiled,
+    history: Option<&[threatc::emit::trend::TrendPoint]>,
     format: OutputFormat,
 ) -> Result<Vec<String>, i32> {
     let t = std::time::Instant::now();
-    let outputs = emit::build_outputs_timed(compiled, args.templates.as_deref(), &mut ctx.timings);
+    let outputs = emit::build_outputs_with_history(
+        compiled,
+        args.templates.as_deref(),
+        history,
+        &mut ctx.timings,
+    );
     ctx.show_timings();
     let outputs = match outputs {
         Ok(o) => o,

@@ -6,6 +6,8 @@ mod build;
 mod changes;
 mod check;
 mod diff;
+mod gitsnap;
+mod history;
 mod import;
 mod init;
 pub mod migrate;
@@ -185,6 +187,8 @@ pub enum Command {
     Import(import::ImportArgs),
     /// Compare coverage between two builds (or a model and its git history) for a pull request.
     Diff(diff::DiffArgs),
+    /// Build the model at past git revisions: coverage over time as trend.csv and trend.svg.
+    History(history::HistoryArgs),
     /// Print a JSON Schema: the model format (default), report.json, or a Navigator layer.
     Schema(SchemaArgs),
     /// Rewrite a model or a Navigator layer for the ATT&CK catalog in use.
@@ -246,6 +250,7 @@ const MAN_PAGES: &[&str] = &[
     "attack",
     "import",
     "diff",
+    "history",
     "schema",
     "migrate",
     "init",
@@ -467,6 +472,7 @@ pub fn main() -> i32 {
         Command::Attack(a) => attack::run(&mut ctx, &a),
         Command::Import(a) => import::run(&mut ctx, &a),
         Command::Diff(a) => diff::run(&mut ctx, &a),
+        Command::History(a) => history::run(&mut ctx, &a),
         Command::Migrate(a) => migrate::run(&mut ctx, &a),
         Command::Init(a) => init::run(&mut ctx, &a),
         Command::Completions(a) => completions(&a),

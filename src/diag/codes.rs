@@ -221,7 +221,9 @@ codes! {
     TargetUnmet = "target-unmet", W, Findings, "a coverage target is not met";
     // diff
     DiffInput = "diff-input", E, Usage, "a `threatc diff` input is neither a model nor a threatc report.json, or the arguments do not name two sides";
-    DiffGit = "diff-git", E, Usage, "`threatc diff --git` could not read the base: no `.git` above the model (or a `.git` that is not a repository), unknown revision, or the model's path is not a file at that revision";
+    DiffGit = "diff-git", E, Usage, "`threatc diff --git` or `threatc history` could not read a revision: no `.git` above the model (or a `.git` that is not a repository), unknown revision, or the model's path is not a file at that revision";
+    // history
+    HistoryInput = "history-input", E, Usage, "`threatc history` has nothing to build or a bad `--since`, or the history file given to `threatc build --history` is not a trend.csv of `threatc history`";
     // catalog queries
     UnknownEntry = "unknown-entry", E, Usage, "`threatc attack show` found nothing by that id, name or alias (or several entries share the name)";
     // init

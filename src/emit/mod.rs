@@ -6,6 +6,7 @@ pub mod navigator;
 pub mod plan;
 pub mod report;
 pub mod tables;
+pub mod trend;
 
 pub use report::report_schema_json;
 
@@ -379,6 +380,17 @@ pub fn build_outputs_timed(
     templates: Option<&Path>,
     timings: &mut crate::Timings,
 ) -> Result<Vec<Output>, crate::diag::Diagnostic> {
+    build_outputs_with_history(c, templates, None, timings)
+}
+
+/// [`build_outputs_timed`] with the points of a history file (`threatc build
+/// --history`): the plan gains its "Coverage over time" section.
+pub fn build_outputs_with_history(
+    c: &crate::Compiled,
+    templates: Option<&Path>,
+    history: Option<&[trend::TrendPoint]>,
+    timings: &mut crate::Timings,
+) -> Result<Vec<Output>, crate::diag::Diagnostic> {
     let a = &c.analysis;
     let mut outputs = Vec::new();
     let t = std::time::Instant::now();
@@ -437,7 +449,7 @@ pub fn build_outputs_timed(
     });
     timings.record("  gaps", t);
     let t = std::time::Instant::now();
-    for (path, bytes) in plan::render_plan(a, &c.catalog, templates)? {
+    for (path, bytes) in plan::render_plan_with_history(a, &c.catalog, templates, history)? {
         outputs.push(Output { path, bytes });
     }
     #[cfg(feature = "xlsx")]

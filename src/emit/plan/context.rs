@@ -330,9 +330,71 @@ impl<T: serde::Serialize + std::fmt::Debug + Send + Sync + 'static> minijinja::v
 }
 
 /// The template context: the analysis at the top level, plus `plan`, `matrix_svg`
-/// and `generator`.
+/// and `generator` (`history` none).
 pub fn context(a: &Analysis, plan: &PlanData, svg: &str) -> Value {
+    context_with_history(a, plan, svg, None)
+}
+
+/// How many of the newest points the plan's "Coverage over time" table shows.
+pub const HISTORY_SHOWN: usize = 12;
+
+/// `history` of the template context: the chart, a sentence, and the newest
+/// [`HISTORY_SHOWN`] points (oldest first).
+fn history_value(points: &[crate::emit::trend::TrendPoint], title: &str) -> Value {
+    let shown: Vec<serde_json::Value> = points
+        .iter()
+        .skip(points.len().saturating_sub(HISTORY_SHOWN))
+        .map(|p| {
+            let f = p.outcome.as_ref().ok();
+            serde_json::json!({
+                "commit": p.short(),
+                "date": p.date,
+                // Untrusted text: no control or bidirectional characters (escaping for
+                // Markdown or HTML is the template's).
+                "subject": p
+                    .subject
+                    .chars()
+                    .filter(|c| !c.is_control() && !crate::escape::is_bidi_control(*c))
+                    .collect::<String>(),
+                "failed": p.outcome.as_ref().err(),
+                "coverage": f.map(|f| f.coverage),
+                "weighted_coverage": f.map(|f| f.weighted_coverage),
+                "pair_validated": f.map(|f| f.pair_validated),
+                "gaps": f.map(|f| f.gaps),
+                "gaps_p1": f.map(|f| f.gaps_by_tier[0]),
+            })
+        })
+        .collect();
+    let mut m: BTreeMap<String, Value> = BTreeMap::new();
+    m.insert(
+        "svg".into(),
+        Value::from_safe_string(crate::emit::trend::svg(points, title)),
+    );
+    m.insert(
+        "summary".into(),
+        Value::from(crate::emit::trend::describe(points)),
+    );
+    m.insert("total".into(), Value::from(points.len()));
+    m.insert(
+        "points".into(),
+        Value::from(minijinja::value::Serde(&shown)),
+    );
+    Value::from(m)
+}
+
+/// [`context`] with the points of a history file (`threatc build --history`) as
+/// `history`, for the plan's "Coverage over time" section.
+pub fn context_with_history(
+    a: &Analysis,
+    plan: &PlanData,
+    svg: &str,
+    history: Option<&[crate::emit::trend::TrendPoint]>,
+) -> Value {
     let mut ctx: BTreeMap<String, Value> = BTreeMap::new();
+    ctx.insert(
+        "history".into(),
+        history.map_or(Value::from(()), |h| history_value(h, &a.model.title)),
+    );
     ctx.insert(
         "model".into(),
         Value::from(minijinja::value::Serde(&a.model)),

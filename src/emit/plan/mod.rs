@@ -16,8 +16,8 @@ mod templates;
 mod xlsx;
 
 pub use context::{
-    context, plan_data, GapBuild, PlanAnalytic, PlanData, PlanLogSource, PlanMitigation,
-    PlanStrategy, TierInfo,
+    context, context_with_history, plan_data, GapBuild, PlanAnalytic, PlanData, PlanLogSource,
+    PlanMitigation, PlanStrategy, TierInfo, HISTORY_SHOWN,
 };
 pub use svg::{matrix_columns, matrix_svg, MatrixCell, MatrixColumn};
 pub use templates::{environment, render, EMBEDDED_TEMPLATES, TEMPLATE_FUEL};
@@ -43,10 +43,21 @@ pub fn render_plan(
     catalog: &Catalog,
     templates: Option<&Path>,
 ) -> Result<Vec<(String, Vec<u8>)>, Diagnostic> {
+    render_plan_with_history(a, catalog, templates, None)
+}
+
+/// [`render_plan`] with the points of a history file: the plan gains its "Coverage over
+/// time" section.
+pub fn render_plan_with_history(
+    a: &Analysis,
+    catalog: &Catalog,
+    templates: Option<&Path>,
+    history: Option<&[crate::emit::trend::TrendPoint]>,
+) -> Result<Vec<(String, Vec<u8>)>, Diagnostic> {
     let plan = plan_data(a, catalog);
     let svg = matrix_svg(a, catalog);
     let env = environment(templates);
-    let ctx = context(a, &plan, &svg);
+    let ctx = context_with_history(a, &plan, &svg, history);
     let md = render(&env, "plan.md.j2", &ctx)?;
     let html = render(&env, "plan.html.j2", &ctx)?;
     Ok(vec![
