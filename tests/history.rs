@@ -145,7 +145,15 @@ fn one_point_per_change_with_the_figures_of_a_build() {
         .iter()
         .map(|r| r["coverage"].parse().unwrap())
         .collect();
-    assert!(cov[0] > cov[1] && cov[1] > cov[2], "{cov:?}");
+    // The PowerShell rule's technique is already not detected on the workstations (a
+    // failed purple-team test), so its retirement moves the pair figure, not the
+    // per-technique one.
+    let pairs: Vec<f64> = rows
+        .iter()
+        .map(|r| r["pair_coverage"].parse().unwrap())
+        .collect();
+    assert!(cov[0] > cov[1] && cov[1] >= cov[2], "{cov:?}");
+    assert!(pairs[0] > pairs[1] && pairs[1] > pairs[2], "{pairs:?}");
     assert!(rows[0].contains_key("actor:fin7") && rows[0].contains_key("asset:swift-servers"));
     assert_eq!(rows[2]["subject"], "retire the PowerShell rule");
 
