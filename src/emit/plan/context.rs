@@ -327,6 +327,10 @@ pub fn context(a: &Analysis, plan: &PlanData, svg: &str) -> Value {
         Value::from_object(LazySeq(std::sync::Arc::clone(&a.gaps))),
     );
     ctx.insert(
+        "accepted".into(),
+        Value::from(minijinja::value::Serde(&a.accepted)),
+    );
+    ctx.insert(
         "out_of_scope".into(),
         Value::from(minijinja::value::Serde(&a.out_of_scope)),
     );
