@@ -50,6 +50,8 @@ pub struct CompileOptions {
     pub allow_outside_root: bool,
     /// Treat problems in imported rule files as errors.
     pub deny_import_errors: bool,
+    /// Treat expired decisions as errors.
+    pub deny_expired_decisions: bool,
 }
 
 /// The catalog in use: the embedded one or one read from a bundle file.
@@ -287,6 +289,7 @@ pub fn compile_timed(
         allow_outside_root: opts.allow_outside_root,
         quiet_version: false,
         deny_import_errors: opts.deny_import_errors,
+        deny_expired_decisions: opts.deny_expired_decisions,
         from_attack_data: opts.from_attack_data.clone(),
     };
     // Resolution runs the model's imports too: "resolve" includes them.

@@ -306,9 +306,21 @@ fn financial_example_figures() {
             assert_eq!(covered, t["uncovered_on"].as_array().unwrap().is_empty());
         }
     }
+    // Accepted and transferred gaps (decisions:) are counted apart, and not covered.
+    let s = &r["summary"];
     assert_eq!(
-        r["summary"]["covered"].as_u64().unwrap() + r["summary"]["gaps"].as_u64().unwrap(),
-        r["summary"]["in_scope"].as_u64().unwrap()
+        (
+            s["accepted"].as_u64().unwrap(),
+            s["transferred"].as_u64().unwrap()
+        ),
+        (1, 1)
+    );
+    assert_eq!(
+        s["covered"].as_u64().unwrap()
+            + s["gaps"].as_u64().unwrap()
+            + s["accepted"].as_u64().unwrap()
+            + s["transferred"].as_u64().unwrap(),
+        s["in_scope"].as_u64().unwrap()
     );
 }
 

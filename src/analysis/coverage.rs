@@ -253,6 +253,8 @@ pub(super) fn summary(
         techniques_detected: detected.len(),
         rules_unscoped: model.rules.iter().filter(|r| r.unscoped.is_some()).count(),
         undeclared_platforms: undeclared_platforms(model, rows),
+        accepted: 0,
+        transferred: 0,
         targets_met: targets.iter().filter(|t| t.met).count(),
         targets: targets.len(),
     }

@@ -9,6 +9,7 @@
 mod candidates;
 mod coverage;
 pub mod ctid;
+mod decisions;
 mod investments;
 pub mod ladder;
 pub mod priority;
@@ -184,6 +185,10 @@ pub struct Summary {
     /// Platforms that threat techniques name but no asset declares, with the number of
     /// threat techniques naming each (empty without assets).
     pub undeclared_platforms: BTreeMap<String, usize>,
+    /// Gaps accepted (`decisions:`, unexpired): off the to-do list, not covered.
+    pub accepted: usize,
+    /// Gaps transferred likewise.
+    pub transferred: usize,
     /// Targets met / all.
     pub targets_met: usize,
     /// Targets.
@@ -404,6 +409,10 @@ pub struct Gap {
     /// first; absent when the model names no candidate library.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub candidates: Vec<GapCandidates>,
+    /// The risk decision on it (`decisions:`): `mitigate`, an expired one, or, in
+    /// `accepted`, the accept or transfer that moved it off the to-do list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<crate::resolve::Decision>,
 }
 
 /// A threat technique out of scope.
@@ -510,8 +519,15 @@ pub struct Analysis {
     pub assets: Vec<AssetCoverage>,
     /// Every threat technique.
     pub techniques: std::sync::Arc<Vec<TechniqueRow>>,
-    /// Gaps, by rank.
+    /// Gaps on the to-do list, by rank.
     pub gaps: std::sync::Arc<Vec<Gap>>,
+    /// Accepted and transferred risks: gaps a holding decision took off the to-do list
+    /// (each with its `decision`), in priority order. Absent without any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accepted: Vec<Gap>,
+    /// The model's decisions (`decisions:`), in model order. Absent without any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub decisions: Vec<crate::resolve::Decision>,
     /// Out of scope.
     pub out_of_scope: Vec<OutOfScope>,
     /// Targets.
@@ -548,14 +564,17 @@ pub fn technique_name(catalog: &Catalog, id: &str) -> String {
 /// Analyses a resolved model.
 pub fn analyse(model: &Resolved, catalog: &Catalog) -> Analysis {
     let rows = rows::technique_rows(model, catalog);
-    let mut gaps = priority::gaps(model, catalog, &rows);
+    let gaps = priority::gaps(model, catalog, &rows);
+    let (mut gaps, accepted) = decisions::split(model, gaps);
     candidates::attach(model, &mut gaps);
     let actors = coverage::per_actor(model, &rows, &gaps);
     let tactics = coverage::per_tactic(catalog, &rows);
     let assets = coverage::per_asset(model, &rows);
     let targets = targets::statuses(model, &rows, &gaps);
     let out_of_scope = coverage::out_of_scope(&rows);
-    let summary = coverage::summary(model, &rows, &gaps, &targets, out_of_scope.len());
+    let mut summary = coverage::summary(model, &rows, &gaps, &targets, out_of_scope.len());
+    summary.accepted = count(&accepted, crate::model::v1::DecisionKind::Accept);
+    summary.transferred = count(&accepted, crate::model::v1::DecisionKind::Transfer);
     let rules = coverage::rule_rows(model);
     let (investments, investment_totals) = investments::compute(model, catalog, &gaps);
     Analysis {
@@ -578,6 +597,8 @@ pub fn analyse(model: &Resolved, catalog: &Catalog) -> Analysis {
         assets,
         techniques: std::sync::Arc::new(rows),
         gaps: std::sync::Arc::new(gaps),
+        accepted,
+        decisions: model.decisions.clone(),
         out_of_scope,
         targets,
         rules: std::sync::Arc::new(rules),
@@ -588,6 +609,14 @@ pub fn analyse(model: &Resolved, catalog: &Catalog) -> Analysis {
         telemetry: model.telemetry.clone(),
         evidence: model.evidence.clone(),
     }
+}
+
+/// Decided gaps of a kind.
+fn count(decided: &[Gap], kind: crate::model::v1::DecisionKind) -> usize {
+    decided
+        .iter()
+        .filter(|g| g.decision.as_ref().is_some_and(|d| d.decision == kind))
+        .count()
 }
 
 fn model_info(model: &Resolved) -> ModelInfo {

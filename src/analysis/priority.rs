@@ -289,6 +289,7 @@ impl Context<'_> {
             partial,
             partial_total,
             candidates: Vec::new(),
+            decision: None,
             note: self.model.plan.notes.get(&r.id).cloned(),
         }
     }

@@ -25,7 +25,8 @@ pub struct BuildArgs {
     /// Folder of templates overriding the embedded ones by file name.
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
-    /// Make problems of a kind fatal: `import-errors` (malformed or unreadable rule files).
+    /// Make problems of a kind fatal: `import-errors` (malformed or unreadable rule files),
+    /// `expired-decisions` (decisions whose expiry is before the assessed date).
     #[arg(long, value_enum, value_name = "KIND")]
     pub deny: Vec<super::Deny>,
     /// The trend.csv of `threatc history`: the plan gains a "Coverage over time" section.
@@ -83,7 +84,8 @@ pub fn run(ctx: &mut Ctx, args: &BuildArgs) -> i32 {
             return super::failure_code(&ds);
         }
     };
-    let opts = ctx.compile_options(args.deny.contains(&super::Deny::ImportErrors));
+    let mut opts = ctx.compile_options(args.deny.contains(&super::Deny::ImportErrors));
+    opts.deny_expired_decisions = args.deny.contains(&super::Deny::ExpiredDecisions);
     let compiled = match ctx.compile(&args.model, &opts) {
         Ok(c) => c,
         Err(ds) => {
@@ -175,7 +177,7 @@ fn json_summary(a: &threatc::analysis::Analysis, out: &str, files: &[String]) ->
 fn human_summary(a: &threatc::analysis::Analysis, out: &str, files: &[String]) -> String {
     let s = &a.summary;
     let mut text = format!(
-        "built {} → {} ({} {})\n  ATT&CK {} {} · {} {} · {} {} ({} counting)\n  coverage {} of {} in-scope {} = {} (weighted {}) · {} {} (P1 {}, P2 {}, P3 {}) · {} out of scope\n",
+        "built {} → {} ({} {})\n  ATT&CK {} {} · {} {} · {} {} ({} counting)\n  coverage {} of {} in-scope {} = {} (weighted {}) · {} {} (P1 {}, P2 {}, P3 {}) · {} out of scope{}\n",
         threatc::escape::terminal(&a.model.name),
         threatc::escape::terminal(out),
         files.len(),
@@ -198,6 +200,7 @@ fn human_summary(a: &threatc::analysis::Analysis, out: &str, files: &[String]) -
         s.gaps_by_tier.get("P2").copied().unwrap_or(0),
         s.gaps_by_tier.get("P3").copied().unwrap_or(0),
         s.out_of_scope,
+        emit::decided_text(s),
     );
     if s.pairs > 0 {
         let by: Vec<String> = s

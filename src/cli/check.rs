@@ -14,7 +14,8 @@ pub struct CheckArgs {
     /// Diagnostics format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: super::FormatArg,
-    /// Make problems of a kind fatal: `import-errors` (malformed or unreadable rule files).
+    /// Make problems of a kind fatal: `import-errors` (malformed or unreadable rule files),
+    /// `expired-decisions` (decisions whose expiry is before the assessed date).
     #[arg(long, value_enum, value_name = "KIND")]
     pub deny: Vec<super::Deny>,
 }
@@ -24,7 +25,8 @@ pub fn run(ctx: &mut Ctx, args: &CheckArgs) -> i32 {
     let format = OutputFormat::from(args.format);
     let mut all = Diagnostics::new();
     let mut failed = false;
-    let opts = ctx.compile_options(args.deny.contains(&super::Deny::ImportErrors));
+    let mut opts = ctx.compile_options(args.deny.contains(&super::Deny::ImportErrors));
+    opts.deny_expired_decisions = args.deny.contains(&super::Deny::ExpiredDecisions);
     let mut summaries = Vec::new();
     for m in &args.models {
         match ctx.compile(m, &opts) {

@@ -437,6 +437,7 @@ fn build(
         allow_outside_root: opts.allow_outside_root,
         quiet_version: true,
         deny_import_errors: opts.deny_import_errors,
+        deny_expired_decisions: opts.deny_expired_decisions,
         from_attack_data: opts.from_attack_data.clone(),
     };
     let (resolved, _warnings) =

@@ -121,6 +121,8 @@ impl From<FormatArg> for OutputFormat {
 pub enum Deny {
     /// Malformed or unreadable rule files named by `imports:`.
     ImportErrors,
+    /// Decisions (`decisions:`) whose expiry is before the assessed date.
+    ExpiredDecisions,
 }
 
 /// `--domain`: an ATT&CK domain (the STIX names are accepted too).
@@ -313,6 +315,7 @@ impl Ctx {
             from_attack_data: self.global.from_attack_data.clone(),
             allow_outside_root: self.global.allow_outside_root,
             deny_import_errors,
+            deny_expired_decisions: false,
         }
     }
 

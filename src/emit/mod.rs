@@ -461,3 +461,32 @@ pub fn build_outputs_with_history(
     outputs.sort_by(|x, y| x.path.cmp(&y.path));
     Ok(outputs)
 }
+
+/// The accepted and transferred gaps as a figure's suffix: `; 7 gaps accepted, 1
+/// transferred` (empty without any). They are not covered, only off the to-do list.
+pub fn decided_text(s: &crate::analysis::Summary) -> String {
+    let mut parts = Vec::new();
+    if s.accepted > 0 {
+        parts.push(format!(
+            "{} {} accepted",
+            s.accepted,
+            crate::words::plural(s.accepted, "gap", "gaps")
+        ));
+    }
+    if s.transferred > 0 {
+        parts.push(format!(
+            "{} {} transferred",
+            s.transferred,
+            if parts.is_empty() {
+                crate::words::plural(s.transferred, "gap", "gaps")
+            } else {
+                ""
+            }
+        ));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("; {}", parts.join(", ").replace("  ", " "))
+    }
+}

@@ -347,6 +347,10 @@ pub fn gaps_json(a: &Analysis) -> String {
         "attack": format!("{} {}", a.attack.domain, a.attack.release),
         "gaps": a.gaps,
     });
+    let mut doc = doc;
+    if let (false, Some(o)) = (a.accepted.is_empty(), doc.as_object_mut()) {
+        o.insert("accepted".into(), json!(a.accepted));
+    }
     serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
 }
 
@@ -368,6 +372,7 @@ pub fn gaps_md(a: &Analysis) -> String {
     ));
     if a.gaps.is_empty() {
         s.push_str("No gaps: every in-scope technique is covered.\n");
+        s.push_str(&accepted_md(a));
         return s;
     }
     s.push_str("| # | Technique | Name | Tactics | Actors | Assets | Score | Factors (actors · criticality · prevalence · choke point · actionability · kill chain) | Tier | Due | Partial coverage | Notes |\n");
@@ -389,7 +394,11 @@ pub fn gaps_md(a: &Analysis) -> String {
                 }
                 parts.join("; ")
             })
-            .unwrap_or_default();
+            .into_iter()
+            .chain(g.decision.as_ref().map(decision_text))
+            .filter(|t| !t.is_empty())
+            .collect::<Vec<_>>()
+            .join("; ");
         s.push_str(&format!(
             "| {} | [{}](https://attack.mitre.org/techniques/{}/) | {} | {} | {} | {} | {} | {} · {} · {} · {} · {} · {} | {} | {} | {} | {} |\n",
             g.rank,
@@ -410,6 +419,60 @@ pub fn gaps_md(a: &Analysis) -> String {
             g.due.map(|d| d.to_string()).unwrap_or_default(),
             md_cell(&partial_text(g)),
             md_cell(&note),
+        ));
+    }
+    s.push_str(&accepted_md(a));
+    s
+}
+
+/// A decision in a few words: `accept (expired 2026-01-31)`, `mitigate M1053, M1040`.
+pub fn decision_text(d: &crate::resolve::Decision) -> String {
+    let mut t = format!("decision: {}", d.decision.as_str());
+    if !d.mitigations.is_empty() {
+        t.push_str(&format!(" {}", d.mitigations.join(", ")));
+    }
+    if !d.assets.is_empty() {
+        t.push_str(&format!(" on {}", d.assets.join(", ")));
+    }
+    if d.expired {
+        if let Some(e) = d.expiry {
+            t.push_str(&format!(" (expired {e})"));
+        }
+    }
+    t
+}
+
+/// gaps.md's "Accepted and transferred risks" (nothing without any).
+pub fn accepted_md(a: &Analysis) -> String {
+    if a.accepted.is_empty() {
+        return String::new();
+    }
+    let mut s = format!(
+        "\n## Accepted and transferred risks\n\n{} accepted, {} transferred: not covered, off the to-do list while the decision holds.\n\n",
+        a.summary.accepted, a.summary.transferred
+    );
+    s.push_str("| Technique | Name | Assets | Decision | Owner | Approver | Reason | Date | Expiry | Score |\n");
+    s.push_str("|---|---|---|---|---|---|---|---|---|---:|\n");
+    for g in &a.accepted {
+        let Some(d) = &g.decision else { continue };
+        let assets = if d.assets.is_empty() {
+            &g.assets
+        } else {
+            &d.assets
+        };
+        s.push_str(&format!(
+            "| [{}](https://attack.mitre.org/techniques/{}/) | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            g.technique,
+            g.technique.replace('.', "/"),
+            md_cell(&g.name),
+            md_cell(&assets.join(", ")),
+            d.decision.as_str(),
+            md_cell(d.owner.as_deref().unwrap_or("")),
+            md_cell(d.approver.as_deref().unwrap_or("")),
+            md_cell(d.reason.as_deref().unwrap_or("")),
+            d.date.map(|x| x.to_string()).unwrap_or_default(),
+            d.expiry.map(|x| x.to_string()).unwrap_or_default(),
+            super::fmt_num(g.score),
         ));
     }
     s

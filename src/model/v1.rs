@@ -51,6 +51,11 @@ pub struct ModelFile {
     /// an asset and not detected does not count as detected there, whatever rules claim.
     #[serde(default)]
     pub evidence: Vec<Spanned<EvidenceEntry>>,
+    /// Risk decisions per technique (optionally per asset): `detect` (the default),
+    /// `mitigate` (with the ATT&CK mitigations relied on), `accept` or `transfer`.
+    /// Accepted and transferred gaps leave the to-do list but stay in their own table.
+    #[serde(default)]
+    pub decisions: Vec<Spanned<Decision>>,
     /// How coverage is counted.
     #[serde(default)]
     pub coverage: Option<Spanned<CoverageSettings>>,
@@ -464,6 +469,66 @@ pub struct Target {
     /// Free text.
     #[serde(default)]
     pub description: Option<String>,
+}
+
+/// A risk decision on one technique.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Decision {
+    /// ATT&CK technique id (T1486, T1059.001).
+    pub technique: Spanned<String>,
+    /// The assets (ids) it is decided on (default: every asset).
+    #[serde(default)]
+    pub assets: Option<Vec<Spanned<String>>>,
+    /// What is decided (default `detect`).
+    #[serde(default)]
+    pub decision: Option<DecisionKind>,
+    /// With `mitigate`: the ATT&CK mitigations relied on (M-ids, e.g. M1053).
+    #[serde(default)]
+    pub mitigations: Option<Vec<Spanned<String>>>,
+    /// Who owns the risk (required for `accept` and `transfer`).
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// Who approved the decision.
+    #[serde(default)]
+    pub approver: Option<String>,
+    /// Why (required for `accept` and `transfer`).
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// When it was decided (YYYY-MM-DD).
+    #[serde(default)]
+    pub date: Option<Spanned<Scalar>>,
+    /// When it must be decided again (YYYY-MM-DD); after it, the decision is expired.
+    #[serde(default)]
+    pub expiry: Option<Spanned<Scalar>>,
+}
+
+/// What a decision does with a technique's risk.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum DecisionKind {
+    /// Build a detection (the default: the gap stays on the to-do list).
+    Detect,
+    /// Rely on mitigations (the gap stays, showing the decision).
+    Mitigate,
+    /// Accept the risk (the gap leaves the to-do list while the decision holds).
+    Accept,
+    /// Transfer the risk (insurance, a provider; leaves the to-do list likewise).
+    Transfer,
+}
+
+impl DecisionKind {
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DecisionKind::Detect => "detect",
+            DecisionKind::Mitigate => "mitigate",
+            DecisionKind::Accept => "accept",
+            DecisionKind::Transfer => "transfer",
+        }
+    }
 }
 
 /// The least state of the ladder a target asks for.

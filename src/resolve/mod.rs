@@ -21,6 +21,7 @@ mod actors;
 mod assets;
 pub mod candidates;
 pub(crate) mod context;
+pub mod decisions;
 mod evidence;
 mod evidence_file;
 pub mod imports;
@@ -35,6 +36,7 @@ pub use crate::import::Unscoped;
 pub use crate::technique_id::is_technique_id;
 pub use actors::find_actor;
 pub use candidates::Candidate;
+pub use decisions::Decision;
 pub use evidence::{DEFAULT_MAX_AGE_DAYS, KNOWN_METHODS};
 pub use kinds::{Criticality, Effort, RuleStatus, SubtechniqueMode, TechniqueNote, TestResult};
 
@@ -419,6 +421,8 @@ pub struct Resolved {
     pub candidates: Vec<Candidate>,
     /// One summary per `candidates:` entry, sorted by format and path.
     pub candidate_imports: Vec<ImportSummary>,
+    /// Risk decisions (`decisions:`), in model order.
+    pub decisions: Vec<Decision>,
 }
 
 /// Options of resolution.
@@ -430,6 +434,8 @@ pub struct ResolveOptions {
     pub quiet_version: bool,
     /// Problems in imported rule files are errors.
     pub deny_import_errors: bool,
+    /// Expired decisions are errors.
+    pub deny_expired_decisions: bool,
     /// The bundle of the model's own release, to report techniques renamed or moved since.
     pub from_attack_data: Option<std::path::PathBuf>,
 }
@@ -475,6 +481,13 @@ pub fn resolve(
     coverage.validation_max_age = evidence::max_age(&mut r, root);
     coverage.tests_as_of = evidence::as_of(meta.as_ref().and_then(|m| m.assessed));
     let evidence = evidence::resolve(&mut r, loaded, &assets, opts.allow_outside_root);
+    let decisions = decisions::resolve(
+        &mut r,
+        loaded,
+        &asset_ids,
+        coverage.tests_as_of,
+        opts.deny_expired_decisions,
+    );
     let plan = settings::plan(&mut r, loaded);
     actors::warn_if_none(&mut r, root, &actors);
     assets::warn_unused(&mut r, &assets, &actors);
@@ -522,6 +535,7 @@ pub fn resolve(
         evidence,
         candidates: candidates::collect(loaded, cran.rules, cran.extras),
         candidate_imports: cran.summaries,
+        decisions,
     };
     warnings.extend(telemetry::warn_blind(&model));
     warnings.extend(evidence::age(&mut model));

@@ -432,6 +432,10 @@ pub fn context_with_history(
         Value::from_object(LazySeq(std::sync::Arc::clone(&a.gaps))),
     );
     ctx.insert(
+        "accepted".into(),
+        Value::from(minijinja::value::Serde(&a.accepted)),
+    );
+    ctx.insert(
         "out_of_scope".into(),
         Value::from(minijinja::value::Serde(&a.out_of_scope)),
     );

@@ -114,9 +114,11 @@ pub fn matrix_svg(a: &Analysis, catalog: &Catalog) -> String {
 
 /// The state of every threat technique (others are not in the threat).
 fn cell_states(a: &Analysis) -> BTreeMap<&str, CellState> {
+    // Accepted and transferred gaps are not covered: they keep their tier in the matrix.
     let tier_of: BTreeMap<&str, Tier> = a
         .gaps
         .iter()
+        .chain(a.accepted.iter())
         .map(|g| (g.technique.as_str(), g.tier))
         .collect();
     let mut state: BTreeMap<&str, CellState> = BTreeMap::new();
