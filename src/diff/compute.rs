@@ -196,6 +196,9 @@ pub struct CoverageDiff {
     pub rules_removed: Vec<RuleChange>,
     /// Rules whose status changed.
     pub rules_changed: Vec<RuleChange>,
+    /// (technique, asset) pairs whose state changed, of techniques and assets present on
+    /// both sides (sorted by technique, then asset).
+    pub pair_changes: Vec<super::pairs::PairChange>,
     /// ATT&CK release changes (None when both sides use the same release).
     pub release: Option<ReleaseChanges>,
     /// Why this is a regression (empty: it is not).
@@ -736,6 +739,7 @@ pub fn diff(base: &DiffInput, head: &DiffInput) -> CoverageDiff {
         rules_added,
         rules_removed,
         rules_changed,
+        pair_changes: super::pairs::pair_changes(base, head),
         release,
         regressions,
         no_base: base.absent_at.clone(),

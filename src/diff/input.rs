@@ -112,6 +112,24 @@ pub struct InTechnique {
     pub covered: bool,
     /// Covering rules.
     pub rules: Vec<InRuleRef>,
+    /// Per asset, its state on the ladder (absent from a report.json older than the
+    /// ladder: then no pair of this technique is compared).
+    pub states: Vec<InAssetState>,
+    /// Assets where it is detected or validated.
+    pub covered_on: Vec<String>,
+    /// Assets where it is not.
+    pub uncovered_on: Vec<String>,
+}
+
+/// One asset's state of a technique, as report.json has it. The state stays a string
+/// here: an unknown name (a hand-written report) is skipped, not an error.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct InAssetState {
+    /// Asset id.
+    pub asset: String,
+    /// `blind`, `unknown`, `visible`, `detected` or `validated`.
+    pub state: String,
 }
 
 /// An actor use in a gap.

@@ -4,12 +4,14 @@
 
 mod compute;
 mod input;
+mod pairs;
 
 pub use compute::{
     diff, ActorDiff, Change, CoverageDiff, GapChange, ReleaseChanges, Revocation, RuleChange,
     TargetDiff, TechniqueChange, EPS,
 };
 pub use input::{
-    DiffInput, InActor, InAttack, InGap, InModel, InRule, InRuleRef, InSummary, InTarget,
-    InTechnique, InUse,
+    DiffInput, InActor, InAssetState, InAttack, InGap, InModel, InRule, InRuleRef, InSummary,
+    InTarget, InTechnique, InUse,
 };
+pub use pairs::{pair_changes, PairChange};

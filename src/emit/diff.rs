@@ -3,7 +3,7 @@
 
 use super::navigator::{self, Layer, PlainEntry};
 use super::{fmt_num, pct};
-use crate::diff::{Change, CoverageDiff, GapChange, TechniqueChange, EPS};
+use crate::diff::{Change, CoverageDiff, GapChange, PairChange, TechniqueChange, EPS};
 use crate::escape::pr_comment_text as md_cell;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -12,6 +12,9 @@ use std::collections::BTreeMap;
 pub const MD_LIMIT: usize = 60_000;
 /// Lists longer than this are folded in `<details>`.
 const FOLD_AFTER: usize = 10;
+/// The comment shows at most this many (technique, asset) state changes, then `+N more`
+/// (coverage-diff.json has them all).
+pub const PAIRS_SHOWN: usize = 50;
 
 /// Colour of techniques that gained coverage (a build layer's covered colour).
 pub const GAINED_COLOR: &str = navigator::COVERED_COLOR;
@@ -53,10 +56,15 @@ fn opt_pct(x: Option<f64>) -> String {
 
 /// A list section: a table header and rows, folded when long.
 fn section(out: &mut String, title: &str, header: &str, rows: &[String]) {
+    section_of(out, title, header, rows, rows.len());
+}
+
+/// A list section of `total` items, of which `rows` are shown.
+fn section_of(out: &mut String, title: &str, header: &str, rows: &[String], total: usize) {
     if rows.is_empty() {
         return;
     }
-    out.push_str(&format!("\n### {title} ({})\n\n", rows.len()));
+    out.push_str(&format!("\n### {title} ({total})\n\n"));
     let fold = rows.len() > FOLD_AFTER;
     if fold {
         out.push_str(&format!(
@@ -159,6 +167,7 @@ pub fn markdown(d: &CoverageDiff) -> String {
         "| rule | name | change | status | techniques |\n|---|---|---|---|---|\n",
         &rule_rows(d),
     );
+    pair_section(&mut out, d);
     release_changes(&mut out, d);
     if nothing_changed(d) {
         out.push_str("\nNo technique, gap or rule changed.\n");
@@ -323,6 +332,49 @@ fn rule_rows(d: &CoverageDiff) -> Vec<String> {
         .collect()
 }
 
+/// (technique, asset) pairs whose state changed: `unknown → detected ✓` when the pair
+/// became covered, `detected → visible ✗` when it stopped; at most [`PAIRS_SHOWN`].
+fn pair_section(out: &mut String, d: &CoverageDiff) {
+    let total = d.pair_changes.len();
+    let mut rows: Vec<String> = d
+        .pair_changes
+        .iter()
+        .take(PAIRS_SHOWN)
+        .map(pair_row)
+        .collect();
+    if total > PAIRS_SHOWN {
+        rows.push(format!(
+            "| +{} more | | | see `coverage-diff.json` |",
+            total - PAIRS_SHOWN
+        ));
+    }
+    section_of(
+        out,
+        "State changes per asset",
+        "| technique | name | asset | state |\n|---|---|---|---|\n",
+        &rows,
+        total,
+    );
+}
+
+fn pair_row(p: &PairChange) -> String {
+    let mark = if p.gained() {
+        " ✓"
+    } else if p.lost() {
+        " ✗"
+    } else {
+        ""
+    };
+    format!(
+        "| {} | {} | {} | {} → {}{mark} |",
+        code(&p.technique),
+        md_cell(&p.name),
+        md_cell(&p.asset),
+        p.before,
+        p.after
+    )
+}
+
 /// Changes of the ATT&CK data itself (renamed, gone, new), when the release changed.
 fn release_changes(out: &mut String, d: &CoverageDiff) {
     let Some(rc) = &d.release else {
@@ -377,7 +429,8 @@ fn release_changes(out: &mut String, d: &CoverageDiff) {
     );
 }
 
-/// No technique, gap or rule changed (targets, actors and the release may have).
+/// No technique, gap, rule or (technique, asset) state changed (targets, actors and the
+/// release may have).
 fn nothing_changed(d: &CoverageDiff) -> bool {
     d.newly_covered.is_empty()
         && d.newly_uncovered.is_empty()
@@ -386,6 +439,7 @@ fn nothing_changed(d: &CoverageDiff) -> bool {
         && d.rules_added.is_empty()
         && d.rules_removed.is_empty()
         && d.rules_changed.is_empty()
+        && d.pair_changes.is_empty()
 }
 
 /// Cuts the text at a line boundary to fit [`MD_LIMIT`], closing an open `<details>`.
