@@ -198,6 +198,9 @@ fn index_lists_every_layer_written_and_stale_asset_layers_go() {
         "layers/threat.json",
         "layers/overlap.json",
         "layers/coverage.json",
+        "layers/detection.json",
+        "layers/visibility.json",
+        "layers/overlay.json",
         "layers/gaps.json",
         "layers/asset-dc.json",
         "layers/asset-ws.json",
@@ -293,4 +296,138 @@ fn asset_layer_file_names_are_safe_and_unique_ignoring_case() {
             "{f}"
         );
     }
+}
+
+/// The two-asset model with Sysmon Process Access (EventCode 10, what LSASS-dumping
+/// analytics read) collected on the workstations only, and the LSASS rule on the DCs:
+/// T1003.001 is detected on dc and only visible on ws.
+fn ladder_model() -> String {
+    format!(
+        "{}telemetry:\n  - log_source: WinEventLog:Sysmon\n    event_codes: [10]\n    assets: [ws]\n",
+        model("[dc]")
+    )
+}
+
+/// A layer's legend as (label, colour).
+fn legend(l: &Value) -> Vec<(String, String)> {
+    l["legendItems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["label"].as_str().unwrap().to_string(),
+                i["color"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn ladder_layers_score_each_technique_at_its_weakest_asset() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("m.yaml"), ladder_model()).unwrap();
+    let o = build(dir.path(), "m.yaml");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let layers = dir.path().join("out/layers");
+
+    // Detection: one colour per state, lowest first, as the gradient's stops over 0-4.
+    let det = json(&layers.join("detection.json"));
+    let lg = legend(&det);
+    let labels: Vec<&str> = lg.iter().map(|(l, _)| l.as_str()).collect();
+    assert_eq!(
+        labels,
+        [
+            "blind (0)",
+            "unknown (1)",
+            "visible (2)",
+            "detected (3)",
+            "validated (4)"
+        ]
+    );
+    let colors: Vec<&str> = lg.iter().map(|(_, c)| c.as_str()).collect();
+    assert_eq!(det["gradient"]["colors"], serde_json::json!(colors));
+    assert_eq!(det["gradient"]["minValue"], 0);
+    assert_eq!(det["gradient"]["maxValue"], 4);
+    let distinct: BTreeSet<&str> = colors.iter().copied().collect();
+    assert_eq!(distinct.len(), 5, "one colour per state");
+    assert_eq!(det["layout"]["aggregateFunction"], "min");
+    assert_eq!(det["layout"]["showAggregateScores"], true);
+    assert!(det["description"]
+        .as_str()
+        .unwrap()
+        .contains("only as covered as its weakest asset"));
+    // Detected on dc, visible on ws: it scores as visible, not detected.
+    let lsass = entries(&det, "T1003.001");
+    assert_eq!(lsass.len(), 1);
+    assert_eq!(lsass[0]["score"], 2);
+    assert_eq!(lsass[0]["comment"], "visible: ws; detected: dc");
+    assert_eq!(lsass[0]["metadata"][0]["value"], "visible");
+    // Detected on both: detected.
+    let ps = entries(&det, "T1059.001");
+    assert_eq!(ps[0]["score"], 3);
+    assert_eq!(ps[0]["comment"], "detected: dc, ws");
+    // The parent carries the aggregate.
+    assert_eq!(entries(&det, "T1003")[0]["showSubtechniques"], true);
+
+    // Visibility: dc declares no telemetry (unknown), ws collects what the analytics read.
+    let vis = json(&layers.join("visibility.json"));
+    assert_eq!(legend(&vis).len(), 3);
+    assert_eq!(vis["layout"]["aggregateFunction"], "min");
+    let lsass = entries(&vis, "T1003.001");
+    assert_eq!(lsass[0]["score"], 1, "unknown on dc is the lowest");
+    assert_eq!(lsass[0]["comment"], "unknown: dc; visible: ws");
+
+    // Overlay: visible but not detected on ws is the weakest combination (amber).
+    let over = json(&layers.join("overlay.json"));
+    let lg = legend(&over);
+    assert_eq!(lg.len(), 6);
+    let amber = &lg[2];
+    assert!(amber.0.starts_with("visible but not detected"), "{amber:?}");
+    let lsass = entries(&over, "T1003.001");
+    assert_eq!(lsass[0]["color"], amber.1.as_str());
+    assert_eq!(lsass[0]["score"], 2);
+    assert!(lsass[0]["comment"]
+        .as_str()
+        .unwrap()
+        .contains("visible but not detected (write the rule): ws"));
+    // Detected everywhere, but dc declares no telemetry: a purple shade, not green.
+    let ps = &entries(&over, "T1059.001")[0];
+    let label = ps["metadata"][0]["value"].as_str().unwrap();
+    assert!(label.starts_with("detected") && label.contains("(check the rule's data)"));
+    assert_ne!(ps["color"], lg[5].1.as_str());
+
+    // Every ladder layer has a legend, and the index lists them with a purpose.
+    let index = json(&layers.join("index.json"));
+    for (f, kind) in [
+        ("detection.json", "detection"),
+        ("visibility.json", "visibility"),
+        ("overlay.json", "overlay"),
+    ] {
+        let l = json(&layers.join(f));
+        assert!(!legend(&l).is_empty(), "{f}");
+        let row = index["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["file"] == format!("layers/{f}").as_str())
+            .unwrap_or_else(|| panic!("{f} not in index.json"));
+        assert_eq!(row["kind"], kind);
+        assert!(!row["purpose"].as_str().unwrap().is_empty());
+    }
+}
+
+#[test]
+fn losing_a_detection_on_one_asset_lowers_the_detection_layer() {
+    let dir = tempfile::tempdir().unwrap();
+    let score = |assets: &str| {
+        std::fs::write(dir.path().join("m.yaml"), model(assets)).unwrap();
+        let o = build(dir.path(), "m.yaml");
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let det = json(&dir.path().join("out/layers/detection.json"));
+        entries(&det, "T1003.001")[0]["score"].clone()
+    };
+    // Without telemetry: detected on both is 3; on ws only, dc is unknown (1).
+    assert_eq!(score("[dc, ws]"), 3);
+    assert_eq!(score("[ws]"), 1);
 }

@@ -39,6 +39,7 @@ const BUILD_FILES: &[(&str, &str)] = &[
     ("financial", "layers/coverage.json"),
     ("financial", "layers/actor-carbanak.json"),
     ("financial", "layers/index.json"),
+    ("financial", "layers/detection.json"),
     ("cloud", "gaps.md"),
     ("cloud", "gaps.csv"),
     ("cloud", "plan.md"),

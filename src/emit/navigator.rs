@@ -1,10 +1,16 @@
 //! ATT&CK Navigator layers (format 4.5): actor layers, the threat heatmap, coverage,
-//! gaps, and all of them in one file.
+//! the ladder's detection, visibility and overlay layers, gaps, asset layers, and all
+//! of them in one file.
 
 use crate::analysis::{Analysis, Tier};
 use crate::catalog::Catalog;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
+
+mod ladder;
+pub use ladder::{
+    overlay_category, state_score, Visibility, OVERLAY, STATE_COLORS, VISIBILITY_COLORS,
+};
 
 /// The JSON Schema of layer format 4.5 (written by threatc; MITRE publishes none).
 pub const LAYER_SCHEMA: &str = include_str!("../../schemas/navigator-layer-4.5.schema.json");
@@ -475,7 +481,8 @@ pub fn layer_name(model: &str, what: &str) -> String {
 pub struct LayerFile {
     /// File name under `layers/`.
     pub file: String,
-    /// What kind of layer: `threat`, `overlap`, `coverage`, `gaps`, `asset`, `actor`.
+    /// What kind of layer: `threat`, `overlap`, `coverage`, `detection`, `visibility`,
+    /// `overlay`, `gaps`, `asset`, `actor`.
     pub kind: &'static str,
     /// When to open it.
     pub purpose: String,
@@ -494,8 +501,9 @@ pub fn layers(
         threat_layer(analysis, catalog),
         overlap_layer(analysis, catalog),
         coverage_layer(analysis, catalog),
-        gaps_layer(analysis, catalog),
     ];
+    out.extend(ladder::ladder_layers(analysis, catalog));
+    out.push(gaps_layer(analysis, catalog));
     out.extend(asset_layers(analysis, catalog, resolved));
     out.extend(actor_layers(analysis, catalog, resolved));
     out
