@@ -10,6 +10,17 @@ pub fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
     }
 }
 
+/// The first `shown` ids as inline code, then "N more" when there are others: how a
+/// diagnostic names a list of rules.
+pub fn id_list<'a>(ids: impl ExactSizeIterator<Item = &'a str>, shown: usize) -> Vec<String> {
+    let n = ids.len();
+    let mut out: Vec<String> = ids.take(shown).map(|id| format!("`{id}`")).collect();
+    if n > shown {
+        out.push(format!("{} more", n - shown));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

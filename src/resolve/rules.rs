@@ -293,14 +293,7 @@ pub(super) fn warn_unscoped(r: &mut Resolver<'_>, inline: &[Rule], assets: &[sup
         return;
     };
     let n = unscoped.len();
-    let mut ids: Vec<String> = unscoped
-        .iter()
-        .take(5)
-        .map(|x| format!("`{}`", x.id))
-        .collect();
-    if n > 5 {
-        ids.push(format!("{} more", n - 5));
-    }
+    let ids = crate::words::id_list(unscoped.iter().map(|x| x.id.as_str()), 5);
     let mut d = Diagnostic::warning(
         Code::RuleUnscoped,
         format!(

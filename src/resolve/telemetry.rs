@@ -350,14 +350,7 @@ fn blind_warning(
     rules: &[&Rule],
 ) -> Diagnostic {
     let n = rules.len();
-    let mut ids: Vec<String> = rules
-        .iter()
-        .take(5)
-        .map(|x| format!("`{}`", x.id))
-        .collect();
-    if n > 5 {
-        ids.push(format!("{} more", n - 5));
-    }
+    let ids = crate::words::id_list(rules.iter().map(|x| x.id.as_str()), 5);
     let network = rules.iter().all(|x| x.data_components.is_empty());
     let what = if network {
         format!("a network data component ({})", missing.join(" or "))
