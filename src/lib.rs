@@ -159,20 +159,19 @@ impl Timings {
         if !self.enabled {
             return;
         }
-        let elapsed = since.elapsed();
-        // Peak resident memory so far (Linux), to see which stage sets the peak.
-        let peak_kb = std::fs::read_to_string("/proc/self/status")
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find(|l| l.starts_with("VmHWM:"))
-                    .and_then(|l| l.split_whitespace().nth(1))
-                    .and_then(|n| n.parse().ok())
-            });
+        self.record_duration(stage, since.elapsed());
+    }
+
+    /// Records that `stage` took `elapsed` (measured by the caller, e.g. on another
+    /// thread).
+    pub fn record_duration(&mut self, stage: &'static str, elapsed: std::time::Duration) {
+        if !self.enabled {
+            return;
+        }
         self.stages.push(StageTiming {
             stage,
             elapsed,
-            peak_kb,
+            peak_kb: peak_kb(),
         });
     }
 
@@ -180,6 +179,18 @@ impl Timings {
     pub fn take(&mut self) -> Vec<StageTiming> {
         std::mem::take(&mut self.stages)
     }
+}
+
+/// Peak resident memory so far in kB (Linux `VmHWM`), to see which stage sets the peak.
+fn peak_kb() -> Option<u64> {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|n| n.parse().ok())
+        })
 }
 
 /// A model's files as loaded, with what its `attack:` section names: the first step of

@@ -58,8 +58,12 @@ pub fn render_plan_with_history(
     let svg = matrix_svg(a, catalog);
     let env = environment(templates);
     let ctx = context_with_history(a, &plan, &svg, history);
-    let md = render(&env, "plan.md.j2", &ctx)?;
-    let html = render(&env, "plan.html.j2", &ctx)?;
+    // The two renderings share the context and are independent: side by side.
+    let (md, html) = rayon::join(
+        || render(&env, "plan.md.j2", &ctx),
+        || render(&env, "plan.html.j2", &ctx),
+    );
+    let (md, html) = (md?, html?);
     Ok(vec![
         ("plan.md".into(), md.into_bytes()),
         ("plan.html".into(), html.into_bytes()),
