@@ -122,12 +122,13 @@ pub struct ExecTrend {
     pub pace: String,
 }
 
-/// One of the investments that move the most.
+/// One of the investments that move the most: a row of the investments table, or rows
+/// that must be collected together (their names joined: `A, B and C`).
 #[derive(Debug, Clone, Serialize)]
 pub struct ExecInvestment {
-    /// Rank in the investments table.
+    /// Rank in the investments table (of the first row).
     pub rank: usize,
-    /// What to collect (the data component's name).
+    /// What to collect (the data components' names).
     pub what: String,
     /// On which platform.
     pub platform: String,
@@ -362,24 +363,53 @@ fn trend(points: &[TrendPoint]) -> Option<ExecTrend> {
     })
 }
 
-/// The investments that move the most: the first rows of the greedy ranking.
+/// The investments that move the most: the first rows of the greedy ranking, a set of
+/// rows that must be collected together (`with`: only the last is credited) as one.
 fn investments(a: &Analysis) -> Vec<ExecInvestment> {
     let open: f64 = a.gaps.iter().map(|g| g.score).sum();
-    a.investments
-        .iter()
-        .take(INVESTMENTS_SHOWN)
-        .map(|i| ExecInvestment {
-            rank: i.rank,
-            what: i.data_component_name.clone(),
-            platform: i.platform.clone(),
-            assets: i.assets.clone(),
-            source: i
-                .log_sources
-                .first()
-                .map(|l| l.name.clone())
-                .unwrap_or_default(),
-            gaps: i.gaps,
-            share: if open > 0.0 { r4(i.weight / open) } else { 0.0 },
+    let mut out: Vec<(ExecInvestment, Vec<usize>, Vec<String>, f64)> = Vec::new();
+    for i in &a.investments {
+        let joins = out
+            .last()
+            .is_some_and(|(_, with, _, _)| with.contains(&i.rank));
+        if !joins {
+            if out.len() == INVESTMENTS_SHOWN {
+                break;
+            }
+            let first = ExecInvestment {
+                rank: i.rank,
+                what: String::new(),
+                platform: i.platform.clone(),
+                assets: Vec::new(),
+                source: i
+                    .log_sources
+                    .first()
+                    .map(|l| l.name.clone())
+                    .unwrap_or_default(),
+                gaps: 0,
+                share: 0.0,
+            };
+            out.push((first, i.with.clone(), Vec::new(), 0.0));
+        }
+        if let Some((x, _, names, weight)) = out.last_mut() {
+            names.push(i.data_component_name.clone());
+            for asset in &i.assets {
+                if !x.assets.contains(asset) {
+                    x.assets.push(asset.clone());
+                }
+            }
+            if !x.platform.split(" and ").any(|p| p == i.platform) {
+                x.platform = format!("{} and {}", x.platform, i.platform);
+            }
+            x.gaps += i.gaps;
+            *weight += i.weight;
+        }
+    }
+    out.into_iter()
+        .map(|(mut x, _, names, weight)| {
+            x.what = and_list(&names);
+            x.share = if open > 0.0 { r4(weight / open) } else { 0.0 };
+            x
         })
         .collect()
 }
