@@ -285,3 +285,34 @@ fn user_text_on_the_page_is_escaped() {
         "{section}"
     );
 }
+
+#[test]
+fn a_bare_model_gets_a_short_page() {
+    // No assessed date, no assets, no target, no decision.
+    let bare = r#"threatc: 1
+model:
+  name: bare
+actors:
+  - id: x
+    techniques: [T1059.001, T1105]
+rules:
+  - id: PS-1
+    techniques: [T1059.001]
+"#;
+    let a = InlineModel::new(&[("model.yaml", bare)]).analysis();
+    let x = executive(&a, None);
+    assert!(x.as_of.is_none() && x.targets.is_empty() && x.risks.is_empty());
+    assert!(x.headline.urgent_due.is_none());
+    let (md, html) = render(&a, None);
+    let page = md.split("## Summary").next().unwrap();
+    assert!(
+        page.contains("\nWe detect **50.0%** of the 2 attack techniques"),
+        "{page}"
+    );
+    assert!(page.contains("**Targets**: none set."));
+    assert!(page.contains("**Trend**: no history given."));
+    assert!(page.contains("**Accepted and transferred risks**: none."));
+    let exec = html.find(r#"id="executive""#).unwrap();
+    let summary = html.find(r#"<h2 id="summary">"#).unwrap();
+    assert!(html[exec..summary].contains("<p>None set.</p>"));
+}
