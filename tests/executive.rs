@@ -316,3 +316,19 @@ rules:
     let summary = html.find(r#"<h2 id="summary">"#).unwrap();
     assert!(html[exec..summary].contains("<p>None set.</p>"));
 }
+
+#[test]
+fn a_target_only_accepted_gaps_could_meet_is_at_risk() {
+    // Crew Y's one other technique is accepted: nothing on the list can meet 100%.
+    let m = MODEL.replace(
+        "    techniques: [T1059.001]
+assets",
+        "    techniques: [T1059.001, T1189]
+assets",
+    );
+    let a = InlineModel::new(&[("model.yaml", &m)]).analysis();
+    let x = executive(&a, None);
+    let (st, _, why) = status(&x, "met-one");
+    assert_eq!(st, "at-risk");
+    assert_eq!(why, "only accepted or transferred gaps are left");
+}

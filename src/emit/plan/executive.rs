@@ -248,6 +248,14 @@ fn target(
     let (Some(asof), Some(by)) = (a.model.assessed, t.by) else {
         return ("not-met", "not met", format!("{togo}; no date set"));
     };
+    if n == 0 {
+        // Unmet with nothing to close: what is left is accepted or transferred.
+        return (
+            "at-risk",
+            "at risk",
+            "only accepted or transferred gaps are left".to_string(),
+        );
+    }
     let days = asof.days_until(by);
     if days < 0 {
         return ("at-risk", "at risk", format!("{togo}; the date has passed"));
