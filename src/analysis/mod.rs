@@ -570,7 +570,7 @@ pub fn analyse(model: &Resolved, catalog: &Catalog) -> Analysis {
     let actors = coverage::per_actor(model, &rows, &gaps);
     let tactics = coverage::per_tactic(catalog, &rows);
     let assets = coverage::per_asset(model, &rows);
-    let targets = targets::statuses(model, &rows, &gaps);
+    let targets = targets::statuses(model, &rows, &gaps, &accepted);
     let out_of_scope = coverage::out_of_scope(&rows);
     let mut summary = coverage::summary(model, &rows, &gaps, &targets, out_of_scope.len());
     summary.accepted = count(&accepted, crate::model::v1::DecisionKind::Accept);

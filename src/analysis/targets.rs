@@ -9,17 +9,24 @@ use crate::resolve::{Resolved, Target};
 use std::cmp::Ordering;
 use std::collections::{BTreeSet, HashMap};
 
-/// The status of every target, in model order.
-pub(super) fn statuses(model: &Resolved, rows: &[TechniqueRow], gaps: &[Gap]) -> Vec<TargetStatus> {
+/// The status of every target, in model order. The gaps a decision accepts or transfers
+/// (`accepted`) are never among a target's gaps to close: the plan will not close them.
+pub(super) fn statuses(
+    model: &Resolved,
+    rows: &[TechniqueRow],
+    gaps: &[Gap],
+    accepted: &[Gap],
+) -> Vec<TargetStatus> {
     let row_of: HashMap<&str, &TechniqueRow> = rows.iter().map(|r| (r.id.as_str(), r)).collect();
     let gap_score: HashMap<&str, f64> = gaps
         .iter()
         .map(|g| (g.technique.as_str(), g.score))
         .collect();
+    let decided: BTreeSet<&str> = accepted.iter().map(|g| g.technique.as_str()).collect();
     model
         .targets
         .iter()
-        .map(|t| status(model, t, &row_of, &gap_score))
+        .map(|t| status(model, t, &row_of, &gap_score, &decided))
         .collect()
 }
 
@@ -71,6 +78,7 @@ fn status(
     t: &Target,
     row_of: &HashMap<&str, &TechniqueRow>,
     gap_score: &HashMap<&str, f64>,
+    decided: &BTreeSet<&str>,
 ) -> TargetStatus {
     let set: BTreeSet<&str> = model
         .actors
@@ -100,7 +108,10 @@ fn status(
     let mut have: f64 = units.iter().map(|u| u.have).sum();
     let current = wshare(have, total);
     let met = total > 0.0 && have / total + 1e-9 >= t.share || total == 0.0 && t.share <= 0.0;
-    let mut open: Vec<&Unit<'_>> = units.iter().filter(|u| u.met < u.n).collect();
+    let mut open: Vec<&Unit<'_>> = units
+        .iter()
+        .filter(|u| u.met < u.n && !decided.contains(u.row.id.as_str()))
+        .collect();
     let missing = |u: &Unit<'_>| u.total - u.have;
     open.sort_by(|a, b| {
         missing(b)

@@ -199,6 +199,10 @@ pub struct CoverageDiff {
     /// (technique, asset) pairs whose state changed, of techniques and assets present on
     /// both sides (sorted by technique, then asset).
     pub pair_changes: Vec<super::pairs::PairChange>,
+    /// Risk decisions added, changed, expired or removed (none: a side does not record
+    /// decisions, a report.json written before them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decisions: Option<Vec<super::decisions::DecisionChange>>,
     /// ATT&CK release changes (None when both sides use the same release).
     pub release: Option<ReleaseChanges>,
     /// Why this is a regression (empty: it is not).
@@ -455,6 +459,15 @@ fn by_score(a: &GapChange, b: &GapChange) -> std::cmp::Ordering {
         .then(a.technique.cmp(&b.technique))
 }
 
+/// The kind of the decision that took a technique off a side's to-do list.
+fn decided<'a>(side: &'a DiffInput, id: &str) -> Option<&'a str> {
+    side.accepted
+        .iter()
+        .find(|g| g.technique == id)
+        .and_then(|g| g.decision.as_ref())
+        .map(|d| d.decision.as_str())
+}
+
 /// Gaps opened, gaps closed, and gaps open on both sides (technique, tier; for the layer).
 #[allow(clippy::type_complexity)]
 fn gap_changes(
@@ -478,6 +491,11 @@ fn gap_changes(
         let reason = match state(rows.base_of(id)) {
             "covered" => "lost coverage",
             "out-of-scope" => "came into scope",
+            // A gap off the base's to-do list: a decision accepted or transferred it.
+            "gap" => match &g.decision {
+                Some(d) if d.expired => "decision expired",
+                _ => "decision withdrawn",
+            },
             _ => "new threat technique",
         };
         gaps_opened.push(gap_change(g, reason));
@@ -498,6 +516,11 @@ fn gap_changes(
         let reason = match state(&h) {
             "covered" => "covered",
             "out-of-scope" => "went out of scope",
+            // Still a gap, off the head's to-do list: a decision accepts or transfers it.
+            "gap" => match decided(head, key) {
+                Some("transfer") => "transferred",
+                _ => "accepted",
+            },
             _ => "no longer a threat technique",
         };
         gaps_closed.push(gap_change(g, reason));
@@ -740,6 +763,7 @@ pub fn diff(base: &DiffInput, head: &DiffInput) -> CoverageDiff {
         rules_removed,
         rules_changed,
         pair_changes: super::pairs::pair_changes(base, head),
+        decisions: super::decisions::decision_changes(base, head),
         release,
         regressions,
         no_base: base.absent_at.clone(),

@@ -24,6 +24,10 @@ pub struct DiffInput {
     pub targets: Vec<InTarget>,
     /// Rule inventory.
     pub rules: Vec<InRule>,
+    /// The gaps a decision accepts or transfers (off the to-do list).
+    pub accepted: Vec<InGap>,
+    /// The model's decisions (`decisions:`).
+    pub decisions: Vec<InDecision>,
     /// The techniques this side's catalog revoked: id → replacement. Not in report.json:
     /// filled when the side is compiled now ([`DiffInput::with_catalog`]).
     #[serde(skip)]
@@ -70,6 +74,9 @@ pub struct InSummary {
     pub coverage: f64,
     /// Weighted share covered.
     pub weighted_coverage: f64,
+    /// Gaps accepted: absent from a report.json written before decisions, which then
+    /// shows no decision change (see [`DiffInput::knows_decisions`]).
+    pub accepted: Option<usize>,
 }
 
 /// One actor.
@@ -154,6 +161,35 @@ pub struct InGap {
     pub score: f64,
     /// Actors.
     pub actors: Vec<InUse>,
+    /// The decision on it, if any.
+    pub decision: Option<InDecision>,
+}
+
+/// One risk decision, as report.json has it. Kinds and dates stay strings: a
+/// hand-written report's odd value is shown as written, not an error.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct InDecision {
+    /// Technique id.
+    pub technique: String,
+    /// Assets it is decided on (empty: every asset).
+    pub assets: Vec<String>,
+    /// `detect`, `mitigate`, `accept` or `transfer`.
+    pub decision: String,
+    /// Mitigations relied on.
+    pub mitigations: Vec<String>,
+    /// Owner.
+    pub owner: Option<String>,
+    /// Approver.
+    pub approver: Option<String>,
+    /// Reason.
+    pub reason: Option<String>,
+    /// Date decided.
+    pub date: Option<String>,
+    /// Expiry.
+    pub expiry: Option<String>,
+    /// Expired at that side's assessed date.
+    pub expired: bool,
 }
 
 /// One target.
@@ -220,6 +256,12 @@ impl DiffInput {
             absent_at: Some(rev.to_string()),
             ..Default::default()
         }
+    }
+
+    /// Whether this side records decisions: a build since decisions existed (its summary
+    /// has `accepted`), or the empty base of a new model.
+    pub fn knows_decisions(&self) -> bool {
+        self.summary.accepted.is_some() || self.absent_at.is_some()
     }
 
     /// The view of a parsed report.json.

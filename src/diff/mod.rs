@@ -3,6 +3,7 @@
 //! analysis), [`diff`] compares them, and `emit::diff` renders the result.
 
 mod compute;
+mod decisions;
 mod input;
 mod pairs;
 
@@ -10,8 +11,9 @@ pub use compute::{
     diff, ActorDiff, Change, CoverageDiff, GapChange, ReleaseChanges, Revocation, RuleChange,
     TargetDiff, TechniqueChange, EPS,
 };
+pub use decisions::{decision_changes, DecisionChange, DecisionSide};
 pub use input::{
-    DiffInput, InActor, InAssetState, InAttack, InGap, InModel, InRule, InRuleRef, InSummary,
-    InTarget, InTechnique, InUse,
+    DiffInput, InActor, InAssetState, InAttack, InDecision, InGap, InModel, InRule, InRuleRef,
+    InSummary, InTarget, InTechnique, InUse,
 };
 pub use pairs::{pair_changes, PairChange};

@@ -167,6 +167,7 @@ pub fn markdown(d: &CoverageDiff) -> String {
         "| rule | name | change | status | techniques |\n|---|---|---|---|---|\n",
         &rule_rows(d),
     );
+    super::diff_decisions::section(&mut out, d);
     pair_section(&mut out, d);
     release_changes(&mut out, d);
     if nothing_changed(d) {
@@ -440,6 +441,7 @@ fn nothing_changed(d: &CoverageDiff) -> bool {
         && d.rules_removed.is_empty()
         && d.rules_changed.is_empty()
         && d.pair_changes.is_empty()
+        && d.decisions.as_ref().is_none_or(Vec::is_empty)
 }
 
 /// Cuts the text at a line boundary to fit [`MD_LIMIT`], closing an open `<details>`.

@@ -2,6 +2,7 @@
 //! atomically so that a failed build leaves the previous outputs as they were.
 
 pub mod diff;
+pub mod diff_decisions;
 pub mod navigator;
 pub mod plan;
 pub mod report;

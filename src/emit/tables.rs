@@ -159,6 +159,10 @@ pub const CSV_COLUMNS: &[&str] = &[
     "effort",
     "approach",
     "owner",
+    "decision",
+    "decision_owner",
+    "decision_expiry",
+    "decision_expired",
     "candidates",
     "covered_on",
     "uncovered_on",
@@ -192,6 +196,30 @@ pub fn candidates_text(g: &Gap) -> String {
     per_asset.join(" | ")
 }
 
+/// The decision columns of a gap (gaps.csv, plan.xlsx): its decision's kind (with the
+/// mitigations of a `mitigate`: `mitigate M1032 M1026`), owner, expiry, and `true` when it
+/// has expired; empty without a decision.
+pub fn decision_columns(g: &Gap) -> [String; 4] {
+    let Some(d) = &g.decision else {
+        return Default::default();
+    };
+    let mut kind = d.decision.as_str().to_string();
+    for m in &d.mitigations {
+        kind.push(' ');
+        kind.push_str(m);
+    }
+    [
+        kind,
+        d.owner.clone().unwrap_or_default(),
+        d.expiry.map(|e| e.to_string()).unwrap_or_default(),
+        if d.expired {
+            "true".into()
+        } else {
+            String::new()
+        },
+    ]
+}
+
 /// gaps.csv's per-asset column of asset `id`.
 pub fn asset_column(id: &str) -> String {
     format!("asset:{id}")
@@ -210,6 +238,7 @@ pub fn gaps_csv(a: &Analysis) -> String {
     let _ = w.write_record(header.map(|c| csv_safe(&c)));
     for g in a.gaps.iter() {
         let note = g.note.as_ref();
+        let decision_cells = decision_columns(g);
         let marks = asset_marks(g);
         // Per asset of the model: the technique's state there, empty where it does not
         // apply.
@@ -245,6 +274,10 @@ pub fn gaps_csv(a: &Analysis) -> String {
                 .unwrap_or_default(),
             note.and_then(|n| n.approach.clone()).unwrap_or_default(),
             note.and_then(|n| n.owner.clone()).unwrap_or_default(),
+            decision_cells[0].clone(),
+            decision_cells[1].clone(),
+            decision_cells[2].clone(),
+            decision_cells[3].clone(),
             candidates_text(g),
             g.covered_on.join(";"),
             g.uncovered_on.join(";"),

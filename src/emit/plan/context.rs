@@ -396,6 +396,12 @@ pub fn context_with_history(
         history.map_or(Value::from(()), |h| history_value(h, &a.model.title)),
     );
     ctx.insert(
+        "executive".into(),
+        Value::from(minijinja::value::Serde(super::executive::executive(
+            a, history,
+        ))),
+    );
+    ctx.insert(
         "model".into(),
         Value::from(minijinja::value::Serde(&a.model)),
     );

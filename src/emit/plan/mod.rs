@@ -7,9 +7,11 @@
 //!
 //! Files: `context.rs` (the plan data and the template context), `templates.rs` (the
 //! template environment: embedded templates, `--templates`, filters), `svg.rs` (the
-//! matrix heatmap), `xlsx.rs` (plan.xlsx).
+//! matrix heatmap), `xlsx.rs` (plan.xlsx), `executive.rs` (the executive page that
+//! opens the plan).
 
 mod context;
+pub mod executive;
 mod svg;
 mod templates;
 #[cfg(feature = "xlsx")]

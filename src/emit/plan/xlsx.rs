@@ -1,5 +1,6 @@
 //! plan.xlsx: the sheets Summary, Targets, Gaps, Gap pairs, Assets, Actors and
-//! Investments, and Candidates when the model names candidate libraries.
+//! Investments, Candidates when the model names candidate libraries, and Decisions when
+//! it has decisions.
 
 use super::technique_url;
 use crate::analysis::{Analysis, Gap, Tier};
@@ -32,6 +33,9 @@ pub fn plan_xlsx(a: &Analysis) -> Result<Vec<u8>, Diagnostic> {
     investments_sheet(wb.add_worksheet(), a)?;
     if !a.candidate_imports.is_empty() {
         candidates_sheet(wb.add_worksheet(), a)?;
+    }
+    if !a.decisions.is_empty() {
+        decisions_sheet(wb.add_worksheet(), a)?;
     }
     wb.save_to_buffer().map_err(err)
 }
@@ -174,6 +178,10 @@ fn gaps_sheet(ws: &mut Worksheet, a: &Analysis) -> Result<(), Diagnostic> {
         "url",
         "covered_on",
         "uncovered_on",
+        "decision",
+        "decision_owner",
+        "decision_expiry",
+        "decision_expired",
     ];
     let assets: Vec<&str> = a.assets.iter().map(|x| x.id.as_str()).collect();
     let names: Vec<String> = fixed
@@ -190,6 +198,11 @@ fn gaps_sheet(ws: &mut Worksheet, a: &Analysis) -> Result<(), Diagnostic> {
             .map_err(err)?;
         ws.write_string(r, 15, cell(&g.uncovered_on.join("; ")))
             .map_err(err)?;
+        let [kind, owner, _, expired] = tables::decision_columns(g);
+        ws.write_string(r, 16, cell(&kind)).map_err(err)?;
+        ws.write_string(r, 17, cell(&owner)).map_err(err)?;
+        write_date(ws, r, 18, g.decision.as_ref().and_then(|d| d.expiry))?;
+        ws.write_string(r, 19, expired).map_err(err)?;
         let marks = tables::asset_marks(g);
         for (j, id) in assets.iter().enumerate() {
             if let Some(m) = marks.iter().find(|m| m.asset == *id) {
@@ -480,4 +493,65 @@ fn log_source_text(o: &crate::analysis::LogSourceOption) -> String {
     } else {
         format!("{} ({channels})", o.name)
     }
+}
+
+/// Decisions: every risk decision of the model (`decisions:`), in model order, with
+/// whether it took its gap off the to-do list (`off the list`: an accepted or
+/// transferred risk), left it there with the decision shown (`on the list`), or applies
+/// to a technique that is no gap (`no gap`).
+fn decisions_sheet(ws: &mut Worksheet, a: &Analysis) -> Result<(), Diagnostic> {
+    let cols = [
+        "technique",
+        "name",
+        "assets",
+        "decision",
+        "mitigations",
+        "owner",
+        "approver",
+        "reason",
+        "date",
+        "expiry",
+        "expired",
+        "gap",
+    ];
+    header(ws, "Decisions", &cols)?;
+    for (i, d) in a.decisions.iter().enumerate() {
+        let r = (i + 1) as u32;
+        let name = a
+            .techniques
+            .iter()
+            .find(|t| t.id == d.technique)
+            .map(|t| t.name.as_str())
+            .unwrap_or_default();
+        let gap = if a.accepted.iter().any(|g| g.technique == d.technique) {
+            "off the list"
+        } else if a.gaps.iter().any(|g| g.technique == d.technique) {
+            "on the list"
+        } else {
+            "no gap"
+        };
+        let texts = [
+            (0, d.technique.as_str()),
+            (1, name),
+            (3, d.decision.as_str()),
+            (5, d.owner.as_deref().unwrap_or_default()),
+            (6, d.approver.as_deref().unwrap_or_default()),
+            (7, d.reason.as_deref().unwrap_or_default()),
+            (10, if d.expired { "true" } else { "" }),
+            (11, gap),
+        ];
+        for (c, t) in texts {
+            ws.write_string(r, c, cell(t)).map_err(err)?;
+        }
+        ws.write_string(r, 2, cell(&d.assets.join("; ")))
+            .map_err(err)?;
+        ws.write_string(r, 4, cell(&d.mitigations.join("; ")))
+            .map_err(err)?;
+        write_date(ws, r, 8, d.date)?;
+        write_date(ws, r, 9, d.expiry)?;
+    }
+    ws.set_column_width(1, 40).map_err(err)?;
+    ws.set_column_width(7, 48).map_err(err)?;
+    ws.set_freeze_panes(1, 0).map_err(err)?;
+    Ok(())
 }
