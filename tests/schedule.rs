@@ -329,7 +329,9 @@ fn bad_capacity_and_effort_are_diagnosed_where_written() {
         ("sigma/rules.yml", SIGMA),
         ("more.yaml", "threatc: 1\nplan:\n  capacity: 4\n"),
     ]);
-    let errors = m.resolve().err().expect("errors");
+    let Err(errors) = m.resolve() else {
+        panic!("a fragment's capacity resolves");
+    };
     assert!(common::codes(&errors).contains(&"fragment-section"));
 }
 
