@@ -361,3 +361,59 @@ fn an_investment_counts_the_candidate_rules_it_activates() {
     assert!(!none.investments.is_empty());
     assert!(none.investments.iter().all(|i| i.candidates.is_none()));
 }
+
+#[test]
+fn the_outputs_show_the_schedule() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    std::fs::create_dir(dir.path().join("sigma")).unwrap();
+    std::fs::write(dir.path().join("sigma/rules.yml"), SIGMA).unwrap();
+    let plan = "plan:\n  capacity: 8\n  effort: {telemetry: 4}\n";
+    std::fs::write(dir.path().join("model.yaml"), model(plan)).unwrap();
+    let o = threatc(&["build", "model.yaml", "-o", "out"], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
+    let out = dir.path().join("out");
+    let read = |f: &str| std::fs::read_to_string(out.join(f)).unwrap();
+    let md = read("plan.md");
+    assert!(md.contains("## Schedule\n"), "{md}");
+    assert!(md.contains("| Month | Used | Gaps (tier, points) | Telemetry to onboard (points) |"));
+    // November: two telemetry units of 4 points, nothing else fits.
+    assert!(
+        md.contains("| 2026-11 | 8 of 8 |  | #9 Module Load on Windows (4), #10 Process Metadata on Windows (4) |"),
+        "{md}"
+    );
+    assert!(md.contains(
+        "- Schedule: 2026-12, effort 1 point (candidate), after telemetry #9, #10, #11"
+    ));
+    assert!(md.contains("| Schedule at 8 effort points a month | 6 gaps and 11 telemetry units, 66 points: 2026-11 to 2027-10 (12 months) |"), "{md}");
+    assert!(md.contains("Candidate rules it activates | Month |"));
+    let html = read("plan.html");
+    assert!(html.contains("<h2 id=\"schedule\">Schedule</h2>"));
+    assert!(html.contains("<dt>Schedule</dt><dd>2026-12, effort 1 point (candidate)"));
+    // gaps.csv: the month and due date of T1105, after its three units.
+    let csv = read("gaps.csv");
+    let row = csv.lines().find(|l| l.contains(",T1105,")).unwrap();
+    assert!(row.contains(",2027-03-31,"), "{row}");
+    assert!(row.contains(",5,onboard,2027-03,1;2;3,"), "{row}");
+    let report: serde_json::Value = serde_json::from_str(&read("report.json")).unwrap();
+    assert_eq!(report["schedule"]["months"].as_array().unwrap().len(), 12);
+    assert_eq!(report["schedule"]["capacity"], 8.0);
+    let summary = common::stderr(&o) + &common::stdout(&o);
+    assert!(summary.contains("schedule: 6 gaps and 11 telemetry units, 66 points at 8 a month: 2026-11 to 2027-10 (12 months)"), "{summary}");
+    // The same outputs twice: deterministic.
+    let again = threatc(&["build", "model.yaml", "-o", "out2"], dir.path());
+    assert_eq!(again.status.code(), Some(0));
+    for f in [
+        "plan.md",
+        "plan.html",
+        "gaps.csv",
+        "report.json",
+        "plan.xlsx",
+    ] {
+        assert_eq!(
+            std::fs::read(out.join(f)).unwrap(),
+            std::fs::read(dir.path().join("out2").join(f)).unwrap(),
+            "{f}"
+        );
+    }
+}
