@@ -137,11 +137,11 @@ pub struct Schedule {
     pub start: String,
     /// The months, first to last (up to [`HORIZON`]).
     pub months: Vec<Month>,
-    /// Gaps scheduled (in the months).
+    /// Gaps scheduled in the months (not beyond the horizon).
     pub gaps: usize,
-    /// Telemetry units scheduled.
+    /// Telemetry units scheduled in the months.
     pub telemetry: usize,
-    /// Points of everything scheduled.
+    /// Points of every item, in the months and beyond the horizon.
     pub effort_total: f64,
     /// Items larger than a month's capacity (they spill over several months).
     pub spills: usize,
