@@ -382,9 +382,8 @@ fn the_outputs_show_the_schedule() {
         md.contains("| 2026-11 | 8 of 8 |  | #9 Module Load on Windows (4), #10 Process Metadata on Windows (4) |"),
         "{md}"
     );
-    assert!(md.contains(
-        "- Schedule: 2026-12, effort 1 point (candidate), after telemetry #9, #10, #11"
-    ));
+    assert!(md
+        .contains("- Schedule: 2026-12, effort 1 point (candidate), after telemetry #9, #10, #11"));
     assert!(md.contains("| Schedule at 8 effort points a month | 6 gaps and 11 telemetry units, 66 points: 2026-11 to 2027-10 (12 months) |"), "{md}");
     assert!(md.contains("Candidate rules it activates | Month |"));
     let html = read("plan.html");
