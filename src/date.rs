@@ -127,6 +127,26 @@ impl Date {
     pub fn days_until(self, other: Date) -> i64 {
         other.days - self.days
     }
+
+    /// The first day of the month `months` months after this date's month (0: its own).
+    pub fn month_start(self, months: i64) -> Date {
+        let (y, m, _) = civil_from_days(self.days);
+        let index = y * 12 + (m - 1) + months;
+        Date {
+            days: days_from_civil(index.div_euclid(12), index.rem_euclid(12) + 1, 1),
+        }
+    }
+
+    /// The last day of the month `months` months after this date's month (0: its own).
+    pub fn month_end(self, months: i64) -> Date {
+        self.month_start(months + 1).add_days(-1)
+    }
+
+    /// The month as `YYYY-MM`.
+    pub fn month_label(self) -> String {
+        let (y, m, _) = civil_from_days(self.days);
+        format!("{y:04}-{m:02}")
+    }
 }
 
 impl fmt::Display for Date {
@@ -172,5 +192,17 @@ mod tests {
         assert!(Date::parse("2026-13-01").is_none());
         assert!(Date::parse("26-1-1").is_none());
         assert!(Date::parse("2026-1-01").is_none());
+    }
+
+    #[test]
+    fn months_roll_over_years_and_leap_days() {
+        let d = Date::parse("2026-11-15").expect("valid");
+        assert_eq!(d.month_start(0).to_string(), "2026-11-01");
+        assert_eq!(d.month_end(0).to_string(), "2026-11-30");
+        assert_eq!(d.month_end(1).to_string(), "2026-12-31");
+        assert_eq!(d.month_end(3).to_string(), "2027-02-28");
+        assert_eq!(d.month_end(15).to_string(), "2028-02-29");
+        assert_eq!(d.month_start(2).month_label(), "2027-01");
+        assert_eq!(d.month_start(-11).month_label(), "2025-12");
     }
 }

@@ -170,11 +170,16 @@ fn gap<'a>(a: &'a threatc::analysis::Analysis, id: &str) -> &'a threatc::analysi
 }
 
 /// Everything coverage says, as JSON: summary, per actor, tactic, asset, technique rows,
-/// gaps without their candidates, targets, rules.
+/// gaps without their candidates, targets, rules, investments without the candidate
+/// rules each would activate.
 fn coverage_json(a: &threatc::analysis::Analysis) -> String {
     let mut gaps: Vec<threatc::analysis::Gap> = a.gaps.iter().cloned().collect();
     for g in &mut gaps {
         g.candidates.clear();
+    }
+    let mut investments = a.investments.clone();
+    for i in &mut investments {
+        i.candidates = None;
     }
     serde_json::to_string(&(
         &a.summary,
@@ -185,7 +190,7 @@ fn coverage_json(a: &threatc::analysis::Analysis) -> String {
         &gaps,
         &a.targets,
         &*a.rules,
-        &a.investments,
+        &investments,
     ))
     .unwrap()
 }

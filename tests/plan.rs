@@ -286,7 +286,8 @@ fn plan_html_layouts() {
     let (id, name) = p1.split_once(' ').expect("id and name");
     assert!(html.contains(&format!("<li class=\"c-p1\" title=\"{id} {name}: gap P1\"><span class=\"mk\" aria-label=\"gap P1\">[1]</span> <span class=\"id\">{id}</span> {name}")), "{p1}");
     assert!(html.contains("td.due, .due { white-space: nowrap; }"));
-    assert!(html.contains("<td class=\"due\">2026-12-15</td>"));
+    // The bank schedules its gaps (`plan.capacity`): due at the end of a month.
+    assert!(html.contains("<td class=\"due\">2026-11-30</td>"));
     // Phone: a media query hides the optional columns; the gap table keeps technique,
     // name, tier and due.
     assert!(html.contains("@media (max-width: 700px)"));
@@ -324,7 +325,7 @@ print('SHEETS', ','.join(re.findall(r'<sheet name="([^"]+)"', wb)))
 st = z.read('xl/styles.xml').decode()
 print('DATEFMT', 'formatCode="yyyy\-mm\-dd"' in st or 'formatCode="yyyy-mm-dd"' in st)
 ss = z.read('xl/sharedStrings.xml').decode()
-print('TEXTDATE', '2026-12-15' in ss)
+print('TEXTDATE', '2026-11-30' in ss)
 for i in (1, 2, 3):
     x = z.read('xl/worksheets/sheet%d.xml' % i).decode()
     print('SHEET%d' % i, len(re.findall(r'<row ', x)))

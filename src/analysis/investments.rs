@@ -95,6 +95,29 @@ pub struct Investment {
     pub with: Vec<usize>,
     /// The gaps it unlocks, by score.
     pub techniques: Vec<InvestmentGap>,
+    /// Candidate rules (`candidates:`) it would activate: those running on its platform
+    /// that read its data component. Absent when the model has no candidate rules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub candidates: Option<usize>,
+    /// Effort points of onboarding it (`plan.effort.telemetry`), with `plan.capacity`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effort_points: Option<f64>,
+    /// The month (`YYYY-MM`) the schedule onboards it in, with `plan.capacity` (absent
+    /// beyond the schedule's horizon).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub month: Option<String>,
+}
+
+/// How a gap's (gap, asset) pairs stand for telemetry: what the schedule's default
+/// effort reads.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Readiness {
+    /// Pairs an analytic can already read (a rule is missing, not data).
+    pub ready: usize,
+    /// Pairs that need data not yet collected (an investment unlocks them).
+    pub locked: usize,
+    /// Pairs no analytic reads data for.
+    pub no_analytic: usize,
 }
 
 /// The (gap, asset) pairs the investments start from.
@@ -137,7 +160,8 @@ pub fn compute(
     model: &Resolved,
     catalog: &Catalog,
     gaps: &[Gap],
-) -> (Vec<Investment>, InvestmentTotals) {
+) -> (Vec<Investment>, InvestmentTotals, Vec<Readiness>) {
+    let mut readiness = vec![Readiness::default(); gaps.len()];
     let collected = collected(model, catalog);
     let mut totals = InvestmentTotals {
         inferred: model
@@ -164,14 +188,20 @@ pub fn compute(
             let Some(have) = have else { continue };
             totals.open += 1;
             let options = options(catalog, &g.technique, asset, have, &mut units, &mut index);
+            let Some(ready) = readiness.get_mut(gi) else {
+                continue;
+            };
             if options.is_empty() {
                 totals.no_analytic += 1;
+                ready.no_analytic += 1;
                 continue;
             }
             if options.iter().any(Vec::is_empty) {
                 totals.ready += 1;
+                ready.ready += 1;
                 continue;
             }
+            ready.locked += 1;
             pairs.push(Pair {
                 gap: gi,
                 asset: a,
@@ -185,7 +215,30 @@ pub fn compute(
     let rows = rows(model, catalog, gaps, &collected, &units, &pairs, &order);
     totals.unlockable = rows.iter().map(|r| r.pairs).sum();
     totals.weight = rows.last().map_or(0.0, |r| r.cumulative_weight);
-    (rows, totals)
+    (rows, totals, readiness)
+}
+
+/// Fills each row's `candidates`: the usable (not retired) candidate rules that run on
+/// its platform and read its data component (rules name data components by their
+/// canonical ATT&CK names). Nothing without candidate rules.
+pub fn count_candidates(model: &Resolved, rows: &mut [Investment]) {
+    if model.candidates.is_empty() {
+        return;
+    }
+    // (platform, data component) → candidates reading it there, each rule once.
+    let mut count: HashMap<(&str, &str), usize> = HashMap::new();
+    for c in model.candidates.iter().filter(|c| c.usable()) {
+        let reads: BTreeSet<&str> = c.rule.data_components.iter().map(String::as_str).collect();
+        for p in &c.rule.platforms {
+            for dc in &reads {
+                *count.entry((p.as_str(), dc)).or_default() += 1;
+            }
+        }
+    }
+    for r in rows.iter_mut() {
+        let key = (r.platform.as_str(), r.data_component_name.as_str());
+        r.candidates = Some(count.get(&key).copied().unwrap_or(0));
+    }
 }
 
 /// The data components (ids) each asset collects, in model order, then one entry for
@@ -444,6 +497,9 @@ fn rows(
             cumulative_weight: cumulative,
             with: s.with.clone(),
             techniques,
+            candidates: None,
+            effort_points: None,
+            month: None,
         });
     }
     out

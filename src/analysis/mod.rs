@@ -14,6 +14,7 @@ mod investments;
 pub mod ladder;
 pub mod priority;
 mod rows;
+pub mod schedule;
 mod targets;
 
 pub use candidates::{CandidateRef, CandidateTelemetry, GapCandidates};
@@ -25,6 +26,7 @@ pub use priority::{
     criticality_value, Weights, P1_MIN, P2_MIN, W_ACTIONABILITY, W_ACTORS, W_CHOKE_POINT,
     W_CRITICALITY, W_KILL_CHAIN, W_PREVALENCE,
 };
+pub use schedule::{EffortBasis, GapSchedule, Schedule};
 
 use crate::catalog::Catalog;
 use crate::date::Date;
@@ -413,6 +415,10 @@ pub struct Gap {
     /// `accepted`, the accept or transfer that moved it off the to-do list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decision: Option<crate::resolve::Decision>,
+    /// Its place in the schedule (`plan.capacity`): `effort_points`, `effort_basis`,
+    /// `month`, `after`; absent without capacity.
+    #[serde(flatten)]
+    pub schedule: GapSchedule,
 }
 
 /// A threat technique out of scope.
@@ -544,6 +550,10 @@ pub struct Analysis {
     pub investments: Vec<Investment>,
     /// The (gap, asset) pairs the investments start from, and what they unlock in all.
     pub investment_totals: InvestmentTotals,
+    /// The schedule of the to-do list over months of capacity (`plan.capacity`); absent
+    /// without capacity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<Schedule>,
     /// What is collected where (`telemetry:`), in model order.
     pub telemetry: Vec<crate::resolve::Telemetry>,
     /// Rows of the `evidence:` files, in model order.
@@ -576,7 +586,10 @@ pub fn analyse(model: &Resolved, catalog: &Catalog) -> Analysis {
     summary.accepted = count(&accepted, crate::model::v1::DecisionKind::Accept);
     summary.transferred = count(&accepted, crate::model::v1::DecisionKind::Transfer);
     let rules = coverage::rule_rows(model);
-    let (investments, investment_totals) = investments::compute(model, catalog, &gaps);
+    let (mut investments, investment_totals, readiness) =
+        investments::compute(model, catalog, &gaps);
+    investments::count_candidates(model, &mut investments);
+    let schedule = schedule::schedule(model, &mut gaps, &mut investments, &readiness);
     Analysis {
         model: model_info(model),
         attack: AttackInfo {
@@ -606,6 +619,7 @@ pub fn analyse(model: &Resolved, catalog: &Catalog) -> Analysis {
         candidate_imports: model.candidate_imports.clone(),
         investments,
         investment_totals,
+        schedule,
         telemetry: model.telemetry.clone(),
         evidence: model.evidence.clone(),
     }

@@ -290,6 +290,7 @@ impl Context<'_> {
             partial_total,
             candidates: Vec::new(),
             decision: None,
+            schedule: Default::default(),
             note: self.model.plan.notes.get(&r.id).cloned(),
         }
     }

@@ -173,6 +173,34 @@ fn json_summary(a: &threatc::analysis::Analysis, out: &str, files: &[String]) ->
     serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
 }
 
+/// The summary's schedule line (`plan.capacity`): `schedule: 203 gaps and 65 telemetry
+/// units, 1218 points at 40 a month: 2026-11 to 2029-06 (32 months)`.
+fn schedule_line(sc: &threatc::analysis::Schedule) -> String {
+    let span = match (sc.months.first(), sc.months.last()) {
+        (Some(a), Some(b)) => format!(
+            ": {} to {} ({} {})",
+            a.month,
+            b.month,
+            sc.months.len(),
+            plural(sc.months.len(), "month", "months")
+        ),
+        _ => String::new(),
+    };
+    let beyond = match sc.beyond.len() {
+        0 => String::new(),
+        n => format!("; {n} beyond the 10-year horizon"),
+    };
+    format!(
+        "  schedule: {} {} and {} telemetry {}, {} points at {} a month{span}{beyond}\n",
+        sc.gaps,
+        plural(sc.gaps, "gap", "gaps"),
+        sc.telemetry,
+        plural(sc.telemetry, "unit", "units"),
+        emit::fmt_num(sc.effort_total),
+        emit::fmt_num(sc.capacity),
+    )
+}
+
 /// The summary for people: what was built, the coverage and each target.
 fn human_summary(a: &threatc::analysis::Analysis, out: &str, files: &[String]) -> String {
     let s = &a.summary;
@@ -216,6 +244,9 @@ fn human_summary(a: &threatc::analysis::Analysis, out: &str, files: &[String]) -
             emit::pct(s.pair_validated),
             by.join(", "),
         ));
+    }
+    if let Some(sc) = &a.schedule {
+        text.push_str(&schedule_line(sc));
     }
     for t in &a.targets {
         text.push_str(&format!(

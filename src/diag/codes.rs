@@ -191,6 +191,8 @@ codes! {
     DecisionIncomplete = "decision-incomplete", E, Invalid, "an `accept` or `transfer` decision lacks its `owner` or `reason`, or `mitigations` are given to a decision other than `mitigate`";
     DecisionExpiryBeforeDate = "decision-expiry-before-date", E, Invalid, "a decision's `expiry` is before its `date`";
     DecisionExpired = "decision-expired", W, Invalid, "a decision's `expiry` is before the model's assessed date (or the day of the build without one): an expired accept or transfer no longer removes the gap; an error under `--deny expired-decisions`";
+    InvalidCapacity = "invalid-capacity", E, Invalid, "`plan.capacity` is not a number of effort points per month from 0.1 to 100000";
+    InvalidEffort = "invalid-effort", E, Invalid, "an effort (a technique note's `effort`, a `plan.effort` value) is not `low`, `medium`, `high` or a number of effort points from 0 to 10000";
     InvalidDuration = "invalid-duration", E, Invalid, "`coverage.validation_max_age` is not a number of days or a duration such as `180d`, `26w`, `6m`, `1y`";
     RemoveNotUsed = "remove-not-used", W, Invalid, "an actor removes a technique that it does not use";
     AttackData = "attack-data", E, Usage, "the ATT&CK data file could not be read";

@@ -220,6 +220,34 @@ pub fn decision_columns(g: &Gap) -> [String; 4] {
     ]
 }
 
+/// Columns of gaps.csv after [`CSV_COLUMNS`] when the model sets `plan.capacity`: the
+/// gap's effort in points, where it comes from, the month the schedule does it in and
+/// the investment ranks it waits for.
+pub const SCHEDULE_COLUMNS: &[&str] = &["effort_points", "effort_basis", "month", "after"];
+
+/// A gap's cells of [`SCHEDULE_COLUMNS`].
+fn schedule_cells(g: &Gap) -> [String; 4] {
+    let s = &g.schedule;
+    let after: Vec<String> = s.after.iter().map(usize::to_string).collect();
+    [
+        s.effort_points.map(super::fmt_num).unwrap_or_default(),
+        s.effort_basis
+            .map(|b| b.as_str().to_string())
+            .unwrap_or_default(),
+        s.month.clone().unwrap_or_default(),
+        after.join(";"),
+    ]
+}
+
+/// A note's effort as written: `low`, `medium`, `high` or its points; empty without.
+pub fn note_effort(n: &crate::resolve::TechniqueNote) -> String {
+    match (n.effort, n.points) {
+        (Some(e), _) => format!("{e:?}").to_lowercase(),
+        (None, Some(p)) => super::fmt_num(p),
+        (None, None) => String::new(),
+    }
+}
+
 /// gaps.csv's per-asset column of asset `id`.
 pub fn asset_column(id: &str) -> String {
     format!("asset:{id}")
@@ -231,8 +259,11 @@ pub fn gaps_csv(a: &Analysis) -> String {
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(Vec::new());
     let assets: Vec<&str> = a.assets.iter().map(|x| x.id.as_str()).collect();
+    let scheduled = a.schedule.is_some();
+    let sched_cols: &[&str] = if scheduled { SCHEDULE_COLUMNS } else { &[] };
     let header = CSV_COLUMNS
         .iter()
+        .chain(sched_cols)
         .map(|c| c.to_string())
         .chain(assets.iter().map(|id| asset_column(id)));
     let _ = w.write_record(header.map(|c| csv_safe(&c)));
@@ -269,9 +300,7 @@ pub fn gaps_csv(a: &Analysis) -> String {
             g.due.map(|d| d.to_string()).unwrap_or_default(),
             partial_names(g),
             partial_ids(g),
-            note.and_then(|n| n.effort)
-                .map(|e| format!("{e:?}").to_lowercase())
-                .unwrap_or_default(),
+            note.map(note_effort).unwrap_or_default(),
             note.and_then(|n| n.approach.clone()).unwrap_or_default(),
             note.and_then(|n| n.owner.clone()).unwrap_or_default(),
             decision_cells[0].clone(),
@@ -284,8 +313,10 @@ pub fn gaps_csv(a: &Analysis) -> String {
         ];
         // Cells a spreadsheet would run as a formula (= + - @ tab CR, unless a plain
         // number) get a leading `'`.
+        let sched = scheduled.then(|| schedule_cells(g)).into_iter().flatten();
         let row: Vec<String> = row
             .into_iter()
+            .chain(sched)
             .chain(per_asset)
             .map(|c| csv_safe(&c))
             .collect();
@@ -416,8 +447,8 @@ pub fn gaps_md(a: &Analysis) -> String {
             .as_ref()
             .map(|n| {
                 let mut parts = Vec::new();
-                if let Some(e) = n.effort {
-                    parts.push(format!("effort {}", format!("{e:?}").to_lowercase()));
+                if n.effort.is_some() || n.points.is_some() {
+                    parts.push(format!("effort {}", note_effort(n)));
                 }
                 if let Some(ap) = &n.approach {
                     parts.push(ap.clone());

@@ -602,6 +602,34 @@ pub struct PlanSettings {
     #[schemars(range(min = 0, max = 100))]
     #[serde(default)]
     pub candidates: Option<Spanned<u32>>,
+    /// Effort points per month the team can spend on the plan: gaps and the telemetry
+    /// they need are scheduled month by month in priority order, and due dates follow the
+    /// schedule (without it, due dates follow the tiers' `due` days).
+    #[serde(default)]
+    pub capacity: Option<Spanned<f64>>,
+    /// Effort points of each size (`low`, `medium`, `high`, as written in a technique
+    /// note or taken by default) and of onboarding one telemetry unit (`telemetry`: one
+    /// data component on one platform).
+    #[serde(default)]
+    pub effort: Option<Spanned<EffortPoints>>,
+}
+
+/// Effort points per size, for the schedule (`plan.capacity`).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EffortPoints {
+    /// A `low` gap: a candidate rule exists for it (default 1).
+    #[serde(default)]
+    pub low: Option<Spanned<f64>>,
+    /// A `medium` gap: an ATT&CK analytic reads data already collected (default 3).
+    #[serde(default)]
+    pub medium: Option<Spanned<f64>>,
+    /// A `high` gap: data must be onboarded first, or no analytic exists (default 5).
+    #[serde(default)]
+    pub high: Option<Spanned<f64>>,
+    /// Onboarding one telemetry unit, one data component on one platform (default 5).
+    #[serde(default)]
+    pub telemetry: Option<Spanned<f64>>,
 }
 
 /// Days per tier.
@@ -623,12 +651,14 @@ pub struct TierDays {
 }
 
 /// A team's note on one technique.
-#[derive(Debug, Clone, Deserialize, JsonSchema, serde::Serialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TechniqueNote {
-    /// Expected effort to build a detection.
+    /// Expected effort to build a detection: `low`, `medium`, `high` (points as
+    /// `plan.effort` says) or a number of effort points.
     #[serde(default)]
-    pub effort: Option<Effort>,
+    #[schemars(schema_with = "effort_schema")]
+    pub effort: Option<Spanned<Scalar>>,
     /// How the team means to detect it.
     #[serde(default)]
     pub approach: Option<String>,
@@ -640,16 +670,14 @@ pub struct TechniqueNote {
     pub ticket: Option<String>,
 }
 
-/// Effort estimate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Effort {
-    /// Low.
-    Low,
-    /// Medium.
-    Medium,
-    /// High.
-    High,
+/// The schema of a note's `effort`: a size or a number of points.
+fn effort_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "anyOf": [
+            { "type": "string", "enum": ["low", "medium", "high"] },
+            { "type": "number" }
+        ]
+    })
 }
 
 /// The JSON Schema of model format v1, as committed in `schemas/`.

@@ -100,12 +100,15 @@ impl SubtechniqueMode {
 /// A team's note on one technique.
 // `default` and `deny_unknown_fields` only shape the JSON Schema of report.json, which
 // describes these notes as the model file's schema did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TechniqueNote {
-    /// Expected effort to build a detection.
+    /// Expected effort to build a detection, as a size.
     #[serde(default)]
     pub effort: Option<Effort>,
+    /// Expected effort in effort points, when the note gives a number (`effort: 8`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub points: Option<f64>,
     /// How the team means to detect it.
     #[serde(default)]
     pub approach: Option<String>,
@@ -158,27 +161,6 @@ impl From<v1::SubtechniqueMode> for SubtechniqueMode {
             v1::SubtechniqueMode::ParentCoversSub => SubtechniqueMode::ParentCoversSub,
             v1::SubtechniqueMode::SubCoversParent => SubtechniqueMode::SubCoversParent,
             v1::SubtechniqueMode::Both => SubtechniqueMode::Both,
-        }
-    }
-}
-
-impl From<v1::Effort> for Effort {
-    fn from(e: v1::Effort) -> Self {
-        match e {
-            v1::Effort::Low => Effort::Low,
-            v1::Effort::Medium => Effort::Medium,
-            v1::Effort::High => Effort::High,
-        }
-    }
-}
-
-impl From<&v1::TechniqueNote> for TechniqueNote {
-    fn from(n: &v1::TechniqueNote) -> Self {
-        TechniqueNote {
-            effort: n.effort.map(Effort::from),
-            approach: n.approach.clone(),
-            owner: n.owner.clone(),
-            ticket: n.ticket.clone(),
         }
     }
 }

@@ -22,6 +22,7 @@ mod assets;
 pub mod candidates;
 pub(crate) mod context;
 pub mod decisions;
+pub mod effort;
 mod evidence;
 mod evidence_file;
 pub mod imports;
@@ -370,6 +371,10 @@ pub struct PlanSettings {
     pub notes: BTreeMap<String, TechniqueNote>,
     /// Candidate rules listed per gap and asset (`plan.candidates`, default 3).
     pub candidates_shown: usize,
+    /// Effort points per month (`plan.capacity`): with it, the plan has a schedule.
+    pub capacity: Option<f64>,
+    /// Effort points per size and per telemetry unit (`plan.effort`).
+    pub effort: effort::EffortPoints,
 }
 
 /// What one import entry yielded.

@@ -12,7 +12,18 @@ use std::collections::BTreeMap;
 pub(super) fn root_only_sections(r: &mut Resolver<'_>, loaded: &Loaded) {
     for f in loaded.files.iter().skip(1) {
         let c = &f.content;
-        let checks: [(&str, Option<Span>); 5] = [
+        let plan_key = |key: fn(&crate::model::v1::PlanSettings) -> Option<Span>| {
+            c.plan.as_ref().and_then(|p| key(&p.value))
+        };
+        let checks: [(&str, Option<Span>); 7] = [
+            (
+                "plan.capacity",
+                plan_key(|p| p.capacity.as_ref().map(|x| x.span)),
+            ),
+            (
+                "plan.effort",
+                plan_key(|p| p.effort.as_ref().map(|x| x.span)),
+            ),
             ("model", c.model.as_ref().map(|m| m.span)),
             ("attack", c.attack.as_ref().map(|m| m.span)),
             ("coverage", c.coverage.as_ref().map(|m| m.span)),
@@ -153,7 +164,10 @@ pub(super) fn plan(r: &mut Resolver<'_>, loaded: &Loaded) -> PlanSettings {
         due_days: [30, 60, 90],
         notes: BTreeMap::new(),
         candidates_shown: 3,
+        capacity: None,
+        effort: super::effort::EffortPoints::default(),
     };
+    (plan.capacity, plan.effort) = super::effort::capacity(r, loaded);
     let shown = loaded
         .files
         .first()
@@ -178,7 +192,8 @@ pub(super) fn plan(r: &mut Resolver<'_>, loaded: &Loaded) -> PlanSettings {
         if let Some(p) = &f.content.plan {
             for (k, note) in &p.value.techniques {
                 if let Some(id) = r.technique(k, "`plan.techniques`") {
-                    plan.notes.insert(id, (&note.value).into());
+                    let note = super::effort::note(r, &note.value);
+                    plan.notes.insert(id, note);
                 }
             }
         }

@@ -465,6 +465,12 @@ pub fn context_with_history(
         "investment_totals".into(),
         Value::from(minijinja::value::Serde(&a.investment_totals)),
     );
+    ctx.insert(
+        "schedule".into(),
+        a.schedule
+            .as_ref()
+            .map_or(Value::from(()), |s| Value::from(minijinja::value::Serde(s))),
+    );
     ctx.insert("plan".into(), Value::from(minijinja::value::Serde(plan)));
     ctx.insert(
         "matrix_svg".into(),

@@ -1,6 +1,6 @@
 //! plan.xlsx: the sheets Summary, Targets, Gaps, Gap pairs, Assets, Actors and
-//! Investments, Candidates when the model names candidate libraries, and Decisions when
-//! it has decisions.
+//! Investments, Candidates when the model names candidate libraries, Decisions when it
+//! has decisions, and Schedule when it sets `plan.capacity`.
 
 use super::technique_url;
 use crate::analysis::{Analysis, Gap, Tier};
@@ -36,6 +36,9 @@ pub fn plan_xlsx(a: &Analysis) -> Result<Vec<u8>, Diagnostic> {
     }
     if !a.decisions.is_empty() {
         decisions_sheet(wb.add_worksheet(), a)?;
+    }
+    if a.schedule.is_some() {
+        schedule_sheet(wb.add_worksheet(), a)?;
     }
     wb.save_to_buffer().map_err(err)
 }
@@ -161,7 +164,7 @@ fn targets_sheet(ws: &mut Worksheet, a: &Analysis) -> Result<(), Diagnostic> {
 /// where not, and one column per asset (`asset:<id>`: the technique's state there on the
 /// ladder, empty where it does not apply); filterable, header frozen.
 fn gaps_sheet(ws: &mut Worksheet, a: &Analysis) -> Result<(), Diagnostic> {
-    let fixed = [
+    let mut fixed = vec![
         "rank",
         "technique",
         "name",
@@ -183,6 +186,9 @@ fn gaps_sheet(ws: &mut Worksheet, a: &Analysis) -> Result<(), Diagnostic> {
         "decision_expiry",
         "decision_expired",
     ];
+    if a.schedule.is_some() {
+        fixed.extend(SCHEDULE_COLUMNS);
+    }
     let assets: Vec<&str> = a.assets.iter().map(|x| x.id.as_str()).collect();
     let names: Vec<String> = fixed
         .iter()
@@ -203,6 +209,9 @@ fn gaps_sheet(ws: &mut Worksheet, a: &Analysis) -> Result<(), Diagnostic> {
         ws.write_string(r, 17, cell(&owner)).map_err(err)?;
         write_date(ws, r, 18, g.decision.as_ref().and_then(|d| d.expiry))?;
         ws.write_string(r, 19, expired).map_err(err)?;
+        if a.schedule.is_some() {
+            gap_schedule_cells(ws, r, 20, g)?;
+        }
         let marks = tables::asset_marks(g);
         for (j, id) in assets.iter().enumerate() {
             if let Some(m) = marks.iter().find(|m| m.asset == *id) {
@@ -236,11 +245,7 @@ fn gap_row(ws: &mut Worksheet, r: u32, g: &Gap) -> Result<(), Diagnostic> {
     ws.write_number(r, 6, g.score).map_err(err)?;
     ws.write_string(r, 7, g.tier.as_str()).map_err(err)?;
     write_date(ws, r, 8, g.due)?;
-    let effort = note
-        .and_then(|n| n.effort)
-        .and_then(|e| serde_json::to_value(e).ok())
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default();
+    let effort = note.map(tables::note_effort).unwrap_or_default();
     ws.write_string(r, 9, effort).map_err(err)?;
     let approach = note.and_then(|n| n.approach.as_deref());
     ws.write_string(r, 10, cell(approach.unwrap_or_default()))
@@ -391,6 +396,14 @@ fn investments_sheet(ws: &mut Worksheet, a: &Analysis) -> Result<(), Diagnostic>
         "with",
         "techniques",
     ];
+    let mut cols = cols.to_vec();
+    let candidates = a.investments.iter().any(|x| x.candidates.is_some());
+    if candidates {
+        cols.push("candidates");
+    }
+    if a.schedule.is_some() {
+        cols.extend(["effort_points", "month"]);
+    }
     header(ws, "Investments", &cols)?;
     for (i, x) in a.investments.iter().enumerate() {
         let r = (i + 1) as u32;
@@ -415,6 +428,19 @@ fn investments_sheet(ws: &mut Worksheet, a: &Analysis) -> Result<(), Diagnostic>
         let techniques: Vec<&str> = x.techniques.iter().map(|t| t.technique.as_str()).collect();
         ws.write_string(r, 11, cell(&techniques.join("; ")))
             .map_err(err)?;
+        let mut c = 12;
+        if candidates {
+            ws.write_number(r, c, x.candidates.unwrap_or(0) as f64)
+                .map_err(err)?;
+            c += 1;
+        }
+        if a.schedule.is_some() {
+            if let Some(e) = x.effort_points {
+                ws.write_number(r, c, e).map_err(err)?;
+            }
+            ws.write_string(r, c + 1, x.month.as_deref().unwrap_or(""))
+                .map_err(err)?;
+        }
     }
     Ok(())
 }
@@ -552,6 +578,83 @@ fn decisions_sheet(ws: &mut Worksheet, a: &Analysis) -> Result<(), Diagnostic> {
     }
     ws.set_column_width(1, 40).map_err(err)?;
     ws.set_column_width(7, 48).map_err(err)?;
+    ws.set_freeze_panes(1, 0).map_err(err)?;
+    Ok(())
+}
+
+/// The Gaps sheet's columns of the schedule (with `plan.capacity`).
+const SCHEDULE_COLUMNS: [&str; 4] = ["effort_points", "effort_basis", "month", "after"];
+
+/// A gap's schedule cells from column `c`: effort points, basis, month, the investment
+/// ranks it waits for.
+fn gap_schedule_cells(ws: &mut Worksheet, r: u32, c: u16, g: &Gap) -> Result<(), Diagnostic> {
+    let s = &g.schedule;
+    if let Some(e) = s.effort_points {
+        ws.write_number(r, c, e).map_err(err)?;
+    }
+    let basis = s.effort_basis.map(|b| b.as_str()).unwrap_or_default();
+    ws.write_string(r, c + 1, basis).map_err(err)?;
+    ws.write_string(r, c + 2, s.month.as_deref().unwrap_or_default())
+        .map_err(err)?;
+    let after: Vec<String> = s.after.iter().map(usize::to_string).collect();
+    ws.write_string(r, c + 3, after.join("; ")).map_err(err)?;
+    Ok(())
+}
+
+/// Schedule (with `plan.capacity`): one row per item of each month, in schedule order,
+/// then the items beyond the horizon (no month).
+fn schedule_sheet(ws: &mut Worksheet, a: &Analysis) -> Result<(), Diagnostic> {
+    let Some(s) = &a.schedule else {
+        return Ok(());
+    };
+    let cols = [
+        "month",
+        "ends",
+        "kind",
+        "rank",
+        "id",
+        "name",
+        "tier",
+        "effort",
+        "points",
+        "continued",
+        "continues",
+        "used",
+        "capacity",
+    ];
+    header(ws, "Schedule", &cols)?;
+    let rows = s
+        .months
+        .iter()
+        .flat_map(|m| m.items.iter().map(move |i| (Some(m), i)))
+        .chain(s.beyond.iter().map(|i| (None, i)));
+    for (n, (m, i)) in rows.enumerate() {
+        let r = (n + 1) as u32;
+        if let Some(m) = m {
+            ws.write_string(r, 0, &m.month).map_err(err)?;
+            write_date(ws, r, 1, Some(m.ends))?;
+            ws.write_number(r, 11, m.used).map_err(err)?;
+        } else {
+            ws.write_string(r, 0, "beyond").map_err(err)?;
+        }
+        let kind = match i.kind {
+            crate::analysis::schedule::ItemKind::Gap => "gap",
+            crate::analysis::schedule::ItemKind::Telemetry => "telemetry",
+        };
+        ws.write_string(r, 2, kind).map_err(err)?;
+        ws.write_number(r, 3, i.rank as f64).map_err(err)?;
+        ws.write_string(r, 4, cell(&i.id)).map_err(err)?;
+        ws.write_string(r, 5, cell(&i.name)).map_err(err)?;
+        ws.write_string(r, 6, i.tier.map(Tier::as_str).unwrap_or_default())
+            .map_err(err)?;
+        ws.write_number(r, 7, i.effort).map_err(err)?;
+        ws.write_number(r, 8, i.points).map_err(err)?;
+        ws.write_boolean(r, 9, i.continued).map_err(err)?;
+        ws.write_boolean(r, 10, i.continues).map_err(err)?;
+        ws.write_number(r, 12, s.capacity).map_err(err)?;
+    }
+    ws.set_column_width(1, 12).map_err(err)?;
+    ws.set_column_width(5, 48).map_err(err)?;
     ws.set_freeze_panes(1, 0).map_err(err)?;
     Ok(())
 }
