@@ -12,8 +12,10 @@ pub mod ctid;
 mod decisions;
 mod investments;
 pub mod ladder;
+pub mod own_factors;
 pub mod priority;
 mod rows;
+pub mod sensitivity;
 mod targets;
 
 pub use candidates::{CandidateRef, CandidateTelemetry, GapCandidates};
@@ -136,6 +138,10 @@ pub struct Settings {
     pub validation_max_age: u32,
     /// The day tests are aged from (`model.assessed`, or the day of the build).
     pub tests_as_of: Date,
+    /// Weights of the priority factors (`plan.weights`; the six base weights sum to 1).
+    pub weights: Weights,
+    /// Days after which an `intel:` entry weighs half (`plan.intel_half_life`).
+    pub intel_half_life: u32,
 }
 
 /// Headline figures.
@@ -367,6 +373,18 @@ pub struct Factors {
     pub mitigations: usize,
     /// Kill-chain position: 1 for the first tactic, 0.5 for the last (0.5–1).
     pub kill_chain: f64,
+    /// The organisation's intelligence (`intel:`, 0–1): the noisy-or of the weights of its
+    /// entries on the technique (and one of the gap's assets), each `2^(−age/half-life)`;
+    /// it adds `100 × plan.weights.intel × intel` points.
+    pub intel: f64,
+    /// Those entries, newest first (empty: none).
+    pub intel_from: Vec<own_factors::IntelRef>,
+    /// Mitigations in place (`mitigations:`, 0–1): the criticality-weighted share of the
+    /// assets the gap is on where one mitigates the technique; the score is multiplied by
+    /// `1 − plan.weights.mitigation × mitigated`. Never coverage.
+    pub mitigated: f64,
+    /// Those mitigations, with the assets of the gap they are in place on (empty: none).
+    pub mitigated_by: Vec<own_factors::MitigatedBy>,
 }
 
 /// An uncovered in-scope technique.
@@ -413,6 +431,10 @@ pub struct Gap {
     /// `accepted`, the accept or transfer that moved it off the to-do list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decision: Option<crate::resolve::Decision>,
+    /// The unrounded factors the score was computed from (for the sensitivity line).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub inputs: (priority::Inputs, priority::Adjust),
 }
 
 /// A threat technique out of scope.
@@ -548,6 +570,14 @@ pub struct Analysis {
     pub telemetry: Vec<crate::resolve::Telemetry>,
     /// Rows of the `evidence:` files, in model order.
     pub evidence: Vec<crate::resolve::Evidence>,
+    /// The organisation's own intelligence (`intel:`), in model order. Absent without any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub intel: Vec<crate::resolve::Intel>,
+    /// Mitigations in place (`mitigations:`), in model order. Absent without any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mitigations: Vec<crate::resolve::MitigationInPlace>,
+    /// Which gaps change tier when one weight moves by ±0.05.
+    pub sensitivity: sensitivity::Sensitivity,
 }
 
 /// Display name of a technique: sub-techniques get their parent's name first.
@@ -577,6 +607,7 @@ pub fn analyse(model: &Resolved, catalog: &Catalog) -> Analysis {
     summary.transferred = count(&accepted, crate::model::v1::DecisionKind::Transfer);
     let rules = coverage::rule_rows(model);
     let (investments, investment_totals) = investments::compute(model, catalog, &gaps);
+    let sensitivity = sensitivity::compute(&gaps, &model.plan.weights);
     Analysis {
         model: model_info(model),
         attack: AttackInfo {
@@ -590,6 +621,8 @@ pub fn analyse(model: &Resolved, catalog: &Catalog) -> Analysis {
             due_days: model.plan.due_days,
             validation_max_age: model.coverage.validation_max_age,
             tests_as_of: model.coverage.tests_as_of,
+            weights: model.plan.weights,
+            intel_half_life: model.plan.intel_half_life,
         },
         summary,
         actors,
@@ -608,6 +641,9 @@ pub fn analyse(model: &Resolved, catalog: &Catalog) -> Analysis {
         investment_totals,
         telemetry: model.telemetry.clone(),
         evidence: model.evidence.clone(),
+        intel: model.intel.clone(),
+        mitigations: model.mitigations.clone(),
+        sensitivity,
     }
 }
 

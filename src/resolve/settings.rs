@@ -12,7 +12,10 @@ use std::collections::BTreeMap;
 pub(super) fn root_only_sections(r: &mut Resolver<'_>, loaded: &Loaded) {
     for f in loaded.files.iter().skip(1) {
         let c = &f.content;
-        let checks: [(&str, Option<Span>); 5] = [
+        let plan_key = |f: fn(&crate::model::v1::PlanSettings) -> Option<Span>| {
+            c.plan.as_ref().and_then(|p| f(&p.value))
+        };
+        let checks: [(&str, Option<Span>); 7] = [
             ("model", c.model.as_ref().map(|m| m.span)),
             ("attack", c.attack.as_ref().map(|m| m.span)),
             ("coverage", c.coverage.as_ref().map(|m| m.span)),
@@ -27,6 +30,14 @@ pub(super) fn root_only_sections(r: &mut Resolver<'_>, loaded: &Loaded) {
                 c.plan
                     .as_ref()
                     .and_then(|p| p.value.candidates.as_ref().map(|d| d.span)),
+            ),
+            (
+                "plan.weights",
+                plan_key(|p| p.weights.as_ref().map(|w| w.span)),
+            ),
+            (
+                "plan.intel_half_life",
+                plan_key(|p| p.intel_half_life.as_ref().map(|w| w.span)),
             ),
         ];
         for (name, span) in checks {
@@ -153,6 +164,8 @@ pub(super) fn plan(r: &mut Resolver<'_>, loaded: &Loaded) -> PlanSettings {
         due_days: [30, 60, 90],
         notes: BTreeMap::new(),
         candidates_shown: 3,
+        weights: crate::analysis::Weights::default(),
+        intel_half_life: super::priority_inputs::DEFAULT_INTEL_HALF_LIFE_DAYS,
     };
     let shown = loaded
         .files

@@ -459,6 +459,10 @@ pub fn context_with_history(
         "investment_totals".into(),
         Value::from(minijinja::value::Serde(&a.investment_totals)),
     );
+    ctx.insert(
+        "sensitivity".into(),
+        Value::from(minijinja::value::Serde(&a.sensitivity)),
+    );
     ctx.insert("plan".into(), Value::from(minijinja::value::Serde(plan)));
     ctx.insert(
         "matrix_svg".into(),
