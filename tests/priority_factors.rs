@@ -253,3 +253,59 @@ fn sensitivity_names_the_gaps_that_change_tier() {
     // Deterministic.
     assert_eq!(bank(same).sensitivity, a.sensitivity);
 }
+
+#[test]
+fn recency_decays_the_actors_evidence_by_its_date() {
+    use threatc::analysis::recency::{recency, RECENCY_HALF_LIFE_DAYS};
+    use threatc::date::Date;
+    let as_of = Date::parse("2026-11-15").unwrap();
+    assert_eq!(recency(None, as_of), 1.0);
+    assert_eq!(recency(Some(as_of), as_of), 1.0);
+    let one = as_of.add_days(-i64::from(RECENCY_HALF_LIFE_DAYS));
+    assert_eq!(recency(Some(one), as_of), 0.75);
+    assert!((recency(Some(as_of.add_days(-40_000)), as_of) - 0.5).abs() < 1e-6);
+    let a = bank(same);
+    let catalog = InlineModel::catalog();
+    let mut campaigns = 0;
+    for g in a.gaps.iter() {
+        assert_eq!(
+            g.factors.recency_from.len(),
+            g.actors.len(),
+            "{}",
+            g.technique
+        );
+        assert!((0.5..=1.0).contains(&g.factors.recency), "{}", g.technique);
+        for r in &g.factors.recency_from {
+            assert_eq!(r.factor, threatc::analysis::r4(recency(r.date, as_of)));
+            if let Some(id) = r.source.strip_prefix("campaign ") {
+                campaigns += 1;
+                let seen = catalog.campaign(id).unwrap().last_seen.clone().unwrap();
+                assert_eq!(r.date.unwrap().to_string(), seen[..10]);
+            }
+            if let Some(id) = r.source.strip_prefix("group ") {
+                let u = catalog.group(id).unwrap();
+                let used = u
+                    .techniques
+                    .iter()
+                    .find(|x| x.technique == g.technique)
+                    .unwrap();
+                assert_eq!(
+                    r.date.map(|d| d.to_string()),
+                    used.reported.clone(),
+                    "{} {id}",
+                    g.technique
+                );
+            }
+        }
+    }
+    assert!(campaigns > 0, "some gaps rest on campaigns");
+    // FIN7's `add: [T1486]` is the model's own statement: it counts in full.
+    let t1486 = gap(&a, "T1486");
+    let fin7 = t1486
+        .factors
+        .recency_from
+        .iter()
+        .find(|r| r.actor == "fin7")
+        .unwrap();
+    assert_eq!((fin7.source.as_str(), fin7.factor), ("local", 1.0));
+}

@@ -14,6 +14,7 @@ mod investments;
 pub mod ladder;
 pub mod own_factors;
 pub mod priority;
+pub mod recency;
 mod rows;
 pub mod sensitivity;
 mod targets;
@@ -373,6 +374,13 @@ pub struct Factors {
     pub mitigations: usize,
     /// Kill-chain position: 1 for the first tactic, 0.5 for the last (0.5–1).
     pub kill_chain: f64,
+    /// Recency of the actors' evidence (0.5–1): their weights in `actors` are each
+    /// multiplied by `0.5 + 0.5 × 2^(−age/1095 days)`, `age` from the latest evidence
+    /// (ATT&CK's record of the group's or software's use, a campaign's last-seen date) to
+    /// `model.assessed`; this is the weighted mean.
+    pub recency: f64,
+    /// Each actor's latest evidence, in the order of `actors`.
+    pub recency_from: Vec<recency::RecencyRef>,
     /// The organisation's intelligence (`intel:`, 0–1): the noisy-or of the weights of its
     /// entries on the technique (and one of the gap's assets), each `2^(−age/half-life)`;
     /// it adds `100 × plan.weights.intel × intel` points.

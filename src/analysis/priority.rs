@@ -1,7 +1,7 @@
 //! Gaps and their priority: [`score`] is the README's formula on plain factors (no
 //! catalog, no model); [`gaps`] gathers each gap's factors and ranks the gaps.
 
-use super::{ctid, own_factors, r1, r4, Factors, Gap, RuleRef, TechniqueRow, Tier};
+use super::{ctid, own_factors, r1, r4, recency, Factors, Gap, RuleRef, TechniqueRow, Tier};
 use crate::catalog::Catalog;
 use crate::resolve::{Criticality, Resolved};
 use std::collections::HashMap;
@@ -295,8 +295,10 @@ impl Context<'_> {
         let (intel, intel_refs) = own_factors::intel(self.model, &r.id, on);
         let (mitigated, mitigated_by) = own_factors::mitigated(self.model, self.catalog, &r.id, on);
         let adjust = Adjust { intel, mitigated };
+        let (recent_weight, recency_from) =
+            recency::weigh(self.model, self.catalog, &r.id, &r.actors);
         let inputs = Inputs {
-            actors: actors_factor(r.threat_weight),
+            actors: actors_factor(recent_weight),
             criticality,
             prevalence,
             choke_point,
@@ -315,6 +317,12 @@ impl Context<'_> {
             analytics,
             mitigations,
             kill_chain: r4(inputs.kill_chain),
+            recency: if r.threat_weight > 0.0 {
+                r4(recent_weight / r.threat_weight)
+            } else {
+                1.0
+            },
+            recency_from,
             intel: r4(intel),
             intel_from: intel_refs,
             mitigated: r4(mitigated),

@@ -15,8 +15,8 @@ pub const NAMED: usize = 5;
 pub struct WeightMove {
     /// The weight (`plan.weights` key).
     pub weight: String,
-    /// By how much (+0.05 or −0.05).
-    pub delta: f64,
+    /// Moved up (+0.05) or down (−0.05).
+    pub up: bool,
     /// The gap's tier then.
     pub tier: Tier,
 }
@@ -71,11 +71,12 @@ fn label(name: &str) -> String {
     name.replace('_', " ")
 }
 
-fn signed(d: f64) -> String {
-    if d < 0.0 {
-        format!("−{}", crate::emit::fmt_num(-d))
+fn signed(up: bool) -> String {
+    let step = crate::emit::fmt_num(STEP);
+    if up {
+        format!("+{step}")
     } else {
-        format!("+{}", crate::emit::fmt_num(d))
+        format!("−{step}")
     }
 }
 
@@ -95,7 +96,7 @@ pub fn compute(gaps: &[Gap], w: &Weights) -> Sensitivity {
                 let t = score_with(i, a, wv).tier;
                 (t != g.tier).then(|| WeightMove {
                     weight: n.to_string(),
-                    delta: *d,
+                    up: *d > 0.0,
                     tier: t,
                 })
             })
@@ -128,7 +129,7 @@ fn line(shifts: &[TierShift], total: usize) -> String {
     // How many gaps each move shifts, most first (then in weight order).
     let mut per: Vec<(String, usize)> = Vec::new();
     for m in shifts.iter().flat_map(|s| s.moves.iter()) {
-        let key = format!("{} {}", label(&m.weight), signed(m.delta));
+        let key = format!("{} {}", label(&m.weight), signed(m.up));
         match per.iter_mut().find(|(k, _)| *k == key) {
             Some((_, n)) => *n += 1,
             None => per.push((key, 1)),
@@ -143,7 +144,7 @@ fn line(shifts: &[TierShift], total: usize) -> String {
             let moves: Vec<String> = s
                 .moves
                 .iter()
-                .map(|m| format!("{} {}", label(&m.weight), signed(m.delta)))
+                .map(|m| format!("{} {}", label(&m.weight), signed(m.up)))
                 .collect();
             let to: Vec<&str> = s.moves.iter().map(|m| m.tier.as_str()).collect();
             let to = if to.iter().all(|t| Some(t) == to.first()) {

@@ -166,6 +166,8 @@ pub const CSV_COLUMNS: &[&str] = &[
     "intel_from",
     "mitigated_factor",
     "mitigated_by",
+    "recency_factor",
+    "recency_from",
 ];
 
 /// gaps.csv's candidate rules: per asset, `asset (N): Title <path>` for the best ones
@@ -256,6 +258,8 @@ pub fn gaps_csv(a: &Analysis) -> String {
             crate::analysis::own_factors::intel_text(&g.factors.intel_from),
             super::fmt_num(g.factors.mitigated),
             crate::analysis::own_factors::mitigated_text(&g.factors.mitigated_by),
+            super::fmt_num(g.factors.recency),
+            crate::analysis::recency::recency_text(&g.factors.recency_from),
         ];
         // Cells a spreadsheet would run as a formula (= + - @ tab CR, unless a plain
         // number) get a leading `'`.

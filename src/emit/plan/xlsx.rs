@@ -508,6 +508,8 @@ fn factors_sheet(ws: &mut Worksheet, a: &Analysis) -> Result<(), Diagnostic> {
         "intel_from",
         "mitigated",
         "mitigated_by",
+        "recency",
+        "recency_from",
     ];
     header(ws, "Priority factors", &cols)?;
     for (i, g) in a.gaps.iter().enumerate() {
@@ -531,13 +533,15 @@ fn factors_sheet(ws: &mut Worksheet, a: &Analysis) -> Result<(), Diagnostic> {
         }
         ws.write_number(r, 15, f.intel).map_err(err)?;
         ws.write_number(r, 17, f.mitigated).map_err(err)?;
-        let texts: [(u16, String); 6] = [
+        ws.write_number(r, 19, f.recency).map_err(err)?;
+        let texts: [(u16, String); 7] = [
             (1, g.technique.clone()),
             (3, g.tier.as_str().to_string()),
             (7, f.prevalence_ctid.clone().unwrap_or_default()),
             (9, f.ctid.clone().unwrap_or_default()),
             (16, intel_text(&f.intel_from)),
             (18, mitigated_text(&f.mitigated_by)),
+            (20, crate::analysis::recency::recency_text(&f.recency_from)),
         ];
         for (c, t) in texts {
             ws.write_string(r, c, cell(&t)).map_err(err)?;
