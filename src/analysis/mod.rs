@@ -12,9 +12,12 @@ pub mod ctid;
 mod decisions;
 mod investments;
 pub mod ladder;
+pub mod own_factors;
 pub mod priority;
+pub mod recency;
 mod rows;
 pub mod schedule;
+pub mod sensitivity;
 mod targets;
 
 pub use candidates::{CandidateRef, CandidateTelemetry, GapCandidates};
@@ -138,6 +141,10 @@ pub struct Settings {
     pub validation_max_age: u32,
     /// The day tests are aged from (`model.assessed`, or the day of the build).
     pub tests_as_of: Date,
+    /// Weights of the priority factors (`plan.weights`; the six base weights sum to 1).
+    pub weights: Weights,
+    /// Days after which an `intel:` entry weighs half (`plan.intel_half_life`).
+    pub intel_half_life: u32,
 }
 
 /// Headline figures.
@@ -369,6 +376,25 @@ pub struct Factors {
     pub mitigations: usize,
     /// Kill-chain position: 1 for the first tactic, 0.5 for the last (0.5–1).
     pub kill_chain: f64,
+    /// Recency of the actors' evidence (0.5–1): their weights in `actors` are each
+    /// multiplied by `0.5 + 0.5 × 2^(−age/1095 days)`, `age` from the latest evidence
+    /// (ATT&CK's record of the group's or software's use, a campaign's last-seen date) to
+    /// `model.assessed`; this is the weighted mean.
+    pub recency: f64,
+    /// Each actor's latest evidence, in the order of `actors`.
+    pub recency_from: Vec<recency::RecencyRef>,
+    /// The organisation's intelligence (`intel:`, 0–1): the noisy-or of the weights of its
+    /// entries on the technique (and one of the gap's assets), each `2^(−age/half-life)`;
+    /// it adds `100 × plan.weights.intel × intel` points.
+    pub intel: f64,
+    /// Those entries, newest first (empty: none).
+    pub intel_from: Vec<own_factors::IntelRef>,
+    /// Mitigations in place (`mitigations:`, 0–1): the criticality-weighted share of the
+    /// assets the gap is on where one mitigates the technique; the score is multiplied by
+    /// `1 − plan.weights.mitigation × mitigated`. Never coverage.
+    pub mitigated: f64,
+    /// Those mitigations, with the assets of the gap they are in place on (empty: none).
+    pub mitigated_by: Vec<own_factors::MitigatedBy>,
 }
 
 /// An uncovered in-scope technique.
@@ -419,6 +445,10 @@ pub struct Gap {
     /// `month`, `after`; absent without capacity.
     #[serde(flatten)]
     pub schedule: GapSchedule,
+    /// The unrounded factors the score was computed from (for the sensitivity line).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub inputs: (priority::Inputs, priority::Adjust),
 }
 
 /// A threat technique out of scope.
@@ -558,6 +588,14 @@ pub struct Analysis {
     pub telemetry: Vec<crate::resolve::Telemetry>,
     /// Rows of the `evidence:` files, in model order.
     pub evidence: Vec<crate::resolve::Evidence>,
+    /// The organisation's own intelligence (`intel:`), in model order. Absent without any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub intel: Vec<crate::resolve::Intel>,
+    /// Mitigations in place (`mitigations:`), in model order. Absent without any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mitigations: Vec<crate::resolve::MitigationInPlace>,
+    /// Which gaps change tier when one weight moves by ±0.05.
+    pub sensitivity: sensitivity::Sensitivity,
 }
 
 /// Display name of a technique: sub-techniques get their parent's name first.
@@ -589,6 +627,9 @@ pub fn analyse(model: &Resolved, catalog: &Catalog) -> Analysis {
     let (mut investments, investment_totals, readiness) =
         investments::compute(model, catalog, &gaps);
     investments::count_candidates(model, &mut investments);
+    // The sensitivity line compares the tiers of the scores (before the schedule moves
+    // due dates).
+    let sensitivity = sensitivity::compute(&gaps, &model.plan.weights);
     let schedule = schedule::schedule(model, &mut gaps, &mut investments, &readiness);
     Analysis {
         model: model_info(model),
@@ -603,6 +644,8 @@ pub fn analyse(model: &Resolved, catalog: &Catalog) -> Analysis {
             due_days: model.plan.due_days,
             validation_max_age: model.coverage.validation_max_age,
             tests_as_of: model.coverage.tests_as_of,
+            weights: model.plan.weights,
+            intel_half_life: model.plan.intel_half_life,
         },
         summary,
         actors,
@@ -622,6 +665,9 @@ pub fn analyse(model: &Resolved, catalog: &Catalog) -> Analysis {
         schedule,
         telemetry: model.telemetry.clone(),
         evidence: model.evidence.clone(),
+        intel: model.intel.clone(),
+        mitigations: model.mitigations.clone(),
+        sensitivity,
     }
 }
 

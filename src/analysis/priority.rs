@@ -1,7 +1,7 @@
 //! Gaps and their priority: [`score`] is the README's formula on plain factors (no
 //! catalog, no model); [`gaps`] gathers each gap's factors and ranks the gaps.
 
-use super::{ctid, r1, r4, Factors, Gap, RuleRef, TechniqueRow, Tier};
+use super::{ctid, own_factors, r1, r4, recency, Factors, Gap, RuleRef, TechniqueRow, Tier};
 use crate::catalog::Catalog;
 use crate::resolve::{Criticality, Resolved};
 use std::collections::HashMap;
@@ -18,6 +18,12 @@ pub const W_CHOKE_POINT: f64 = 0.15;
 pub const W_ACTIONABILITY: f64 = 0.10;
 /// Default weight of kill-chain position.
 pub const W_KILL_CHAIN: f64 = 0.10;
+/// Default weight of the organisation's intelligence (`intel:`): a fresh entry adds
+/// 100 × this many points. Apart from the six base weights (not normalised).
+pub const W_INTEL: f64 = 0.20;
+/// Default weight of mitigations in place (`mitigations:`): a gap mitigated on every
+/// asset it is on loses this share of its score. Apart from the base weights.
+pub const W_MITIGATION: f64 = 0.20;
 
 /// The weights of the factors.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, schemars::JsonSchema)]
@@ -34,6 +40,39 @@ pub struct Weights {
     pub actionability: f64,
     /// Kill chain.
     pub kill_chain: f64,
+    /// The organisation's intelligence: points per 100 a fresh `intel:` entry adds.
+    pub intel: f64,
+    /// Mitigations in place: the share of the score a full mitigation takes off.
+    pub mitigation: f64,
+}
+
+impl Weights {
+    /// The six base weights in order (actors, criticality, prevalence, choke point,
+    /// actionability, kill chain), with their names as `plan.weights` writes them.
+    pub fn base(&self) -> [(&'static str, f64); 6] {
+        [
+            ("actors", self.actors),
+            ("criticality", self.criticality),
+            ("prevalence", self.prevalence),
+            ("choke_point", self.choke_point),
+            ("actionability", self.actionability),
+            ("kill_chain", self.kill_chain),
+        ]
+    }
+
+    /// These weights with the base weights replaced by `base` (same order as [`Weights::base`]).
+    pub fn with_base(&self, base: [f64; 6]) -> Weights {
+        let [actors, criticality, prevalence, choke_point, actionability, kill_chain] = base;
+        Weights {
+            actors,
+            criticality,
+            prevalence,
+            choke_point,
+            actionability,
+            kill_chain,
+            ..*self
+        }
+    }
 }
 
 impl Default for Weights {
@@ -45,6 +84,8 @@ impl Default for Weights {
             choke_point: W_CHOKE_POINT,
             actionability: W_ACTIONABILITY,
             kill_chain: W_KILL_CHAIN,
+            intel: W_INTEL,
+            mitigation: W_MITIGATION,
         }
     }
 }
@@ -109,13 +150,35 @@ pub struct Score {
 /// `0.30 actors + 0.15 criticality + 0.20 prevalence + 0.15 choke point + 0.10
 /// actionability + 0.10 kill chain`).
 pub fn score(i: Inputs, w: &Weights) -> Score {
-    let score = r1(100.0
-        * (w.actors * i.actors
-            + w.criticality * i.criticality
-            + w.prevalence * i.prevalence
-            + w.choke_point * i.choke_point
-            + w.actionability * i.actionability
-            + w.kill_chain * i.kill_chain));
+    score_with(i, Adjust::default(), w)
+}
+
+/// The organisation's own factors, which adjust the base score (0–1 each).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Adjust {
+    /// Intelligence (`intel:`): the noisy-or of its entries' decayed weights.
+    pub intel: f64,
+    /// Mitigations in place (`mitigations:`): the criticality-weighted share of the gap's
+    /// assets on which one mitigates the technique.
+    pub mitigated: f64,
+}
+
+/// The base score `Σ weight × factor` (0–1) before the organisation's own factors.
+fn base(i: Inputs, w: &Weights) -> f64 {
+    w.actors * i.actors
+        + w.criticality * i.criticality
+        + w.prevalence * i.prevalence
+        + w.choke_point * i.choke_point
+        + w.actionability * i.actionability
+        + w.kill_chain * i.kill_chain
+}
+
+/// `100 × min(1, base + w_intel × intel) × (1 − w_mitigation × mitigated)`, rounded to
+/// one decimal, and its tier: intelligence adds up to `100 × w_intel` points, mitigations
+/// in place take up to the share `w_mitigation` off.
+pub fn score_with(i: Inputs, a: Adjust, w: &Weights) -> Score {
+    let raised = (base(i, w) + w.intel * a.intel.clamp(0.0, 1.0)).min(1.0);
+    let score = r1(100.0 * raised * (1.0 - w.mitigation * a.mitigated.clamp(0.0, 1.0)));
     Score {
         score,
         tier: tier(score),
@@ -213,7 +276,7 @@ impl Context<'_> {
         (analytics, t.mitigations.len())
     }
 
-    fn factors(&self, r: &TechniqueRow) -> (Inputs, Factors) {
+    fn factors(&self, r: &TechniqueRow) -> (Inputs, Adjust, Factors) {
         let on = self.on(r);
         let criticality = self.criticality(on);
         let first = r
@@ -229,8 +292,13 @@ impl Context<'_> {
             None => (ctid::DEFAULT_PREVALENCE, ctid::DEFAULT_CHOKE_POINT),
         };
         let (analytics, mitigations) = self.actionability(r, on);
+        let (intel, intel_refs) = own_factors::intel(self.model, &r.id, on);
+        let (mitigated, mitigated_by) = own_factors::mitigated(self.model, self.catalog, &r.id, on);
+        let adjust = Adjust { intel, mitigated };
+        let (recent_weight, recency_from) =
+            recency::weigh(self.model, self.catalog, &r.id, &r.actors);
         let inputs = Inputs {
-            actors: actors_factor(r.threat_weight),
+            actors: actors_factor(recent_weight),
             criticality,
             prevalence,
             choke_point,
@@ -249,13 +317,23 @@ impl Context<'_> {
             analytics,
             mitigations,
             kill_chain: r4(inputs.kill_chain),
+            recency: if r.threat_weight > 0.0 {
+                r4(recent_weight / r.threat_weight)
+            } else {
+                1.0
+            },
+            recency_from,
+            intel: r4(intel),
+            intel_from: intel_refs,
+            mitigated: r4(mitigated),
+            mitigated_by,
         };
-        (inputs, factors)
+        (inputs, adjust, factors)
     }
 
     fn gap(&self, r: &TechniqueRow) -> Gap {
-        let (i, factors) = self.factors(r);
-        let Score { score, tier } = score(i, &self.weights);
+        let (i, adjust, factors) = self.factors(r);
+        let Score { score, tier } = score_with(i, adjust, &self.weights);
         let days = self
             .model
             .plan
@@ -292,6 +370,7 @@ impl Context<'_> {
             decision: None,
             schedule: Default::default(),
             note: self.model.plan.notes.get(&r.id).cloned(),
+            inputs: (i, adjust),
         }
     }
 }
@@ -308,7 +387,7 @@ pub(super) fn gaps(model: &Resolved, catalog: &Catalog, rows: &[TechniqueRow]) -
         model,
         catalog,
         ctid: ctid::Ctid::new(catalog),
-        weights: Weights::default(),
+        weights: model.plan.weights,
         // Deprecated tactics (Mobile's Network Effects and Remote Service Effects) are
         // no longer in the matrix: they take no position, so the last live tactic is 0.5.
         tactic_pos: live_tactics(catalog)

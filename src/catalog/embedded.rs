@@ -27,7 +27,7 @@ pub const EMBEDDED_RELEASE: &str = embedded_release!();
 
 const MAGIC: &[u8; 4] = b"TCAT";
 /// Bump when the layout of [`CatalogData`] changes (and regenerate the files).
-const FORMAT_VERSION: u8 = 2;
+const FORMAT_VERSION: u8 = 3;
 
 static ENTERPRISE: &[u8] = include_bytes!(concat!(
     "../../data/catalog/enterprise-",

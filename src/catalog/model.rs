@@ -347,6 +347,10 @@ pub struct TechniqueUse {
     pub technique: String,
     /// Evidence, sorted (direct first, then campaigns, then software, each by id).
     pub sources: Vec<UseSource>,
+    /// When ATT&CK recorded the direct use (`YYYY-MM-DD`, the latest `created` date of the
+    /// active `uses` relationships from the actor itself to the technique); `None` when
+    /// the use is only through campaigns or software, or the bundle has no dates.
+    pub reported: Option<String>,
 }
 
 /// An active threat group (intrusion set).

@@ -210,6 +210,7 @@ struct RawObject {
     x_mitre_log_source_references: Vec<RawLogSourceRef>,
     first_seen: Option<String>,
     last_seen: Option<String>,
+    created: Option<String>,
     x_mitre_version: Option<String>,
     #[serde(deserialize_with = "nullable")]
     x_mitre_sectors: Vec<String>,
@@ -282,6 +283,8 @@ struct RawLogSourceRef {
 struct Use<'a> {
     target: &'a RawObject,
     procedure: String,
+    /// The relationship's `created` date (`YYYY-MM-DD`).
+    created: Option<&'a str>,
 }
 
 struct Builder<'a> {
@@ -324,6 +327,7 @@ impl<'a> Builder<'a> {
             match kind {
                 "uses" => uses.entry(src).or_default().push(Use {
                     target,
+                    created: rel.created.as_deref().and_then(|c| c.get(..10)),
                     procedure: rel
                         .description
                         .as_deref()
@@ -634,6 +638,26 @@ impl<'a> Builder<'a> {
         out
     }
 
+    /// `uses` with when ATT&CK recorded the direct use of each technique by `stix_id`
+    /// (the latest `created` date of its relationships to it).
+    fn dated(&self, stix_id: &str, uses: Vec<TechniqueUse>) -> Vec<TechniqueUse> {
+        let mut latest: HashMap<&str, &str> = HashMap::new();
+        for (tid, u) in self.technique_uses(stix_id) {
+            if let Some(c) = u.created {
+                let e = latest.entry(tid).or_insert(c);
+                if c > *e {
+                    *e = c;
+                }
+            }
+        }
+        uses.into_iter()
+            .map(|mut u| {
+                u.reported = latest.get(u.technique.as_str()).map(|d| d.to_string());
+                u
+            })
+            .collect()
+    }
+
     /// Direct technique uses of an actor.
     fn direct_uses(&self, stix_id: &str, into: &mut BTreeMap<String, BTreeSet<UseSource>>) {
         for (tid, u) in self.technique_uses(stix_id) {
@@ -720,7 +744,7 @@ impl<'a> Builder<'a> {
                 name: o.name(),
                 aliases: aliases(o, &o.aliases),
                 description: o.short_description(),
-                techniques: to_uses(techniques),
+                techniques: self.dated(&o.id, to_uses(techniques)),
                 software: software.keys().map(|s| s.to_string()).collect(),
                 campaigns: campaign_ids.into_iter().collect(),
                 software_techniques: to_uses(software_techniques),
@@ -743,7 +767,7 @@ impl<'a> Builder<'a> {
                     kind: o.kind.clone(),
                     aliases: aliases(o, &o.x_mitre_aliases),
                     platforms: o.x_mitre_platforms.clone(),
-                    techniques: to_uses(techniques),
+                    techniques: self.dated(&o.id, to_uses(techniques)),
                 }
             })
             .collect();
@@ -773,7 +797,7 @@ impl<'a> Builder<'a> {
                     name: o.name(),
                     description: o.short_description(),
                     groups: groups.into_iter().collect(),
-                    techniques: to_uses(techniques),
+                    techniques: self.dated(&o.id, to_uses(techniques)),
                     software: software.into_iter().collect(),
                     first_seen: o.first_seen.clone(),
                     last_seen: o.last_seen.clone(),
@@ -928,6 +952,7 @@ fn to_uses(map: BTreeMap<String, BTreeSet<UseSource>>) -> Vec<TechniqueUse> {
         .map(|(technique, sources)| TechniqueUse {
             technique,
             sources: sources.into_iter().collect(),
+            reported: None,
         })
         .collect()
 }

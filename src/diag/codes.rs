@@ -187,13 +187,17 @@ codes! {
     RuleNoTechniques = "rule-no-techniques", W, Invalid, "a rule maps to no technique";
     InvalidEvidence = "invalid-evidence", E, Invalid, "an evidence file is not a CSV or JSON table of rows, or a row lacks `technique`, `asset` or `date`, or its `result` is neither detected nor not-detected";
     EvidenceStale = "evidence-stale", W, Invalid, "tests (rules' validations, evidence rows) are older than `coverage.validation_max_age`: they no longer validate, nor override, a detection";
-    UnknownMitigation = "unknown-mitigation", E, Invalid, "a decision names a mitigation that is not an active ATT&CK mitigation (M-id) of the catalog";
+    UnknownMitigation = "unknown-mitigation", E, Invalid, "a decision or a `mitigations:` entry names a mitigation that is not an active ATT&CK mitigation of the catalog";
     DecisionIncomplete = "decision-incomplete", E, Invalid, "an `accept` or `transfer` decision lacks its `owner` or `reason`, or `mitigations` are given to a decision other than `mitigate`";
     DecisionExpiryBeforeDate = "decision-expiry-before-date", E, Invalid, "a decision's `expiry` is before its `date`";
     DecisionExpired = "decision-expired", W, Invalid, "a decision's `expiry` is before the model's assessed date (or the day of the build without one): an expired accept or transfer no longer removes the gap; an error under `--deny expired-decisions`";
     InvalidCapacity = "invalid-capacity", E, Invalid, "`plan.capacity` is not a number of effort points per month from 0.1 to 100000";
     InvalidEffort = "invalid-effort", E, Invalid, "an effort (a technique note's `effort`, a `plan.effort` value) is not `low`, `medium`, `high` or a number of effort points from 0 to 10000";
-    InvalidDuration = "invalid-duration", E, Invalid, "`coverage.validation_max_age` is not a number of days or a duration such as `180d`, `26w`, `6m`, `1y`";
+    InvalidDuration = "invalid-duration", E, Invalid, "`coverage.validation_max_age` or `plan.intel_half_life` is not a number of days or a duration such as `180d`, `26w`, `6m`, `1y`";
+    InvalidWeights = "invalid-weights", E, Invalid, "a weight of `plan.weights` is negative or not a finite number (`intel` and `mitigation` above 1), or the six base weights are all 0";
+    WeightsNormalised = "weights-normalised", W, Invalid, "the six base weights of `plan.weights` do not sum to 1: they are divided by their sum";
+    InvalidIntel = "invalid-intel", E, Invalid, "an `intel:` entry has an empty `source`";
+    IntelOutsideThreat = "intel-outside-threat", W, Invalid, "an `intel:` entry names a technique no actor of the model uses: it raises no gap";
     RemoveNotUsed = "remove-not-used", W, Invalid, "an actor removes a technique that it does not use";
     AttackData = "attack-data", E, Usage, "the ATT&CK data file could not be read";
     // imports

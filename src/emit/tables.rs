@@ -166,6 +166,12 @@ pub const CSV_COLUMNS: &[&str] = &[
     "candidates",
     "covered_on",
     "uncovered_on",
+    "intel_factor",
+    "intel_from",
+    "mitigated_factor",
+    "mitigated_by",
+    "recency_factor",
+    "recency_from",
 ];
 
 /// gaps.csv's candidate rules: per asset, `asset (N): Title <path>` for the best ones
@@ -310,6 +316,12 @@ pub fn gaps_csv(a: &Analysis) -> String {
             candidates_text(g),
             g.covered_on.join(";"),
             g.uncovered_on.join(";"),
+            super::fmt_num(g.factors.intel),
+            crate::analysis::own_factors::intel_text(&g.factors.intel_from),
+            super::fmt_num(g.factors.mitigated),
+            crate::analysis::own_factors::mitigated_text(&g.factors.mitigated_by),
+            super::fmt_num(g.factors.recency),
+            crate::analysis::recency::recency_text(&g.factors.recency_from),
         ];
         // Cells a spreadsheet would run as a formula (= + - @ tab CR, unless a plain
         // number) get a leading `'`.
@@ -439,8 +451,8 @@ pub fn gaps_md(a: &Analysis) -> String {
         s.push_str(&accepted_md(a));
         return s;
     }
-    s.push_str("| # | Technique | Name | Tactics | Actors | Assets | Score | Factors (actors · criticality · prevalence · choke point · actionability · kill chain) | Tier | Due | Partial coverage | Notes |\n");
-    s.push_str("|---:|---|---|---|---|---|---:|---|---|---|---|---|\n");
+    s.push_str("| # | Technique | Name | Tactics | Actors | Assets | Score | Factors (actors · criticality · prevalence · choke point · actionability · kill chain) | Intel · mitigated | Tier | Due | Partial coverage | Notes |\n");
+    s.push_str("|---:|---|---|---|---|---|---:|---|---|---|---|---|---|\n");
     for g in a.gaps.iter() {
         let note = g
             .note
@@ -464,7 +476,7 @@ pub fn gaps_md(a: &Analysis) -> String {
             .collect::<Vec<_>>()
             .join("; ");
         s.push_str(&format!(
-            "| {} | [{}](https://attack.mitre.org/techniques/{}/) | {} | {} | {} | {} | {} | {} · {} · {} · {} · {} · {} | {} | {} | {} | {} |\n",
+            "| {} | [{}](https://attack.mitre.org/techniques/{}/) | {} | {} | {} | {} | {} | {} · {} · {} · {} · {} · {} | {} | {} | {} | {} | {} |\n",
             g.rank,
             g.technique,
             g.technique.replace('.', "/"),
@@ -479,6 +491,7 @@ pub fn gaps_md(a: &Analysis) -> String {
             super::fmt_num(g.factors.choke_point),
             super::fmt_num(g.factors.actionability),
             super::fmt_num(g.factors.kill_chain),
+            md_cell(&own_factors_text(g)),
             g.tier.as_str(),
             g.due.map(|d| d.to_string()).unwrap_or_default(),
             md_cell(&partial_text(g)),
@@ -487,6 +500,44 @@ pub fn gaps_md(a: &Analysis) -> String {
     }
     s.push_str(&accepted_md(a));
     s
+}
+
+/// gaps.md's intel and mitigation cell: `intel 0.87 (incident 2026-10-02) · mitigated
+/// 0.5 by M1026 on swift-servers`; empty when neither applies.
+pub fn own_factors_text(g: &Gap) -> String {
+    let f = &g.factors;
+    let mut parts = Vec::new();
+    if !f.intel_from.is_empty() {
+        let from: Vec<String> = f
+            .intel_from
+            .iter()
+            .map(|i| format!("{} {}", i.source, i.date))
+            .collect();
+        parts.push(format!(
+            "intel {} ({})",
+            super::fmt_num(f.intel),
+            from.join("; ")
+        ));
+    }
+    if !f.mitigated_by.is_empty() {
+        let by: Vec<String> = f
+            .mitigated_by
+            .iter()
+            .map(|m| {
+                if m.assets.is_empty() {
+                    m.id.clone()
+                } else {
+                    format!("{} on {}", m.id, m.assets.join(", "))
+                }
+            })
+            .collect();
+        parts.push(format!(
+            "mitigated {} by {}",
+            super::fmt_num(f.mitigated),
+            by.join("; ")
+        ));
+    }
+    parts.join(" · ")
 }
 
 /// A decision in a few words: `accept (expired 2026-01-31)`, `mitigate M1053, M1040`.

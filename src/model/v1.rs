@@ -56,6 +56,16 @@ pub struct ModelFile {
     /// Accepted and transferred gaps leave the to-do list but stay in their own table.
     #[serde(default)]
     pub decisions: Vec<Spanned<Decision>>,
+    /// The organisation's own intelligence: techniques seen in its incidents, red-team
+    /// findings or threat-intelligence reports, each with a date. It raises the
+    /// technique's priority, fading with `plan.intel_half_life`.
+    #[serde(default)]
+    pub intel: Vec<Spanned<IntelEntry>>,
+    /// Mitigations in place (ATT&CK mitigations, by id or name) and the assets they are
+    /// in place on. They lower the priority of the techniques they mitigate there
+    /// (residual risk); they never count as coverage.
+    #[serde(default)]
+    pub mitigations: Vec<Spanned<MitigationEntry>>,
     /// How coverage is counted.
     #[serde(default)]
     pub coverage: Option<Spanned<CoverageSettings>>,
@@ -503,6 +513,47 @@ pub struct Decision {
     pub expiry: Option<Spanned<Scalar>>,
 }
 
+/// One piece of the organisation's own intelligence about a technique.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IntelEntry {
+    /// The technique: an ATT&CK id (T1486) or name (`Data Encrypted for Impact`).
+    pub technique: Spanned<String>,
+    /// When it was seen (YYYY-MM-DD); its weight halves every `plan.intel_half_life`
+    /// before `model.assessed`.
+    pub date: Spanned<Scalar>,
+    /// Where it comes from: `incident`, `red-team`, `threat-intel`, `pentest`, or your
+    /// own words.
+    pub source: Spanned<String>,
+    /// A ticket, report or link.
+    #[serde(default)]
+    pub reference: Option<String>,
+    /// Free text.
+    #[serde(default)]
+    pub note: Option<String>,
+    /// The assets (ids, or `all`) it concerns (default: every asset). It raises a gap
+    /// only when the gap is on one of them.
+    #[serde(default)]
+    pub assets: Option<Spanned<AssetSelection>>,
+}
+
+/// A mitigation in place.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MitigationEntry {
+    /// An ATT&CK mitigation by id (M1026) or name (`Privileged Account Management`).
+    pub mitigation: Spanned<String>,
+    /// The assets (ids, or `all`) it is in place on (default: every asset).
+    #[serde(default)]
+    pub assets: Option<Spanned<AssetSelection>>,
+    /// A ticket, policy or link.
+    #[serde(default)]
+    pub reference: Option<String>,
+    /// Free text.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
 /// What a decision does with a technique's risk.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize, JsonSchema,
@@ -612,6 +663,18 @@ pub struct PlanSettings {
     /// data component on one platform).
     #[serde(default)]
     pub effort: Option<Spanned<EffortPoints>>,
+    /// Weights of the priority factors (root model only). The six base weights
+    /// (`actors`, `criticality`, `prevalence`, `choke_point`, `actionability`,
+    /// `kill_chain`) are non-negative and sum to 1 (otherwise they are divided by their
+    /// sum, with a warning); a key left out keeps its default. `intel` (points per 100 a
+    /// fresh `intel:` entry adds, 0–1) and `mitigation` (the share of the score a
+    /// mitigation in place on every asset of the gap takes off, 0–1) stand apart.
+    #[serde(default)]
+    pub weights: Option<Spanned<WeightSettings>>,
+    /// Half-life of the organisation's intelligence (`intel:`), in days (`180`) or
+    /// written `180d`, `26w`, `6m`, `1y` (default 180 days; root model only).
+    #[serde(default)]
+    pub intel_half_life: Option<Spanned<Scalar>>,
 }
 
 /// Effort points per size, for the schedule (`plan.capacity`).
@@ -630,6 +693,40 @@ pub struct EffortPoints {
     /// Onboarding one telemetry unit, one data component on one platform (default 5).
     #[serde(default)]
     pub telemetry: Option<Spanned<f64>>,
+}
+
+/// `plan.weights`: the weights of the priority factors (defaults: actors 0.30,
+/// criticality 0.15, prevalence 0.20, choke_point 0.15, actionability 0.10,
+/// kill_chain 0.10; intel 0.20; mitigation 0.20).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WeightSettings {
+    /// Actors using the technique.
+    #[serde(default)]
+    pub actors: Option<Spanned<f64>>,
+    /// Criticality of the assets the gap is on.
+    #[serde(default)]
+    pub criticality: Option<Spanned<f64>>,
+    /// Observed prevalence (CTID).
+    #[serde(default)]
+    pub prevalence: Option<Spanned<f64>>,
+    /// Choke point (CTID).
+    #[serde(default)]
+    pub choke_point: Option<Spanned<f64>>,
+    /// Actionability (ATT&CK analytics and mitigations).
+    #[serde(default)]
+    pub actionability: Option<Spanned<f64>>,
+    /// Kill-chain position.
+    #[serde(default)]
+    pub kill_chain: Option<Spanned<f64>>,
+    /// The organisation's intelligence (`intel:`): a fresh entry adds up to this × 100
+    /// points (0–1).
+    #[serde(default)]
+    pub intel: Option<Spanned<f64>>,
+    /// Mitigations in place (`mitigations:`): a gap mitigated on all its assets loses
+    /// this share of its score (0–1).
+    #[serde(default)]
+    pub mitigation: Option<Spanned<f64>>,
 }
 
 /// Days per tier.

@@ -139,7 +139,7 @@ pub(super) fn max_age(r: &mut Resolver<'_>, root: &LoadedFile) -> u32 {
     }
 }
 
-fn parse_days(v: &Scalar) -> Option<u32> {
+pub(super) fn parse_days(v: &Scalar) -> Option<u32> {
     let days: i64 = match v {
         Scalar::Int(i) => *i,
         Scalar::Float(_) => return None,

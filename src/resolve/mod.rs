@@ -27,6 +27,7 @@ mod evidence;
 mod evidence_file;
 pub mod imports;
 mod kinds;
+pub mod priority_inputs;
 mod rules;
 mod scope;
 mod settings;
@@ -40,6 +41,7 @@ pub use candidates::Candidate;
 pub use decisions::Decision;
 pub use evidence::{DEFAULT_MAX_AGE_DAYS, KNOWN_METHODS};
 pub use kinds::{Criticality, Effort, RuleStatus, SubtechniqueMode, TechniqueNote, TestResult};
+pub use priority_inputs::{Intel, MitigationInPlace};
 
 /// Where an actor's technique came from.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
@@ -375,6 +377,10 @@ pub struct PlanSettings {
     pub capacity: Option<f64>,
     /// Effort points per size and per telemetry unit (`plan.effort`).
     pub effort: effort::EffortPoints,
+    /// Weights of the priority factors (`plan.weights`; base weights normalised to 1).
+    pub weights: crate::analysis::Weights,
+    /// Days after which an `intel:` entry weighs half (`plan.intel_half_life`).
+    pub intel_half_life: u32,
 }
 
 /// What one import entry yielded.
@@ -428,6 +434,10 @@ pub struct Resolved {
     pub candidate_imports: Vec<ImportSummary>,
     /// Risk decisions (`decisions:`), in model order.
     pub decisions: Vec<Decision>,
+    /// The organisation's own intelligence (`intel:`), in model order.
+    pub intel: Vec<Intel>,
+    /// Mitigations in place (`mitigations:`), in model order.
+    pub mitigations: Vec<MitigationInPlace>,
 }
 
 /// Options of resolution.
@@ -493,7 +503,11 @@ pub fn resolve(
         coverage.tests_as_of,
         opts.deny_expired_decisions,
     );
-    let plan = settings::plan(&mut r, loaded);
+    let mut plan = settings::plan(&mut r, loaded);
+    plan.weights = priority_inputs::weights(&mut r, root);
+    plan.intel_half_life = priority_inputs::half_life(&mut r, root);
+    let intel = priority_inputs::intel(&mut r, loaded, &assets, &actors);
+    let mitigations = priority_inputs::mitigations(&mut r, loaded, &assets);
     actors::warn_if_none(&mut r, root, &actors);
     assets::warn_unused(&mut r, &assets, &actors);
     assets::warn_untyped(&mut r, &assets, &actors);
@@ -541,6 +555,8 @@ pub fn resolve(
         candidates: candidates::collect(loaded, cran.rules, cran.extras),
         candidate_imports: cran.summaries,
         decisions,
+        intel,
+        mitigations,
     };
     warnings.extend(telemetry::warn_blind(&model));
     warnings.extend(evidence::age(&mut model));

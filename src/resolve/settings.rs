@@ -15,7 +15,7 @@ pub(super) fn root_only_sections(r: &mut Resolver<'_>, loaded: &Loaded) {
         let plan_key = |key: fn(&crate::model::v1::PlanSettings) -> Option<Span>| {
             c.plan.as_ref().and_then(|p| key(&p.value))
         };
-        let checks: [(&str, Option<Span>); 7] = [
+        let checks: [(&str, Option<Span>); 9] = [
             (
                 "plan.capacity",
                 plan_key(|p| p.capacity.as_ref().map(|x| x.span)),
@@ -38,6 +38,14 @@ pub(super) fn root_only_sections(r: &mut Resolver<'_>, loaded: &Loaded) {
                 c.plan
                     .as_ref()
                     .and_then(|p| p.value.candidates.as_ref().map(|d| d.span)),
+            ),
+            (
+                "plan.weights",
+                plan_key(|p| p.weights.as_ref().map(|w| w.span)),
+            ),
+            (
+                "plan.intel_half_life",
+                plan_key(|p| p.intel_half_life.as_ref().map(|w| w.span)),
             ),
         ];
         for (name, span) in checks {
@@ -166,6 +174,8 @@ pub(super) fn plan(r: &mut Resolver<'_>, loaded: &Loaded) -> PlanSettings {
         candidates_shown: 3,
         capacity: None,
         effort: super::effort::EffortPoints::default(),
+        weights: crate::analysis::Weights::default(),
+        intel_half_life: super::priority_inputs::DEFAULT_INTEL_HALF_LIFE_DAYS,
     };
     (plan.capacity, plan.effort) = super::effort::capacity(r, loaded);
     let shown = loaded

@@ -471,6 +471,10 @@ pub fn context_with_history(
             .as_ref()
             .map_or(Value::from(()), |s| Value::from(minijinja::value::Serde(s))),
     );
+    ctx.insert(
+        "sensitivity".into(),
+        Value::from(minijinja::value::Serde(&a.sensitivity)),
+    );
     ctx.insert("plan".into(), Value::from(minijinja::value::Serde(plan)));
     ctx.insert(
         "matrix_svg".into(),

@@ -1,6 +1,6 @@
-//! plan.xlsx: the sheets Summary, Targets, Gaps, Gap pairs, Assets, Actors and
-//! Investments, Candidates when the model names candidate libraries, Decisions when it
-//! has decisions, and Schedule when it sets `plan.capacity`.
+//! plan.xlsx: the sheets Summary, Targets, Gaps, Gap pairs, Assets, Actors,
+//! Investments and Priority factors, Candidates when the model names candidate libraries,
+//! Decisions when it has decisions, and Schedule when it sets `plan.capacity`.
 
 use super::technique_url;
 use crate::analysis::{Analysis, Gap, Tier};
@@ -31,6 +31,7 @@ pub fn plan_xlsx(a: &Analysis) -> Result<Vec<u8>, Diagnostic> {
     assets_sheet(wb.add_worksheet(), a)?;
     actors_sheet(wb.add_worksheet(), a)?;
     investments_sheet(wb.add_worksheet(), a)?;
+    factors_sheet(wb.add_worksheet(), a)?;
     if !a.candidate_imports.is_empty() {
         candidates_sheet(wb.add_worksheet(), a)?;
     }
@@ -656,5 +657,77 @@ fn schedule_sheet(ws: &mut Worksheet, a: &Analysis) -> Result<(), Diagnostic> {
     ws.set_column_width(1, 12).map_err(err)?;
     ws.set_column_width(5, 48).map_err(err)?;
     ws.set_freeze_panes(1, 0).map_err(err)?;
+    Ok(())
+}
+
+/// Priority factors: one row per gap in rank order, each factor of its score with its
+/// source (CTID rows, ATT&CK analytics and mitigations, the model's `intel:` and
+/// `mitigations:`), as gaps.csv.
+fn factors_sheet(ws: &mut Worksheet, a: &Analysis) -> Result<(), Diagnostic> {
+    use crate::analysis::own_factors::{intel_text, mitigated_text};
+    let cols = [
+        "rank",
+        "technique",
+        "score",
+        "tier",
+        "actors",
+        "criticality",
+        "prevalence",
+        "prevalence_ctid",
+        "choke_point",
+        "ctid",
+        "actionability",
+        "analytics",
+        "mitigations",
+        "kill_chain",
+        "groups_using",
+        "intel",
+        "intel_from",
+        "mitigated",
+        "mitigated_by",
+        "recency",
+        "recency_from",
+    ];
+    header(ws, "Priority factors", &cols)?;
+    for (i, g) in a.gaps.iter().enumerate() {
+        let r = (i + 1) as u32;
+        let f = &g.factors;
+        let nums: [(u16, f64); 11] = [
+            (0, g.rank as f64),
+            (2, g.score),
+            (4, f.actors),
+            (5, f.criticality),
+            (6, f.prevalence),
+            (8, f.choke_point),
+            (10, f.actionability),
+            (11, f.analytics as f64),
+            (12, f.mitigations as f64),
+            (13, f.kill_chain),
+            (14, f.groups_using as f64),
+        ];
+        for (c, x) in nums {
+            ws.write_number(r, c, x).map_err(err)?;
+        }
+        ws.write_number(r, 15, f.intel).map_err(err)?;
+        ws.write_number(r, 17, f.mitigated).map_err(err)?;
+        ws.write_number(r, 19, f.recency).map_err(err)?;
+        let texts: [(u16, String); 7] = [
+            (1, g.technique.clone()),
+            (3, g.tier.as_str().to_string()),
+            (7, f.prevalence_ctid.clone().unwrap_or_default()),
+            (9, f.ctid.clone().unwrap_or_default()),
+            (16, intel_text(&f.intel_from)),
+            (18, mitigated_text(&f.mitigated_by)),
+            (20, crate::analysis::recency::recency_text(&f.recency_from)),
+        ];
+        for (c, t) in texts {
+            ws.write_string(r, c, cell(&t)).map_err(err)?;
+        }
+    }
+    ws.set_freeze_panes(1, 0).map_err(err)?;
+    if !a.gaps.is_empty() {
+        ws.autofilter(0, 0, a.gaps.len() as u32, (cols.len() - 1) as u16)
+            .map_err(err)?;
+    }
     Ok(())
 }
