@@ -230,15 +230,30 @@ fn states(ctx: &Ctx<'_>, tid: &str, assets: &[&Asset], on: &[Vec<String>]) -> Ve
                     .filter(on_asset)
                     .map(|(_, t)| t),
             );
+            // Without declared telemetry, a DeTT&CT visibility score says what is
+            // visible (0: blind, 1–4: visible); declared telemetry always decides.
+            let claimed = claimed(ctx.model, tid, &a.id);
             AssetState {
                 asset: a.id.clone(),
-                state: ladder::state(rules, visible_by.as_deref(), test),
+                state: ladder::state(rules, visible_by.as_deref().or(claimed), test),
                 rules: rules.clone(),
                 visible_by,
                 test: test.cloned(),
             }
         })
         .collect()
+}
+
+/// The ladder's visibility from a DeTT&CT visibility score of the pair, if any:
+/// `Some([])` (blind) for 0, `Some([..])` (visible) for 1–4.
+fn claimed<'m>(model: &'m Resolved, tid: &str, asset: &str) -> Option<&'m [String]> {
+    const VISIBLE: &[String] = &[String::new()];
+    model
+        .visibility_claims
+        .binary_search_by(|c| (c.technique.as_str(), c.asset.as_str()).cmp(&(tid, asset)))
+        .ok()
+        .and_then(|i| model.visibility_claims.get(i))
+        .map(|c| if c.score == 0 { &[][..] } else { VISIBLE })
 }
 
 /// The counting rules that cover a technique and the assets they cover it on, the

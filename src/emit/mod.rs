@@ -1,6 +1,7 @@
 //! Emitters: everything a build writes, rendered in memory first, then written
 //! atomically so that a failed build leaves the previous outputs as they were.
 
+pub mod dettect;
 pub mod diff;
 pub mod navigator;
 pub mod plan;
@@ -63,6 +64,8 @@ pub fn write_build(
 /// The files of a build whose names do not depend on the model. `plan.xlsx` is written
 /// only with the `xlsx` feature.
 const BUILD_FILES: &[&str] = &[
+    "dettect/data-sources.yaml",
+    "dettect/techniques.yaml",
     "gap_pairs.csv",
     "gaps.csv",
     "gaps.json",
@@ -434,6 +437,14 @@ pub fn build_outputs_with_history(
     });
     timings.record("  layerjson", t);
     let t = std::time::Instant::now();
+    outputs.push(Output {
+        path: "dettect/techniques.yaml".into(),
+        bytes: dettect::techniques(c).into_bytes(),
+    });
+    outputs.push(Output {
+        path: "dettect/data-sources.yaml".into(),
+        bytes: dettect::data_sources(c).into_bytes(),
+    });
     outputs.push(Output {
         path: "gaps.csv".into(),
         bytes: tables::gaps_csv(a).into_bytes(),

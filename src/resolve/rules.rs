@@ -29,6 +29,10 @@ pub(super) fn resolve(
     for f in &loaded.files {
         for e in &f.content.rules {
             if let Some(fmt) = &e.value.import {
+                // DeTT&CT technique administration files: read by `super::dettect`.
+                if fmt.value == v1::ImportFormat::Dettect {
+                    continue;
+                }
                 entries.extend(import_entry(r, f, e, fmt, asset_ids, Code::InvalidRule));
                 continue;
             }
@@ -57,6 +61,14 @@ pub(super) fn import_entry(
     code: Code,
 ) -> Option<Entry> {
     let ev = &e.value;
+    if fmt.value == v1::ImportFormat::Dettect {
+        r.diags.push(
+            Diagnostic::error(code, "a DeTT&CT file is not a rule library")
+                .with_label(fmt.span, "`dettect` here")
+                .with_help("import a DeTT&CT technique administration file under `rules:`; candidates come from sigma, splunk, elastic, navigator or csv"),
+        );
+        return None;
+    }
     let mut bad = Vec::new();
     if ev.id.is_some() {
         bad.push("id");
@@ -106,14 +118,7 @@ pub(super) fn import_entry(
     };
     let what = format!("import of `{}`", path.value);
     let assets = scope(r, ev, &what, asset_ids);
-    Some(Entry::new(
-        f.dir.clone(),
-        fmt.value,
-        path.clone(),
-        ev,
-        e.span,
-        assets,
-    ))
+    Entry::new(f.dir.clone(), fmt.value, path.clone(), ev, e.span, assets)
 }
 
 /// An inline rule's id (required), with a check that it has no import-only keys.
