@@ -89,9 +89,11 @@ fn open(
         .unwrap_or_default();
     let abs = crate::model::load::normalize(&f.dir.join(&path.value));
     let shown = crate::model::load::relative_to(&abs, &model_dir);
+    // Diagnostics name the file as the user reaches it (from the working folder, as
+    // for imported rule files); outputs name it from the root model's folder.
     let file = match crate::model::load::read_source(
         &abs,
-        shown.clone(),
+        crate::model::load::display_path(&abs),
         r.sources,
         Some(path.span),
         &confine,
@@ -517,7 +519,7 @@ fn technique_id(cx: &mut Cx<'_, '_, '_>, id: &Spanned<String>) -> Option<String>
             Code::ImportBadTechniqueId,
             format!(
                 "`{}` is not an ATT&CK technique id; the technique is skipped",
-                id.value
+                crate::escape::terminal(id.value.trim())
             ),
         )
         .with_label(id.span, "technique ids look like T1059 or T1059.001");
