@@ -378,7 +378,7 @@ fn exported_files_snapshot() {
         &[],
     );
     let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path("snapshots");
+    settings.set_snapshot_path("snapshots/dettect");
     settings.set_prepend_module_to_snapshot(false);
     settings.set_omit_expression(true);
     for (name, f) in [

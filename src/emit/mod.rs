@@ -445,6 +445,8 @@ pub fn build_outputs_with_history(
         path: "dettect/data-sources.yaml".into(),
         bytes: dettect::data_sources(c).into_bytes(),
     });
+    timings.record("  dettect", t);
+    let t = std::time::Instant::now();
     outputs.push(Output {
         path: "gaps.csv".into(),
         bytes: tables::gaps_csv(a).into_bytes(),
