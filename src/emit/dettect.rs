@@ -89,8 +89,11 @@ fn flow(items: &[String]) -> String {
     format!("[{}]", quoted.join(", "))
 }
 
+/// A pair's detection score and the deciding test when it is validated.
+type DetectionKey<'s> = (i64, Option<&'s crate::analysis::TestRef>);
+
 /// The detection score of a pair, and the deciding test when it is validated.
-fn detection_of(s: &AssetState) -> (i64, Option<&crate::analysis::TestRef>) {
+fn detection_of(s: &AssetState) -> DetectionKey<'_> {
     match s.state {
         State::Validated => (VALIDATED_SCORE, s.test.as_ref()),
         State::Detected => (DETECTED_SCORE, None),
@@ -108,7 +111,7 @@ fn detection(out: &mut String, t: &TechniqueRow, date: &str) {
         detection_object(out, &["all".to_string()], &rules, score, None, date);
         return;
     }
-    let mut groups: Vec<((i64, Option<&crate::analysis::TestRef>), Vec<&AssetState>)> = Vec::new();
+    let mut groups: Vec<(DetectionKey<'_>, Vec<&AssetState>)> = Vec::new();
     for s in &t.states {
         let key = detection_of(s);
         match groups.iter_mut().find(|(k, _)| *k == key) {
@@ -117,7 +120,7 @@ fn detection(out: &mut String, t: &TechniqueRow, date: &str) {
         }
     }
     // Highest score first, then as the assets come.
-    groups.sort_by(|x, y| y.0 .0.cmp(&x.0 .0));
+    groups.sort_by_key(|g| std::cmp::Reverse(g.0 .0));
     for ((score, test), states) in groups {
         let assets: Vec<String> = states.iter().map(|s| s.asset.clone()).collect();
         let rules: BTreeSet<String> = states
