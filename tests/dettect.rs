@@ -426,11 +426,18 @@ fn the_bank_round_trips_through_dettect() {
     assert!(!kept.contains("import: sigma") && !kept.contains("log_source"));
     kept.push_str("rules:\n  - import: dettect\n    path: out/dettect/techniques.yaml\ntelemetry:\n  - import: dettect\n    path: out/dettect/data-sources.yaml\n");
     std::fs::write(tmp.path().join("again.yaml"), kept).unwrap();
-    let after = build(&tmp.path().join("again.yaml"), &tmp.path().join("again"), &[]);
+    let after = build(
+        &tmp.path().join("again.yaml"),
+        &tmp.path().join("again"),
+        &[],
+    );
     let (b, a) = (states(&before), states(&after));
     assert!(b.len() > 800, "{}", b.len());
     assert_eq!(b, a);
-    assert_eq!(before["summary"]["pairs_by_state"], after["summary"]["pairs_by_state"]);
+    assert_eq!(
+        before["summary"]["pairs_by_state"],
+        after["summary"]["pairs_by_state"]
+    );
 }
 
 /// Strings the export writes parse back to themselves, whatever they hold.
@@ -458,4 +465,31 @@ fn exported_strings_parse_back() {
         assert_eq!(node.get("value").unwrap().as_str(), Some(s), "{yaml}");
         assert!(!yaml.trim_end().contains('\n'), "one line: {yaml:?}");
     }
+}
+
+/// DeTT&CT files go through the confined opener: a path out of the repository is not
+/// read, a missing file is an error at the entry.
+#[test]
+fn dettect_paths_are_confined() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("repo");
+    std::fs::create_dir_all(repo.join(".git")).unwrap();
+    std::fs::copy(
+        data().join("techniques.yaml"),
+        tmp.path().join("outside.yaml"),
+    )
+    .unwrap();
+    std::fs::write(
+        repo.join("model.yaml"),
+        "threatc: 1\nmodel: {name: conf}\nassets: [{id: ws, platforms: [Windows]}]\nactors: [{id: x, techniques: [T1047]}]\nrules:\n  - import: dettect\n    path: ../outside.yaml\ntelemetry:\n  - import: dettect\n    path: missing.yaml\n",
+    )
+    .unwrap();
+    let (code, d) = diagnostics(&repo.join("model.yaml"), &[]);
+    assert_eq!(code, 2, "{d:?}");
+    assert!(has(&d, "path-outside-root", "model.yaml", 7, 11), "{d:?}");
+    assert!(has(&d, "io-error", "model.yaml", 10, 11), "{d:?}");
+    assert!(
+        !d.iter().any(|(c, ..)| c.starts_with("dettect-")),
+        "outside.yaml was read: {d:?}"
+    );
 }
