@@ -493,3 +493,39 @@ fn dettect_paths_are_confined() {
         "outside.yaml was read: {d:?}"
     );
 }
+
+/// In a model without assets, `applicable_to` has nothing to name: a detection scored 1
+/// or more counts everywhere, without warnings, and the export says `all`.
+#[test]
+fn a_model_without_assets_counts_detection_everywhere() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        data().join("techniques.yaml"),
+        tmp.path().join("techniques.yaml"),
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.path().join("model.yaml"),
+        "threatc: 1\nmodel: {name: bare}\nactors: [{id: a, techniques: [T1003.001, T1053.005]}]\nrules:\n  - import: dettect\n    path: techniques.yaml\n",
+    )
+    .unwrap();
+    let (_, d) = diagnostics(&tmp.path().join("model.yaml"), &[]);
+    assert!(
+        !d.iter().any(|(c, ..)| c == "dettect-applicable-to"),
+        "{d:?}"
+    );
+    let r = build(&tmp.path().join("model.yaml"), &tmp.path().join("out"), &[]);
+    let covered: BTreeMap<&str, bool> = r["techniques"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["id"].as_str().unwrap(), t["covered"].as_bool().unwrap()))
+        .collect();
+    // T1053.005 is scored 3 for `mainframes`: with no assets, it counts too.
+    assert_eq!(
+        covered,
+        BTreeMap::from([("T1003.001", true), ("T1053.005", true)])
+    );
+    let out = std::fs::read_to_string(tmp.path().join("out/dettect/techniques.yaml")).unwrap();
+    assert!(out.contains("  - applicable_to: [\"all\"]\n"), "{out}");
+}

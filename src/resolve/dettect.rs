@@ -484,7 +484,7 @@ fn technique(
         }
     }
     for v in &t.visibility {
-        let Some(latest) = &v.latest else {
+        let (Some(latest), false) = (&v.latest, cx.assets.is_empty()) else {
             continue;
         };
         let Ok(score) = u8::try_from(latest.score.value) else {
@@ -573,7 +573,13 @@ fn detection(
     ids: &mut BTreeSet<String>,
 ) -> Option<Rule> {
     let latest = d.latest.as_ref()?;
-    let on = assets_for(cx.r, &d.applicable_to, cx.assets, cx.deny);
+    // A model without assets counts detection everywhere: `applicable_to` has nothing
+    // to name.
+    let on = if cx.assets.is_empty() {
+        Vec::new()
+    } else {
+        assets_for(cx.r, &d.applicable_to, cx.assets, cx.deny)
+    };
     let score = latest.score.value;
     if score < 1 || (on.is_empty() && !cx.assets.is_empty()) {
         return None;
