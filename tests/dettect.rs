@@ -148,6 +148,30 @@ fn technique_and_data_source_files_map_onto_the_ladder() {
         &Value::Null,
         "not in the data source file"
     );
+    // The score that decided is in report.json, and the visibility layer shows it.
+    let unix = r["techniques"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == "T1059.004")
+        .unwrap();
+    assert_eq!(unix["states"][0]["dettect_visibility"], 2);
+    assert_eq!(unix["states"][0]["visible_by"], Value::Null);
+    let layer: Value = serde_json::from_str(
+        &std::fs::read_to_string(tmp.path().join("layers/visibility.json")).unwrap(),
+    )
+    .unwrap();
+    let score = |id: &str| {
+        layer["techniques"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["techniqueID"] == id)
+            .map(|t| t["score"].clone())
+            .unwrap()
+    };
+    assert_eq!(score("T1059.004"), 2.0, "visible");
+    assert_eq!(score("T1070.004"), 0.0, "blind");
     let imports = r["imports"].as_array().unwrap();
     assert_eq!(imports[0]["format"], "dettect");
     assert_eq!(imports[0]["rules"], 2);

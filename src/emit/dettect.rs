@@ -14,7 +14,7 @@
 
 use crate::analysis::{AssetState, State, TechniqueRow};
 use crate::escape::yaml_string as q;
-use crate::resolve::{Asset, Resolved};
+use crate::resolve::Asset;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
@@ -56,7 +56,7 @@ pub fn techniques(c: &crate::Compiled) -> String {
         let _ = writeln!(out, "- technique_id: {}", t.id);
         let _ = writeln!(out, "  technique_name: {}", q(&t.name));
         detection(&mut out, t, &date);
-        visibility(&mut out, m, t, &date);
+        visibility(&mut out, t, &date);
     }
     out
 }
@@ -186,23 +186,19 @@ fn detection_object(
 
 /// The visibility score of a pair: from its telemetry (0 blind, 1 visible), else from an
 /// imported DeTT&CT score; `None` when unknown.
-fn visibility_of(m: &Resolved, tid: &str, s: &AssetState) -> Option<u8> {
+fn visibility_of(s: &AssetState) -> Option<u8> {
     match &s.visible_by {
         Some(v) => Some(u8::from(!v.is_empty())),
-        None => m
-            .visibility_claims
-            .iter()
-            .find(|c| c.technique == tid && c.asset == s.asset)
-            .map(|c| c.score),
+        None => s.dettect_visibility,
     }
 }
 
 /// One visibility object per group of assets with the same score; none when every
 /// pair's visibility is unknown.
-fn visibility(out: &mut String, m: &Resolved, t: &TechniqueRow, date: &str) {
+fn visibility(out: &mut String, t: &TechniqueRow, date: &str) {
     let mut groups: BTreeMap<std::cmp::Reverse<u8>, Vec<String>> = BTreeMap::new();
     for s in &t.states {
-        if let Some(score) = visibility_of(m, &t.id, s) {
+        if let Some(score) = visibility_of(s) {
             groups
                 .entry(std::cmp::Reverse(score))
                 .or_default()
