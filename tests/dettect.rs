@@ -553,3 +553,57 @@ fn a_model_without_assets_counts_detection_everywhere() {
     let out = std::fs::read_to_string(tmp.path().join("out/dettect/techniques.yaml")).unwrap();
     assert!(out.contains("  - applicable_to: [\"all\"]\n"), "{out}");
 }
+
+/// DeTT&CT system names that are no asset's id, name or slug are mapped on the import
+/// (`applicable_to:`, names matched by slug, a value may be `all`); an undefined asset
+/// there is an error at the map; the map belongs to DeTT&CT imports only.
+#[test]
+fn applicable_to_names_are_mapped_on_the_import() {
+    let tmp = tempfile::tempdir().unwrap();
+    for f in ["techniques.yaml", "data-sources.yaml"] {
+        std::fs::copy(data().join(f), tmp.path().join(f)).unwrap();
+    }
+    let model = |extra: &str| {
+        format!(
+            "threatc: 1\nmodel: {{name: map, assessed: 2026-11-15}}\nassets:\n  - {{id: ws, platforms: [Windows]}}\n  - {{id: dc, platforms: [Windows]}}\n  - {{id: lx, platforms: [Linux]}}\nactors: [{{id: a, techniques: [T1003.001, T1053.005, T1059.004, T1070.004]}}]\nrules:\n  - import: dettect\n    path: techniques.yaml\n    applicable_to:\n      workstations: ws\n      Domain Controllers: [dc]\n      linux servers: [lx]\n      mainframes: [all]\n{extra}telemetry:\n  - import: dettect\n    path: data-sources.yaml\n    applicable_to: {{workstations: [ws], domain controllers: dc}}\n"
+        )
+    };
+    std::fs::write(tmp.path().join("model.yaml"), model("")).unwrap();
+    let (_, d) = diagnostics(&tmp.path().join("model.yaml"), &[]);
+    assert!(
+        !d.iter().any(|(c, ..)| c == "dettect-applicable-to"),
+        "{d:?}"
+    );
+    let r = build(&tmp.path().join("model.yaml"), &tmp.path().join("out"), &[]);
+    let s = states(&r);
+    assert_eq!(state(&s, "T1003.001", "ws"), "detected");
+    assert_eq!(state(&s, "T1053.005", "dc"), "detected", "mainframes → all");
+    assert_eq!(
+        state(&s, "T1059.004", "lx"),
+        "visible",
+        "DeTT&CT visibility 2"
+    );
+    assert_eq!(
+        state(&s, "T1070.004", "lx"),
+        "blind",
+        "`Linux-Servers` by slug"
+    );
+    // An undefined asset in the map.
+    std::fs::write(
+        tmp.path().join("model.yaml"),
+        model("      bogus: [nope]\n"),
+    )
+    .unwrap();
+    let (code, d) = diagnostics(&tmp.path().join("model.yaml"), &[]);
+    assert_eq!(code, 2);
+    assert!(has(&d, "undefined-asset", "model.yaml", 12, 7), "{d:?}");
+    // Not on an inline rule.
+    std::fs::write(
+        tmp.path().join("inline.yaml"),
+        "threatc: 1\nmodel: {name: inl}\nassets: [{id: ws, platforms: [Windows]}]\nactors: [{id: a, techniques: [T1047]}]\nrules:\n  - id: R1\n    techniques: [T1047]\n    applicable_to: {servers: ws}\n",
+    )
+    .unwrap();
+    let (code, d) = diagnostics(&tmp.path().join("inline.yaml"), &[]);
+    assert_eq!(code, 2);
+    assert!(has(&d, "invalid-rule", "inline.yaml", 8, 20), "{d:?}");
+}

@@ -284,6 +284,11 @@ pub struct RuleEntry {
     /// Import: count a revoked technique id as the technique that replaced it (default false).
     #[serde(default)]
     pub follow_revoked: Option<bool>,
+    /// `import: dettect` only: the model's assets for DeTT&CT `applicable_to` names that
+    /// are not an asset's id, name or slug (`{client endpoints: [workstations], servers:
+    /// [linux-servers, swift-servers]}`; a value may be `all`).
+    #[serde(default)]
+    pub applicable_to: Option<Spanned<BTreeMap<String, AssetSelection>>>,
 }
 
 /// A rule's status, or for an import a mapping of source statuses.
@@ -442,6 +447,10 @@ pub struct TelemetryEntry {
     /// Import: the file, relative to this model file.
     #[serde(default)]
     pub path: Option<Spanned<String>>,
+    /// Import: the model's assets for DeTT&CT `applicable_to` names that are not an
+    /// asset's id, name or slug (`{client endpoints: [workstations]}`).
+    #[serde(default)]
+    pub applicable_to: Option<Spanned<BTreeMap<String, AssetSelection>>>,
 }
 
 /// Telemetry file formats threatc imports.

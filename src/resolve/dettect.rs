@@ -22,6 +22,7 @@ use crate::date::Date;
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::import::dettect::{self as dt, Scored};
 use crate::model::load::{Loaded, LoadedFile};
+use crate::model::v1::AssetSelection;
 use crate::model::yaml::Node;
 use crate::source::{Span, Spanned};
 use serde::Serialize;
@@ -114,63 +115,106 @@ fn open(
     }
 }
 
-/// The assets an `applicable_to` list names: `all` every asset; otherwise each value
-/// an asset's id, name or slug (any case). Values that match none are warned about
-/// (with a did-you-mean) and left out.
-fn assets_for(
-    r: &mut Resolver<'_>,
-    values: &[Spanned<String>],
-    assets: &[Asset],
+/// How an import's `applicable_to` values name assets: the model's assets, the entry's
+/// own `applicable_to` map (lower-case name → asset ids), and what `all` stands for.
+struct Systems<'a> {
+    assets: &'a [Asset],
+    map: BTreeMap<String, Vec<String>>,
+    /// A data source file's `all`: the systems it administers (None: every asset).
+    all_of: Option<BTreeSet<String>>,
     deny: bool,
-) -> Vec<String> {
-    assets_among(r, values, assets, None, deny)
 }
 
-/// [`assets_for`], with `all` standing for `all_of` when given (a data source file's
-/// `all`: the systems it administers).
-fn assets_among(
-    r: &mut Resolver<'_>,
-    values: &[Spanned<String>],
-    assets: &[Asset],
-    all_of: Option<&BTreeSet<String>>,
-    deny: bool,
-) -> Vec<String> {
-    let mut out: BTreeSet<&str> = BTreeSet::new();
-    for v in values {
-        let name = v.value.trim();
-        if name.eq_ignore_ascii_case("all") {
-            out.extend(
-                assets
-                    .iter()
-                    .filter(|a| all_of.is_none_or(|s| s.contains(&a.id)))
-                    .map(|a| a.id.as_str()),
-            );
-            continue;
+impl<'a> Systems<'a> {
+    /// The entry's `applicable_to` map checked: each value `all` or asset ids
+    /// (undefined ones are `undefined-asset` errors with a did-you-mean).
+    fn new(
+        r: &mut Resolver<'_>,
+        assets: &'a [Asset],
+        map: Option<&Spanned<BTreeMap<String, AssetSelection>>>,
+        deny: bool,
+    ) -> Self {
+        let ids: BTreeSet<&str> = assets.iter().map(|a| a.id.as_str()).collect();
+        let mut out = BTreeMap::new();
+        for (name, sel) in map.map(|m| &m.value).into_iter().flatten() {
+            let named: Vec<&str> = match sel {
+                AssetSelection::One(s) => vec![s.as_str()],
+                AssetSelection::Many(v) => v.iter().map(String::as_str).collect(),
+            };
+            let mut on = Vec::new();
+            for n in named.into_iter().map(str::trim) {
+                if n.eq_ignore_ascii_case("all") {
+                    on.extend(assets.iter().map(|a| a.id.clone()));
+                } else if ids.contains(n) {
+                    on.push(n.to_string());
+                } else if let Some(m) = map {
+                    super::evidence::asset(r, n, m.span, &ids, "`applicable_to`");
+                }
+            }
+            out.insert(key(name), on);
         }
-        match match_asset(name, assets) {
-            Some(a) => {
-                out.insert(a.id.as_str());
-            }
-            None => {
-                let d = Diagnostic::warning(
-                    Code::DettectApplicableTo,
-                    format!("`applicable_to` value `{name}` names no asset of the model; its scores are not imported for it"),
-                )
-                .with_label(v.span, "no such asset");
-                let help = match crate::suggest::nearest(name, assets.iter().map(|a| a.id.as_str())) {
-                    Some(n) => format!("did you mean `{n}`? values match an asset's id, name or slug (`domain controllers` → `domain-controllers`), or `all`"),
-                    None => "name the asset as the model does (its id, name or slug), or write `all`".to_string(),
-                };
-                warn(r, deny, d.with_help(help));
-            }
+        Systems {
+            assets,
+            map: out,
+            all_of: None,
+            deny,
         }
     }
-    // Model order.
-    assets
-        .iter()
-        .filter(|a| out.contains(a.id.as_str()))
-        .map(|a| a.id.clone())
-        .collect()
+
+    /// The assets an `applicable_to` list names (model order): `all` every asset (or
+    /// every system of the file); otherwise the entry's map, else an asset's id, name or
+    /// slug (any case). Values that name none are warned about (with a did-you-mean) and
+    /// left out.
+    fn resolve(&self, r: &mut Resolver<'_>, values: &[Spanned<String>]) -> Vec<String> {
+        let mut out: BTreeSet<&str> = BTreeSet::new();
+        for v in values {
+            let name = v.value.trim();
+            if name.eq_ignore_ascii_case("all") {
+                let all_of = self.all_of.as_ref();
+                out.extend(
+                    self.assets
+                        .iter()
+                        .filter(|a| all_of.is_none_or(|s| s.contains(&a.id)))
+                        .map(|a| a.id.as_str()),
+                );
+            } else if let Some(ids) = self.map.get(&key(name)) {
+                out.extend(ids.iter().map(String::as_str));
+            } else if let Some(a) = match_asset(name, self.assets) {
+                out.insert(a.id.as_str());
+            } else {
+                self.unknown(r, name, v.span);
+            }
+        }
+        self.assets
+            .iter()
+            .filter(|a| out.contains(a.id.as_str()))
+            .map(|a| a.id.clone())
+            .collect()
+    }
+
+    fn unknown(&self, r: &mut Resolver<'_>, name: &str, span: Span) {
+        let d = Diagnostic::warning(
+            Code::DettectApplicableTo,
+            format!("`applicable_to` value `{name}` names no asset of the model; its scores are not imported for it"),
+        )
+        .with_label(span, "no such asset");
+        let help = match crate::suggest::nearest(name, self.assets.iter().map(|a| a.id.as_str())) {
+            Some(n) => format!("did you mean `{n}`? values match an asset's id, name or slug (`domain controllers` → `domain-controllers`), or `all`; map other names on the import: `applicable_to: {{{name}: [{n}]}}`"),
+            None => format!("name the asset as the model does (its id, name or slug), write `all`, or map the name on the import: `applicable_to: {{{name}: [ASSET, …]}}`"),
+        };
+        warn(r, self.deny, d.with_help(help));
+    }
+}
+
+/// A system name as the `applicable_to` map matches it: its slug (`Linux-Servers`, `linux
+/// servers` → `linux-servers`), or in lower case when it has no letter or digit.
+fn key(name: &str) -> String {
+    let slug = super::slug(name);
+    if slug.is_empty() {
+        name.trim().to_lowercase()
+    } else {
+        slug
+    }
 }
 
 /// The asset a DeTT&CT system name stands for: by id, name or slug, any case.
@@ -205,7 +249,7 @@ pub(super) fn telemetry(
     for f in &loaded.files {
         for e in &f.content.telemetry {
             let ev = &e.value;
-            if ev.import.is_none() && ev.path.is_none() {
+            if ev.import.is_none() && ev.path.is_none() && ev.applicable_to.is_none() {
                 continue;
             }
             let Some(path) = telemetry_entry_ok(r, e) else {
@@ -216,23 +260,23 @@ pub(super) fn telemetry(
             };
             let (admin, problems) = dt::data_sources(&root);
             push(r, problems, deny);
+            let mut sys = Systems::new(r, assets, ev.applicable_to.as_ref(), deny);
             let mut systems: BTreeSet<String> = BTreeSet::new();
             for s in &admin.systems {
                 if s.value.trim().eq_ignore_ascii_case(DEFAULT_SYSTEM) {
                     continue;
                 }
-                systems.extend(assets_for(r, std::slice::from_ref(s), assets, deny));
+                systems.extend(sys.resolve(r, std::slice::from_ref(s)));
             }
             declared.extend(systems.iter().cloned());
             // `all` is every system the file administers (every asset when it names none).
-            let all_of = (!systems.is_empty()).then_some(&systems);
+            sys.all_of = (!systems.is_empty()).then_some(systems);
             let file = File {
                 shown: &shown,
-                all_of,
-                deny,
+                sys: &sys,
             };
             for ds in &admin.data_sources {
-                data_source(r, ds, assets, &file, (&mut out, &mut declared));
+                data_source(r, ds, &file, (&mut out, &mut declared));
             }
         }
     }
@@ -274,7 +318,7 @@ fn telemetry_entry_ok<'e>(
         (Some(_), Some(p)) => Some(p),
         (None, _) => {
             r.diags.push(
-                Diagnostic::error(Code::InvalidTelemetry, "`path` belongs to a telemetry import")
+                Diagnostic::error(Code::InvalidTelemetry, "`path` and `applicable_to` belong to a telemetry import")
                     .with_label(e.span, "no `import:`")
                     .with_help("write `import: dettect` with `path:` a DeTT&CT data source administration file"),
             );
@@ -291,23 +335,21 @@ fn telemetry_entry_ok<'e>(
     }
 }
 
-/// One data source: its data component checked, a telemetry entry per available
-/// `data_source` object; every asset named is `declared`.
 /// The data source file being read.
 struct File<'f> {
     shown: &'f str,
-    all_of: Option<&'f BTreeSet<String>>,
-    deny: bool,
+    sys: &'f Systems<'f>,
 }
 
+/// One data source: its data component checked, a telemetry entry per available
+/// `data_source` object; every asset named is `declared`.
 fn data_source(
     r: &mut Resolver<'_>,
     ds: &dt::DataSource,
-    assets: &[Asset],
     file: &File<'_>,
     (out, declared): (&mut Vec<Telemetry>, &mut BTreeSet<String>),
 ) {
-    let (shown, deny) = (file.shown, file.deny);
+    let (shown, deny) = (file.shown, file.sys.deny);
     let name = ds.name.value.trim();
     let bare = name.trim_end_matches("[DeTT&CT data source]").trim();
     let canon = match super::context::component_name(r.catalog, bare) {
@@ -339,7 +381,7 @@ fn data_source(
         return;
     };
     for e in &ds.entries {
-        let on = assets_among(r, &e.applicable_to, assets, file.all_of, deny);
+        let on = file.sys.resolve(r, &e.applicable_to);
         declared.extend(on.iter().cloned());
         if !e.available || on.is_empty() {
             continue;
@@ -390,12 +432,17 @@ pub(super) fn techniques(
             let (admin, problems) = dt::techniques(&root);
             push(r, problems, opts.deny_import_errors);
             let before = out.rules.len();
+            let sys = Systems::new(
+                r,
+                assets,
+                e.value.applicable_to.as_ref(),
+                opts.deny_import_errors,
+            );
             for t in &admin.techniques {
                 let cx = Cx {
                     r: &mut *r,
-                    assets,
+                    sys: &sys,
                     shown: &shown,
-                    deny: opts.deny_import_errors,
                 };
                 technique(cx, t, &mut ids, &mut out.rules, &mut claims);
             }
@@ -461,9 +508,8 @@ fn rule_entry_ok<'e>(
 /// What one technique's mapping needs.
 struct Cx<'r, 'a, 's> {
     r: &'r mut Resolver<'a>,
-    assets: &'s [Asset],
+    sys: &'s Systems<'s>,
     shown: &'s str,
-    deny: bool,
 }
 
 /// One technique: its id checked, a rule per detection object scored 1 or more, a claim
@@ -484,14 +530,14 @@ fn technique(
         }
     }
     for v in &t.visibility {
-        let (Some(latest), false) = (&v.latest, cx.assets.is_empty()) else {
+        let (Some(latest), false) = (&v.latest, cx.sys.assets.is_empty()) else {
             continue;
         };
         let Ok(score) = u8::try_from(latest.score.value) else {
             continue;
         };
         let line = line_of(cx.r, latest.score.span);
-        for asset in assets_for(cx.r, &v.applicable_to, cx.assets, cx.deny) {
+        for asset in cx.sys.resolve(cx.r, &v.applicable_to) {
             let claim = VisibilityClaim {
                 technique: tid.clone(),
                 asset: asset.clone(),
@@ -523,7 +569,7 @@ fn technique_id(cx: &mut Cx<'_, '_, '_>, id: &Spanned<String>) -> Option<String>
             ),
         )
         .with_label(id.span, "technique ids look like T1059 or T1059.001");
-        warn(cx.r, cx.deny, d);
+        warn(cx.r, cx.sys.deny, d);
         return None;
     };
     let release = format!("ATT&CK {} {}", cx.r.catalog.domain, cx.r.catalog.release);
@@ -555,12 +601,12 @@ fn technique_id(cx: &mut Cx<'_, '_, '_>, id: &Spanned<String>) -> Option<String>
                     format!("`{norm}` is deprecated in {release}"),
                 )
                 .with_label(id.span, "deprecated");
-                warn(cx.r, cx.deny, d);
+                warn(cx.r, cx.sys.deny, d);
             }
             return Some(t.id.clone());
         }
     };
-    warn(cx.r, cx.deny, d.with_label(id.span, "not imported"));
+    warn(cx.r, cx.sys.deny, d.with_label(id.span, "not imported"));
     None
 }
 
@@ -575,13 +621,13 @@ fn detection(
     let latest = d.latest.as_ref()?;
     // A model without assets counts detection everywhere: `applicable_to` has nothing
     // to name.
-    let on = if cx.assets.is_empty() {
+    let on = if cx.sys.assets.is_empty() {
         Vec::new()
     } else {
-        assets_for(cx.r, &d.applicable_to, cx.assets, cx.deny)
+        cx.sys.resolve(cx.r, &d.applicable_to)
     };
     let score = latest.score.value;
-    if score < 1 || (on.is_empty() && !cx.assets.is_empty()) {
+    if score < 1 || (on.is_empty() && !cx.sys.assets.is_empty()) {
         return None;
     }
     let written: Vec<&str> = d.applicable_to.iter().map(|a| a.value.trim()).collect();

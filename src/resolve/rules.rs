@@ -85,6 +85,9 @@ pub(super) fn import_entry(
     if ev.validations.is_some() {
         bad.push("validations");
     }
+    if ev.applicable_to.is_some() {
+        bad.push("applicable_to");
+    }
     if !bad.is_empty() {
         r.diags.push(
             Diagnostic::error(code, format!("an import entry cannot have {}", bad.join(", ")))
@@ -143,6 +146,16 @@ fn rule_id<'e>(r: &mut Resolver<'_>, e: &'e Spanned<v1::RuleEntry>) -> Option<&'
             )
             .with_label(id.span, "an inline rule")
             .with_help("add `import: FORMAT` to import rule files"),
+        );
+    }
+    if let Some(a) = &ev.applicable_to {
+        r.diags.push(
+            Diagnostic::error(
+                Code::InvalidRule,
+                "`applicable_to` belongs to a DeTT&CT import (`import: dettect`)",
+            )
+            .with_label(a.span, "on an inline rule")
+            .with_help("scope an inline rule with `assets:`"),
         );
     }
     Some(id)

@@ -26,7 +26,8 @@ pub(super) fn resolve(
     for f in &loaded.files {
         for e in &f.content.telemetry {
             // Imports (`import: dettect`) are read by `super::dettect`.
-            if e.value.import.is_some() || e.value.path.is_some() {
+            if e.value.import.is_some() || e.value.path.is_some() || e.value.applicable_to.is_some()
+            {
                 continue;
             }
             if let Some(t) = entry(r, e, assets) {
