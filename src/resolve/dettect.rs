@@ -11,9 +11,10 @@
 //!   ATT&CK data component collected on the matching assets, and every asset the file
 //!   names (in `systems` or an `applicable_to`) declares telemetry.
 //!
-//! `applicable_to` values match an asset by id, name or slug (`domain controllers` →
-//! `domain-controllers`, any case); `all` is every asset. What cannot map is a warning at
-//! its place in the DeTT&CT file (an error under `--deny import-errors`).
+//! `applicable_to` values match the import entry's own `applicable_to` map, else an asset
+//! by id, name or slug (`domain controllers` → `domain-controllers`, any case); `all` is
+//! every asset. What cannot map is a warning at its place in the DeTT&CT file (an error
+//! under `--deny import-errors`).
 
 use super::context::Resolver;
 use super::{Asset, ImportSummary, ResolveOptions, Rule, RuleSource, RuleStatus, Telemetry};
