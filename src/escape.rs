@@ -298,6 +298,26 @@ pub fn xml_text(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A YAML double-quoted scalar holding `s` exactly: `"` and `\` backslash-escaped, and
+/// every character a reader could take for structure or that a terminal would act on
+/// (C0 and C1 controls, DEL, bidi controls, U+2028/U+2029, U+FEFF, U+200B, U+2060)
+/// written as an escape (`\n`, `\t`, `\u202e`). Always quoted, so that `yes`, `1.2`,
+/// `null`, `- x`, `#` or `: ` in user text stay text (the DeTT&CT export).
+pub fn yaml_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if is_terminal_special(c) || c == '\u{FEFF}' => push_escape(&mut out, c),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// Writes one character of Markdown text.
 fn push_markdown(out: &mut String, ch: char) {
     match ch {

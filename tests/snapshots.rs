@@ -45,6 +45,8 @@ const BUILD_FILES: &[(&str, &str)] = &[
     ("cloud", "plan.md"),
     ("cloud", "layers/coverage.json"),
     ("cloud", "layers/actor-rogue-admin.json"),
+    ("cloud", "dettect/techniques.yaml"),
+    ("cloud", "dettect/data-sources.yaml"),
 ];
 const DIFF_SNAPSHOTS: &[&str] = &[
     "markdown",

@@ -107,6 +107,10 @@ pub struct AssetState {
     /// The data components collected there that one of the technique's analytics for
     /// the asset's platforms reads (sorted); null when the asset declares no telemetry.
     pub visible_by: Option<Vec<String>>,
+    /// The DeTT&CT visibility score (0–4) that decides the pair's visibility where the
+    /// asset declares no telemetry (a technique administration import); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dettect_visibility: Option<u8>,
     /// The latest test of the technique there no older than `coverage.validation_max_age`
     /// (the one that decides), if any.
     pub test: Option<TestRef>,

@@ -230,15 +230,39 @@ fn states(ctx: &Ctx<'_>, tid: &str, assets: &[&Asset], on: &[Vec<String>]) -> Ve
                     .filter(on_asset)
                     .map(|(_, t)| t),
             );
+            // Without declared telemetry, a DeTT&CT visibility score says what is
+            // visible (0: blind, 1–4: visible); declared telemetry always decides.
+            let claim = visible_by
+                .is_none()
+                .then(|| claimed(ctx.model, tid, &a.id))
+                .flatten();
+            let seen: Option<&[String]> =
+                claim.map(|score| if score == 0 { &[][..] } else { VISIBLE });
             AssetState {
                 asset: a.id.clone(),
-                state: ladder::state(rules, visible_by.as_deref(), test),
+                state: ladder::state(rules, visible_by.as_deref().or(seen), test),
                 rules: rules.clone(),
                 visible_by,
+                dettect_visibility: claim,
                 test: test.cloned(),
             }
         })
         .collect()
+}
+
+/// What the ladder reads as "something is visible" for a DeTT&CT visibility score of 1–4
+/// (0 reads as blind: nothing).
+const VISIBLE: &[String] = &[String::new()];
+
+/// The DeTT&CT visibility score of the pair, if a technique administration import gave
+/// one.
+fn claimed(model: &Resolved, tid: &str, asset: &str) -> Option<u8> {
+    model
+        .visibility_claims
+        .binary_search_by(|c| (c.technique.as_str(), c.asset.as_str()).cmp(&(tid, asset)))
+        .ok()
+        .and_then(|i| model.visibility_claims.get(i))
+        .map(|c| c.score)
 }
 
 /// The counting rules that cover a technique and the assets they cover it on, the

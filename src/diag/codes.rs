@@ -225,6 +225,11 @@ codes! {
     ImportNavigatorUnscored = "import-navigator-unscored", W, Invalid, "a Navigator layer has no technique with a score above 0";
     ImportTooDeep = "import-too-deep", W, Invalid, "an import folder is nested deeper than 64 levels";
     ImportTooManyProblems = "import-too-many-problems", W, Invalid, "a file has more problems than are reported one by one";
+    DettectFile = "dettect-file", W, Invalid, "a DeTT&CT file is not one threatc reads: not a mapping, another `file_type`, or a version other than technique administration 1.2 or data source administration 1.1; nothing of it is imported";
+    DettectInvalid = "dettect-invalid", W, Invalid, "an entry of a DeTT&CT file is malformed (no `technique_id`, `data_source_name` or `applicable_to`, a value of the wrong type); it is skipped";
+    DettectScore = "dettect-score", W, Invalid, "a DeTT&CT score is out of range (detection -1 to 5, visibility 0 to 4, data quality 0 to 5) or a logbook date is not YYYY-MM-DD; the entry is skipped";
+    DettectApplicableTo = "dettect-applicable-to", W, Invalid, "a DeTT&CT `applicable_to` value names no asset of the model (by id, name or slug); its scores are not imported for it";
+    DettectUnknownDataSource = "dettect-unknown-data-source", W, Invalid, "a DeTT&CT data source is not an ATT&CK data component of the catalog in use (DeTT&CT's own data sources included); it is not imported";
     // build / templates
     OutputError = "output-error", E, Usage, "an output could not be written (or a folder inside the output folder is a symbolic link); earlier outputs are left as they were";
     TemplateError = "template-error", E, Invalid, "a report template failed to render";

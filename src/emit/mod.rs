@@ -1,6 +1,7 @@
 //! Emitters: everything a build writes, rendered in memory first, then written
 //! atomically so that a failed build leaves the previous outputs as they were.
 
+pub mod dettect;
 pub mod diff;
 pub mod diff_decisions;
 pub mod navigator;
@@ -64,6 +65,8 @@ pub fn write_build(
 /// The files of a build whose names do not depend on the model. `plan.xlsx` is written
 /// only with the `xlsx` feature.
 const BUILD_FILES: &[&str] = &[
+    "dettect/data-sources.yaml",
+    "dettect/techniques.yaml",
     "gap_pairs.csv",
     "gaps.csv",
     "gaps.json",
@@ -400,7 +403,7 @@ pub fn build_outputs_with_history(
     // side on the machine's cores (the bank build's emit stage halves on two). Each group
     // is timed on its own thread, so with `THREATC_TIMINGS` their times overlap.
     let ((layers, gaps), (plan, xlsx)) = rayon::join(
-        || rayon::join(|| timed(|| layer_outputs(c)), || timed(|| gap_outputs(a))),
+        || rayon::join(|| timed(|| layer_outputs(c)), || timed(|| table_outputs(c))),
         || {
             rayon::join(
                 || timed(|| plan::render_plan_with_history(a, &c.catalog, templates, history)),
@@ -409,7 +412,7 @@ pub fn build_outputs_with_history(
         },
     );
     timings.record_duration("  layers", layers.1);
-    timings.record_duration("  gaps", gaps.1);
+    timings.record_duration("  tables", gaps.1);
     timings.record_duration("  plan", plan.1);
     timings.record_duration("  xlsx", xlsx.1);
     let mut outputs = layers.0;
@@ -482,9 +485,19 @@ fn layer_outputs(c: &crate::Compiled) -> Vec<Output> {
     outputs
 }
 
-/// gaps.csv, gaps.json, gaps.md and gap_pairs.csv.
-fn gap_outputs(a: &Analysis) -> Vec<Output> {
+/// gaps.csv, gaps.json, gaps.md, gap_pairs.csv and the DeTT&CT export
+/// (`dettect/techniques.yaml`, `dettect/data-sources.yaml`).
+fn table_outputs(c: &crate::Compiled) -> Vec<Output> {
+    let a = &c.analysis;
     vec![
+        Output {
+            path: "dettect/techniques.yaml".into(),
+            bytes: dettect::techniques(c).into_bytes(),
+        },
+        Output {
+            path: "dettect/data-sources.yaml".into(),
+            bytes: dettect::data_sources(c).into_bytes(),
+        },
         Output {
             path: "gaps.csv".into(),
             bytes: tables::gaps_csv(a).into_bytes(),

@@ -27,6 +27,7 @@
 //! | `import-too-many-problems` | further problems in one file were not listed | no |
 
 mod csv;
+pub mod dettect;
 mod elastic;
 mod navigator;
 mod paths;

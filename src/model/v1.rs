@@ -294,6 +294,11 @@ pub struct RuleEntry {
     /// Import: count a revoked technique id as the technique that replaced it (default false).
     #[serde(default)]
     pub follow_revoked: Option<bool>,
+    /// `import: dettect` only: the model's assets for DeTT&CT `applicable_to` names that
+    /// are not an asset's id, name or slug (`{client endpoints: [workstations], servers:
+    /// [linux-servers, swift-servers]}`; a value may be `all`).
+    #[serde(default)]
+    pub applicable_to: Option<Spanned<BTreeMap<String, AssetSelection>>>,
 }
 
 /// A rule's status, or for an import a mapping of source statuses.
@@ -401,6 +406,11 @@ pub enum ImportFormat {
     Navigator,
     /// A CSV inventory.
     Csv,
+    /// A DeTT&CT technique administration file (YAML, `file_type:
+    /// technique-administration`, version 1.2): each technique's latest detection score
+    /// per `applicable_to` becomes a rule on the matching assets, its latest visibility
+    /// score the pair's visibility where the model declares no telemetry.
+    Dettect,
 }
 
 /// One kind of telemetry collected on some assets: a log source as ATT&CK's analytics
@@ -425,8 +435,10 @@ pub struct TelemetryEntry {
     /// ATT&CK v18 data components collected, by name (`Process Creation`) or id (`DC0032`).
     #[serde(default)]
     pub data_components: Option<Vec<Spanned<String>>>,
-    /// The assets it is collected on: asset ids, or `all` for every asset.
-    pub assets: Spanned<AssetSelection>,
+    /// The assets it is collected on: asset ids, or `all` for every asset. Required,
+    /// except on an import entry.
+    #[serde(default)]
+    pub assets: Option<Spanned<AssetSelection>>,
     /// How many days it is kept.
     #[serde(default)]
     #[schemars(range(min = 0, max = 36500))]
@@ -438,6 +450,27 @@ pub struct TelemetryEntry {
     /// Free text.
     #[serde(default)]
     pub description: Option<String>,
+    /// Import telemetry from another tool's file instead (`dettect`: a DeTT&CT data
+    /// source administration file, version 1.1), with `path`.
+    #[serde(default)]
+    pub import: Option<Spanned<TelemetryImport>>,
+    /// Import: the file, relative to this model file.
+    #[serde(default)]
+    pub path: Option<Spanned<String>>,
+    /// Import: the model's assets for DeTT&CT `applicable_to` names that are not an
+    /// asset's id, name or slug (`{client endpoints: [workstations]}`).
+    #[serde(default)]
+    pub applicable_to: Option<Spanned<BTreeMap<String, AssetSelection>>>,
+}
+
+/// Telemetry file formats threatc imports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TelemetryImport {
+    /// A DeTT&CT data source administration file (YAML, `file_type:
+    /// data-source-administration`, version 1.1): each data source available per
+    /// `applicable_to` is a data component collected on the matching assets.
+    Dettect,
 }
 
 /// The assets a telemetry entry covers: `all`, one asset id, or a list of asset ids.

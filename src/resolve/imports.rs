@@ -41,7 +41,7 @@ impl Entry {
         e: &v1::RuleEntry,
         span: Span,
         assets: Vec<String>,
-    ) -> Self {
+    ) -> Option<Self> {
         let status_map = match e.status.as_ref().map(|s| &s.value) {
             Some(StatusSpec::Map(m)) => m
                 .iter()
@@ -49,16 +49,16 @@ impl Entry {
                 .collect(),
             _ => BTreeMap::new(),
         };
-        Entry {
+        Some(Entry {
             dir,
-            format: format_of(format),
+            format: format_of(format)?,
             path,
             status_map,
             follow_revoked: e.follow_revoked.unwrap_or(false),
             exclude: e.exclude.iter().map(|x| x.value.clone()).collect(),
             assets,
             span,
-        }
+        })
     }
 }
 
@@ -85,14 +85,17 @@ pub fn default_status(format: Format, source: Option<&str>) -> Option<RuleStatus
     })
 }
 
-fn format_of(f: ImportFormat) -> Format {
-    match f {
+/// The importer of a rule format; `None` for DeTT&CT files, which [`super::dettect`]
+/// reads (they are not rule inventories).
+fn format_of(f: ImportFormat) -> Option<Format> {
+    Some(match f {
         ImportFormat::Sigma => Format::Sigma,
         ImportFormat::Splunk => Format::Splunk,
         ImportFormat::Elastic => Format::Elastic,
         ImportFormat::Navigator => Format::Navigator,
         ImportFormat::Csv => Format::Csv,
-    }
+        ImportFormat::Dettect => return None,
+    })
 }
 
 /// A span for a line/column in an imported file, reading it into the source map once.

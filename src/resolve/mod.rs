@@ -23,6 +23,7 @@ pub mod candidates;
 pub(crate) mod context;
 pub mod decisions;
 pub mod effort;
+pub mod dettect;
 mod evidence;
 mod evidence_file;
 pub mod imports;
@@ -39,6 +40,7 @@ pub use crate::technique_id::is_technique_id;
 pub use actors::find_actor;
 pub use candidates::Candidate;
 pub use decisions::Decision;
+pub use dettect::VisibilityClaim;
 pub use evidence::{DEFAULT_MAX_AGE_DAYS, KNOWN_METHODS};
 pub use kinds::{Criticality, Effort, RuleStatus, SubtechniqueMode, TechniqueNote, TestResult};
 pub use priority_inputs::{Intel, MitigationInPlace};
@@ -438,6 +440,10 @@ pub struct Resolved {
     pub intel: Vec<Intel>,
     /// Mitigations in place (`mitigations:`), in model order.
     pub mitigations: Vec<MitigationInPlace>,
+    /// DeTT&CT visibility scores per (technique, asset) from technique administration
+    /// imports, sorted: the ladder's visibility where the asset declares no telemetry.
+    #[serde(skip)]
+    pub visibility_claims: Vec<VisibilityClaim>,
 }
 
 /// Options of resolution.
@@ -485,10 +491,12 @@ pub fn resolve(
     let meta = settings::meta(&mut r, root);
     let model_release = settings::attack(&mut r, root, opts);
     let mut assets = assets::resolve(&mut r, loaded);
-    let telemetry = telemetry::resolve(&mut r, loaded, &mut assets);
+    let mut telemetry = telemetry::resolve(&mut r, loaded, &mut assets);
+    telemetry.extend(dettect::telemetry(&mut r, loaded, &mut assets, opts));
     let actors = actors::resolve(&mut r, loaded);
     let asset_ids: BTreeSet<&str> = assets.iter().map(|a| a.id.as_str()).collect();
     let (inline, entries) = rules::resolve(&mut r, loaded, &asset_ids);
+    let dettect = dettect::techniques(&mut r, loaded, &assets, opts);
     let candidate_entries = candidates::entries(&mut r, loaded, &asset_ids);
     let assessed = meta.as_ref().and_then(|m| m.assessed);
     let targets = targets::resolve(&mut r, loaded, &actors, &asset_ids, assessed);
@@ -541,15 +549,20 @@ pub fn resolve(
         errors.extend(warnings);
         return Err(errors);
     }
+    let mut imported = ran.rules;
+    imported.extend(dettect.rules);
+    let mut summaries = ran.summaries;
+    summaries.extend(dettect.summaries);
+    summaries.sort_by(|a, b| a.format.cmp(&b.format).then(a.path.cmp(&b.path)));
     let mut model = Resolved {
         meta,
         actors,
         assets,
-        rules: imports::merge(inline, ran.rules),
+        rules: imports::merge(inline, imported),
         targets,
         coverage,
         plan,
-        imports: ran.summaries,
+        imports: summaries,
         telemetry,
         evidence,
         candidates: candidates::collect(loaded, cran.rules, cran.extras),
@@ -557,6 +570,7 @@ pub fn resolve(
         decisions,
         intel,
         mitigations,
+        visibility_claims: dettect.claims,
     };
     warnings.extend(telemetry::warn_blind(&model));
     warnings.extend(evidence::age(&mut model));

@@ -29,6 +29,10 @@ pub(super) fn resolve(
     for f in &loaded.files {
         for e in &f.content.rules {
             if let Some(fmt) = &e.value.import {
+                // DeTT&CT technique administration files: read by `super::dettect`.
+                if fmt.value == v1::ImportFormat::Dettect {
+                    continue;
+                }
                 entries.extend(import_entry(r, f, e, fmt, asset_ids, Code::InvalidRule));
                 continue;
             }
@@ -57,6 +61,14 @@ pub(super) fn import_entry(
     code: Code,
 ) -> Option<Entry> {
     let ev = &e.value;
+    if fmt.value == v1::ImportFormat::Dettect {
+        r.diags.push(
+            Diagnostic::error(code, "a DeTT&CT file is not a rule library")
+                .with_label(fmt.span, "`dettect` here")
+                .with_help("import a DeTT&CT technique administration file under `rules:`; candidates come from sigma, splunk, elastic, navigator or csv"),
+        );
+        return None;
+    }
     let mut bad = Vec::new();
     if ev.id.is_some() {
         bad.push("id");
@@ -72,6 +84,9 @@ pub(super) fn import_entry(
     }
     if ev.validations.is_some() {
         bad.push("validations");
+    }
+    if ev.applicable_to.is_some() {
+        bad.push("applicable_to");
     }
     if !bad.is_empty() {
         r.diags.push(
@@ -106,14 +121,7 @@ pub(super) fn import_entry(
     };
     let what = format!("import of `{}`", path.value);
     let assets = scope(r, ev, &what, asset_ids);
-    Some(Entry::new(
-        f.dir.clone(),
-        fmt.value,
-        path.clone(),
-        ev,
-        e.span,
-        assets,
-    ))
+    Entry::new(f.dir.clone(), fmt.value, path.clone(), ev, e.span, assets)
 }
 
 /// An inline rule's id (required), with a check that it has no import-only keys.
@@ -138,6 +146,16 @@ fn rule_id<'e>(r: &mut Resolver<'_>, e: &'e Spanned<v1::RuleEntry>) -> Option<&'
             )
             .with_label(id.span, "an inline rule")
             .with_help("add `import: FORMAT` to import rule files"),
+        );
+    }
+    if let Some(a) = &ev.applicable_to {
+        r.diags.push(
+            Diagnostic::error(
+                Code::InvalidRule,
+                "`applicable_to` belongs to a DeTT&CT import (`import: dettect`)",
+            )
+            .with_label(a.span, "on an inline rule")
+            .with_help("scope an inline rule with `assets:`"),
         );
     }
     Some(id)

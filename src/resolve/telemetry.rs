@@ -25,12 +25,23 @@ pub(super) fn resolve(
     let mut out = Vec::new();
     for f in &loaded.files {
         for e in &f.content.telemetry {
+            // Imports (`import: dettect`) are read by `super::dettect`.
+            if e.value.import.is_some() || e.value.path.is_some() || e.value.applicable_to.is_some()
+            {
+                continue;
+            }
             if let Some(t) = entry(r, e, assets) {
                 out.push(t);
             }
         }
     }
-    for t in &out {
+    apply(assets, &out);
+    out
+}
+
+/// Each asset an entry names gets its data components ([`Asset::collects`]).
+pub(super) fn apply(assets: &mut [Asset], entries: &[Telemetry]) {
+    for t in entries {
         for a in assets.iter_mut().filter(|a| t.assets.contains(&a.id)) {
             let collects = a.collects.get_or_insert_with(Vec::new);
             collects.extend(t.data_components.iter().cloned());
@@ -38,7 +49,6 @@ pub(super) fn resolve(
             collects.dedup();
         }
     }
-    out
 }
 
 fn entry(
@@ -47,7 +57,17 @@ fn entry(
     assets: &[Asset],
 ) -> Option<Telemetry> {
     let ev = &e.value;
-    let on = selection(r, &ev.assets, assets);
+    let Some(sel) = &ev.assets else {
+        r.diags.push(
+            Diagnostic::error(Code::SchemaMissingKey, "a telemetry entry needs `assets`")
+                .with_label(e.span, "collected where?")
+                .with_help(
+                    "name the assets it is collected on (`assets: [workstations]`) or `all`",
+                ),
+        );
+        return None;
+    };
+    let on = selection(r, sel, assets);
     let components = match (&ev.log_source, &ev.data_components) {
         (Some(ls), None) => log_source(r, ls, ev)?,
         (None, Some(dcs)) => {

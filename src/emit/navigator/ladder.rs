@@ -34,10 +34,15 @@ impl Visibility {
     /// Every visibility, lowest first.
     pub const ALL: [Visibility; 3] = [Visibility::Blind, Visibility::Unknown, Visibility::Visible];
 
-    /// The visibility of a pair, from what the asset collects (rules play no part).
+    /// The visibility of a pair, from what the asset collects (rules play no part), or
+    /// where it declares no telemetry from an imported DeTT&CT visibility score.
     pub fn of(s: &AssetState) -> Self {
         match s.visible_by.as_deref() {
-            None => Visibility::Unknown,
+            None => match s.dettect_visibility {
+                None => Visibility::Unknown,
+                Some(0) => Visibility::Blind,
+                Some(_) => Visibility::Visible,
+            },
             Some([]) => Visibility::Blind,
             Some(_) => Visibility::Visible,
         }
