@@ -9,6 +9,7 @@ bin=target/release/threatc
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 python3 scripts/gen_bench_model.py 5000 "$bin" > "$tmp/groups-5k.yaml"
+python3 scripts/gen_bench_model.py 5000 "$bin" 10 > "$tmp/groups-5k-10.yaml"
 python3 scripts/gen_bench_model.py 50000 "$bin" > "$tmp/groups-50k.yaml"
 
 measure() { # name, command...
@@ -31,6 +32,7 @@ echo "|---|---:|---:|"
 measure "check financial example" "$bin" check models/financial/model.yaml
 measure "build financial example" "$bin" build models/financial/model.yaml --out "$tmp/out"
 measure "build all 172 groups (software) + 5,000 rules" "$bin" build "$tmp/groups-5k.yaml" --out "$tmp/out"
+measure "build all 172 groups (software) + 5,000 rules + 10 assets" "$bin" build "$tmp/groups-5k-10.yaml" --out "$tmp/out"
 measure "build all 172 groups (software) + 50,000 rules" "$bin" build "$tmp/groups-50k.yaml" --out "$tmp/out"
 if [ -d ../shared/fixtures/sigma ]; then
   measure "import 3,748 Sigma rules (threatc import)" "$bin" import sigma ../shared/fixtures/sigma

@@ -155,12 +155,24 @@ pub struct Entry {
     tactic: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     score: Option<Num>,
+    // Keys at the layer format's defaults (no colour, no comment, no metadata, enabled)
+    // are left out: a layer lists every technique of the matrix, and the defaults made up
+    // a third of its bytes.
+    #[serde(skip_serializing_if = "String::is_empty")]
     color: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     comment: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     metadata: Vec<Meta>,
+    #[serde(skip_serializing_if = "is_true")]
     enabled: bool,
     links: Vec<Link>,
     show_subtechniques: bool,
+}
+
+/// `enabled: true` is the layer format's default.
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 /// A technique entry of the diff layer: no score, no metadata, and its keys in the

@@ -310,7 +310,32 @@ fn analytics(ids: &[String], catalog: &Catalog, platforms: &BTreeSet<String>) ->
 /// template value only when a template reads it. The technique rows and the rule list of
 /// a 50,000-rule inventory would otherwise cost more than the rest of the build.
 #[derive(Debug)]
-struct LazySeq<T>(std::sync::Arc<Vec<T>>);
+struct LazySeq<T> {
+    items: std::sync::Arc<Vec<T>>,
+    /// Each item's value once converted, when `memo` was asked for: the plan's templates
+    /// walk the gaps and technique rows several times each (both templates, several
+    /// sections), and converting an item is most of the cost of reading it. Not for the
+    /// rules, whose 50,000 values would stay in memory.
+    memo: Option<Vec<std::sync::OnceLock<Value>>>,
+}
+
+impl<T> LazySeq<T> {
+    /// Converts each item when read, every time.
+    fn new(items: &std::sync::Arc<Vec<T>>) -> Self {
+        LazySeq {
+            items: std::sync::Arc::clone(items),
+            memo: None,
+        }
+    }
+
+    /// Converts each item when first read and keeps its value.
+    fn memoized(items: &std::sync::Arc<Vec<T>>) -> Self {
+        LazySeq {
+            items: std::sync::Arc::clone(items),
+            memo: Some(items.iter().map(|_| std::sync::OnceLock::new()).collect()),
+        }
+    }
+}
 
 impl<T: serde::Serialize + std::fmt::Debug + Send + Sync + 'static> minijinja::value::Object
     for LazySeq<T>
@@ -320,12 +345,15 @@ impl<T: serde::Serialize + std::fmt::Debug + Send + Sync + 'static> minijinja::v
     }
     fn get_value(self: &std::sync::Arc<Self>, key: &Value) -> Option<Value> {
         let i = key.as_usize()?;
-        self.0
-            .get(i)
-            .map(|x| Value::from(minijinja::value::Serde(x)))
+        let item = self.items.get(i)?;
+        let convert = || Value::from(minijinja::value::Serde(item));
+        match self.memo.as_ref().and_then(|m| m.get(i)) {
+            Some(cell) => Some(cell.get_or_init(convert).clone()),
+            None => Some(convert()),
+        }
     }
     fn enumerate(self: &std::sync::Arc<Self>) -> minijinja::value::Enumerator {
-        minijinja::value::Enumerator::Seq(self.0.len())
+        minijinja::value::Enumerator::Seq(self.items.len())
     }
 }
 
@@ -431,11 +459,11 @@ pub fn context_with_history(
     );
     ctx.insert(
         "techniques".into(),
-        Value::from_object(LazySeq(std::sync::Arc::clone(&a.techniques))),
+        Value::from_object(LazySeq::memoized(&a.techniques)),
     );
     ctx.insert(
         "gaps".into(),
-        Value::from_object(LazySeq(std::sync::Arc::clone(&a.gaps))),
+        Value::from_object(LazySeq::memoized(&a.gaps)),
     );
     ctx.insert(
         "accepted".into(),
@@ -449,10 +477,7 @@ pub fn context_with_history(
         "targets".into(),
         Value::from(minijinja::value::Serde(&a.targets)),
     );
-    ctx.insert(
-        "rules".into(),
-        Value::from_object(LazySeq(std::sync::Arc::clone(&a.rules))),
-    );
+    ctx.insert("rules".into(), Value::from_object(LazySeq::new(&a.rules)));
     ctx.insert(
         "imports".into(),
         Value::from(minijinja::value::Serde(&a.imports)),

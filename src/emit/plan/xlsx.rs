@@ -14,6 +14,9 @@ use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet,
 /// model's assessed date (2000-01-01 without one).
 pub fn plan_xlsx(a: &Analysis) -> Result<Vec<u8>, Diagnostic> {
     let mut wb = Workbook::new();
+    // Level 1 deflate: the workbook is ~10% larger and built in a fraction of the time
+    // (level 6, the default, was a third of the xlsx stage on the bank example).
+    wb.set_zip_compression_level(1);
     let created = a
         .model
         .assessed
