@@ -416,3 +416,48 @@ fn the_outputs_show_the_schedule() {
         );
     }
 }
+
+/// The executive page follows the schedule: the urgent gaps' date is the last P1 gap's
+/// month end (not assessed + the P1 days), each investment names the month the schedule
+/// onboards it in, and plan.md's tier headings say "due by the schedule".
+#[test]
+fn the_executive_page_follows_the_schedule() {
+    use threatc::emit::plan::executive::executive;
+    let a = analysis("plan:\n  capacity: 8\n  effort: {telemetry: 4}\n");
+    let p1: Vec<String> = a
+        .gaps
+        .iter()
+        .filter(|g| g.tier == threatc::analysis::Tier::P1)
+        .filter_map(|g| g.due.map(|d| d.to_string()))
+        .collect();
+    assert!(!p1.is_empty(), "the model has P1 gaps");
+    let x = executive(&a, None);
+    assert_eq!(x.headline.urgent_due, p1.iter().max().cloned());
+    assert_ne!(x.headline.urgent_due.as_deref(), Some("2026-12-15"));
+    assert!(!x.investments.is_empty());
+    for i in &x.investments {
+        let row = a.investments.iter().find(|r| r.rank == i.rank).unwrap();
+        assert!(row.month.is_some());
+        assert!(i.month >= row.month, "rank {}", i.rank);
+    }
+    let none = executive(&analysis(""), None);
+    assert!(none.investments.iter().all(|i| i.month.is_none()));
+    let files =
+        threatc::emit::plan::render_plan_with_history(&a, InlineModel::catalog(), None, None)
+            .unwrap();
+    let md = files
+        .iter()
+        .find(|(n, _)| n == "plan.md")
+        .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
+        .unwrap();
+    let due = x.headline.urgent_due.unwrap();
+    assert!(
+        md.contains(&format!("(the last due {due} on the schedule)")),
+        "{md}"
+    );
+    assert!(
+        md.contains("of the open risk; the schedule onboards it in 20"),
+        "{md}"
+    );
+    assert!(!md.contains(": due in "), "{md}");
+}

@@ -62,7 +62,8 @@ pub struct Headline {
     pub gaps: usize,
     /// Of those, P1.
     pub urgent: usize,
-    /// When the P1 gaps are due (none without an assessed date).
+    /// When the last P1 gap is due (none without an assessed date or P1 gap): the P1
+    /// due date, or with `plan.capacity` the end of the last P1 gap's month.
     pub urgent_due: Option<String>,
     /// Accepted gaps.
     pub accepted: usize,
@@ -140,6 +141,9 @@ pub struct ExecInvestment {
     pub gaps: usize,
     /// Its share of the open risk (the gaps' priority scores), 0–1.
     pub share: f64,
+    /// With `plan.capacity`: the month (`YYYY-MM`) the schedule onboards it in (the
+    /// latest of rows collected together); none without a schedule or beyond its horizon.
+    pub month: Option<String>,
 }
 
 /// An accepted, transferred or expired risk.
@@ -396,6 +400,7 @@ fn investments(a: &Analysis) -> Vec<ExecInvestment> {
                     .unwrap_or_default(),
                 gaps: 0,
                 share: 0.0,
+                month: i.month.clone(),
             };
             out.push((first, i.with.clone(), Vec::new(), 0.0));
         }
@@ -411,6 +416,10 @@ fn investments(a: &Analysis) -> Vec<ExecInvestment> {
             }
             x.gaps += i.gaps;
             *weight += i.weight;
+            x.month = match (&x.month, &i.month) {
+                (Some(m), Some(n)) => Some(m.max(n).clone()),
+                _ => None,
+            };
         }
     }
     out.into_iter()
@@ -461,14 +470,32 @@ fn risks(a: &Analysis) -> Vec<ExecRisk> {
     holding.chain(expired).collect()
 }
 
-/// The executive page's data.
-pub fn executive(a: &Analysis, history: Option<&[TrendPoint]>) -> Executive {
-    let s = &a.summary;
-    let urgent_due = a
+/// When the last P1 gap is due: assessed + the P1 days, or with `plan.capacity` the
+/// end of the month the schedule does the last one in (none without an assessed date,
+/// or when one lies beyond the schedule's horizon). Without P1 gaps: assessed + the P1
+/// days.
+fn urgent_due(a: &Analysis) -> Option<String> {
+    let due: Option<Vec<Date>> = a
+        .gaps
+        .iter()
+        .filter(|g| g.tier == crate::analysis::Tier::P1)
+        .map(|g| g.due)
+        .collect();
+    let fixed = a
         .model
         .assessed
         .zip(a.settings.due_days.first())
-        .map(|(d, n)| d.add_days(i64::from(*n)).to_string());
+        .map(|(d, n)| d.add_days(i64::from(*n)));
+    match due?.into_iter().max() {
+        Some(last) => Some(last.to_string()),
+        None => fixed.map(|d| d.to_string()),
+    }
+}
+
+/// The executive page's data.
+pub fn executive(a: &Analysis, history: Option<&[TrendPoint]>) -> Executive {
+    let s = &a.summary;
+    let urgent_due = urgent_due(a);
     let targets: Vec<ExecTarget> = a
         .targets
         .iter()
