@@ -431,9 +431,9 @@ pub(crate) struct FileOutcome {
 /// extensions, hidden entries skipped) or a glob such as `detections/**/*.yml`, relative
 /// to `opts.base_dir`. Files are parsed in parallel; the result does not depend on timing.
 pub fn import(format: Format, path_spec: &str, opts: &ImportOptions) -> ImportResult {
-    let discovery = paths::discover(format, path_spec, opts);
-    let mut problems = discovery.problems;
     let confine = crate::fsio::Confine::new(&opts.root, opts.allow_outside_root);
+    let discovery = paths::discover(format, path_spec, opts, confine.root());
+    let mut problems = discovery.problems;
 
     let outcomes: Vec<FileOutcome> = discovery
         .files
