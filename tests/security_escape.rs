@@ -290,46 +290,6 @@ fn xlsx_takes_a_note_over_the_cell_limit() {
     assert!(report.contains(&long));
 }
 
-/// A small well-formedness check of XML: only allowed characters, known or numeric
-/// references, balanced tags.
-fn assert_well_formed_xml(xml: &str) {
-    for c in xml.chars() {
-        let ok =
-            (c >= ' ' || matches!(c, '\t' | '\n' | '\r')) && !matches!(c, '\u{FFFE}' | '\u{FFFF}');
-        assert!(ok, "character U+{:04X} is not allowed in XML", u32::from(c));
-    }
-    for (i, _) in xml.match_indices('&') {
-        let rest = xml.get(i + 1..).unwrap();
-        let end = rest.find(';').unwrap();
-        let name = rest.get(..end).unwrap();
-        let ok = matches!(name, "amp" | "lt" | "gt" | "quot" | "apos")
-            || name
-                .strip_prefix('#')
-                .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()));
-        assert!(ok, "bad reference &{name};");
-    }
-    let mut stack: Vec<String> = Vec::new();
-    let mut rest = xml;
-    while let Some(i) = rest.find('<') {
-        let after = rest.get(i + 1..).unwrap();
-        let end = after.find('>').unwrap();
-        let tag = after.get(..end).unwrap();
-        assert!(!tag.contains('<'), "`<` inside a tag: {tag}");
-        if let Some(name) = tag.strip_prefix('/') {
-            assert_eq!(
-                stack.pop().as_deref(),
-                Some(name.trim()),
-                "unbalanced </{name}>"
-            );
-        } else if !tag.ends_with('/') && !tag.starts_with('?') && !tag.starts_with('!') {
-            let name = tag.split_whitespace().next().unwrap_or("");
-            stack.push(name.to_string());
-        }
-        rest = after.get(end + 1..).unwrap();
-    }
-    assert!(stack.is_empty(), "unclosed: {stack:?}");
-}
-
 #[test]
 fn matrix_svg_is_well_formed_with_hostile_titles() {
     let tmp = repo();

@@ -246,3 +246,50 @@ impl InlineModel {
 pub fn codes(ds: &threatc::diag::Diagnostics) -> Vec<&'static str> {
     ds.iter().map(|d| d.code.as_str()).collect()
 }
+
+/// A small well-formedness check of XML: only allowed characters, known or numeric
+/// references, balanced tags.
+pub fn assert_well_formed_xml(xml: &str) {
+    for c in xml.chars() {
+        let ok =
+            (c >= ' ' || matches!(c, '\t' | '\n' | '\r')) && !matches!(c, '\u{FFFE}' | '\u{FFFF}');
+        assert!(ok, "character U+{:04X} is not allowed in XML", u32::from(c));
+    }
+    for (i, _) in xml.match_indices('&') {
+        let rest = xml.get(i + 1..).unwrap();
+        let end = rest.find(';').unwrap();
+        let name = rest.get(..end).unwrap();
+        let ok = matches!(name, "amp" | "lt" | "gt" | "quot" | "apos")
+            || name
+                .strip_prefix('#')
+                .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()));
+        assert!(ok, "bad reference &{name};");
+    }
+    let mut stack: Vec<String> = Vec::new();
+    let mut rest = xml;
+    while let Some(i) = rest.find('<') {
+        let after = rest.get(i + 1..).unwrap();
+        let end = after.find('>').unwrap();
+        let tag = after.get(..end).unwrap();
+        assert!(!tag.contains('<'), "`<` inside a tag: {tag}");
+        if let Some(name) = tag.strip_prefix('/') {
+            assert_eq!(
+                stack.pop().as_deref(),
+                Some(name.trim()),
+                "unbalanced </{name}>"
+            );
+        } else if !tag.ends_with('/') && !tag.starts_with('?') && !tag.starts_with('!') {
+            let name = tag.split_whitespace().next().unwrap_or("");
+            stack.push(name.to_string());
+        }
+        rest = after.get(end + 1..).unwrap();
+    }
+    assert!(stack.is_empty(), "unclosed: {stack:?}");
+}
+
+/// Runs the threatc binary, expecting exit code 0 (its stderr shown otherwise).
+pub fn threatc_ok(args: &[&str], cwd: &Path) -> Output {
+    let o = threatc(args, cwd);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    o
+}
