@@ -293,3 +293,34 @@ pub fn threatc_ok(args: &[&str], cwd: &Path) -> Output {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     o
 }
+
+/// The financial example copied into a fresh repository (a temporary folder with
+/// `.git`), its `model.yaml` rewritten by `edit`.
+pub fn bank_repo(edit: impl FnOnce(String) -> String) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    copy_dir(&root().join("models/financial"), dir.path());
+    let model = dir.path().join("model.yaml");
+    let text = std::fs::read_to_string(&model).unwrap();
+    std::fs::write(&model, edit(text)).unwrap();
+    dir
+}
+
+/// Loads and resolves a model file in-process against the embedded Enterprise catalog,
+/// with `--allow-outside-root` (for imports from ../shared), expecting success.
+pub fn resolve_outside_root(model: &Path) -> threatc::resolve::Resolved {
+    let mut sources = threatc::source::SourceMap::default();
+    let loaded = threatc::model::load::load(
+        model,
+        &mut sources,
+        &threatc::model::load::LoadOptions::default(),
+    )
+    .unwrap();
+    let opts = threatc::resolve::ResolveOptions {
+        allow_outside_root: true,
+        ..Default::default()
+    };
+    let (r, _) =
+        threatc::resolve::resolve(&loaded, InlineModel::catalog(), &mut sources, &opts).unwrap();
+    r
+}
