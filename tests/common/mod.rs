@@ -176,6 +176,19 @@ pub fn v19_bundle() -> Option<PathBuf> {
     v19_bundles().map(|(e, _)| e)
 }
 
+/// A fresh repository (a temporary folder with `.git`) holding `files` (relative path,
+/// text), their folders made.
+pub fn repo_with(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    for (rel, text) in files {
+        let p = dir.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    dir
+}
+
 /// A model written into a fresh repository (a temporary folder with `.git`), loaded and
 /// resolved in-process against the embedded Enterprise catalog.
 pub struct InlineModel {
@@ -188,15 +201,8 @@ pub struct InlineModel {
 impl InlineModel {
     /// Writes `files` (relative path, text) into a new repository; the first is the model.
     pub fn new(files: &[(&str, &str)]) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join(".git")).unwrap();
-        for (rel, text) in files {
-            let p = dir.path().join(rel);
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(p, text).unwrap();
-        }
         InlineModel {
-            dir,
+            dir: repo_with(files),
             sources: threatc::source::SourceMap::default(),
         }
     }
@@ -323,4 +329,14 @@ pub fn resolve_outside_root(model: &Path) -> threatc::resolve::Resolved {
     let (r, _) =
         threatc::resolve::resolve(&loaded, InlineModel::catalog(), &mut sources, &opts).unwrap();
     r
+}
+
+/// The codes of the diagnostics of a `--format json` output, in the order found.
+pub fn json_codes(v: &serde_json::Value) -> Vec<&str> {
+    v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect()
 }
