@@ -4,7 +4,6 @@
 mod common;
 use common::*;
 use std::io::Write;
-use std::process::{Command, Stdio};
 
 #[test]
 fn init_from_flags_checks_and_builds_cleanly() {
@@ -104,15 +103,7 @@ fn init_by_search_and_by_piped_answers() {
     let model = std::fs::read_to_string(tmp.path().join("s/model.yaml")).unwrap();
     assert!(model.contains("group: "), "{model}");
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_threatc"))
-        .args(["init", "q", "--interactive"])
-        .current_dir(tmp.path())
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_piped(&["init", "q", "--interactive"], tmp.path());
     child
         .stdin
         .take()

@@ -219,15 +219,7 @@ fn stdin_is_not_read() {
         "{HEAD}rules:\n  - import: csv\n    path: /dev/stdin\n"
     ));
     // stdin is a pipe that stays open: reading it would hang.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_threatc"))
-        .args(["check", "model.yaml", "--allow-outside-root"])
-        .current_dir(&r.repo)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_piped(&["check", "model.yaml", "--allow-outside-root"], &r.repo);
     let stdin = child.stdin.take();
     let o = wait_or_kill(child);
     drop(stdin);

@@ -37,6 +37,19 @@ pub fn threatc(args: &[&str], cwd: &Path) -> Output {
         .expect("threatc runs")
 }
 
+/// Starts the threatc binary with stdin, stdout and stderr piped (only `NO_COLOR` set).
+pub fn spawn_piped(args: &[&str], cwd: &Path) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_threatc"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 /// Stdout as text.
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
