@@ -110,6 +110,25 @@ fn revoked_pairs(d: &Value) -> Vec<(&str, &str)> {
         .collect()
 }
 
+/// `threatc attack changes --from 18.1 --to 19.0 --to-data bundle`, then `extra`, run in
+/// `cwd`, expecting success.
+fn changes_to_19(bundle: &str, extra: &[&str], cwd: &Path) -> std::process::Output {
+    let mut args = vec![
+        "attack",
+        "changes",
+        "--from",
+        "18.1",
+        "--to",
+        "19.0",
+        "--to-data",
+        bundle,
+    ];
+    args.extend_from_slice(extra);
+    let o = threatc(&args, cwd);
+    ok(&o);
+    o
+}
+
 /// `threatc migrate FILE --attack-data bundle --to 19.0 --write` run in `dir`,
 /// expecting success.
 fn migrate_to_19(file: &str, bundle: &str, dir: &Path) -> std::process::Output {
@@ -437,20 +456,7 @@ fn attack_changes_from_18_1_to_19() {
 fn attack_changes_reports_the_stealth_rename_once() {
     let Some(bundle) = v19_bundle() else { return };
     let b = bundle.to_str().unwrap();
-    let o = threatc(
-        &[
-            "attack",
-            "changes",
-            "--from",
-            "18.1",
-            "--to",
-            "19.0",
-            "--to-data",
-            b,
-        ],
-        &root(),
-    );
-    ok(&o);
+    let o = changes_to_19(b, &[], &root());
     let text = stdout(&o);
     assert!(
         text.contains(
@@ -467,24 +473,11 @@ fn attack_changes_reports_the_stealth_rename_once() {
         "threatc: 1\nmodel:\n  name: m\nattack:\n  domain: enterprise\n  version: \"18.1\"\nactors:\n  - group: FIN7\nrules:\n  - id: r1\n    name: obfuscation\n    techniques: [T1027, T1059]\n",
     )
     .unwrap();
-    let o = threatc(
-        &[
-            "attack",
-            "changes",
-            "--from",
-            "18.1",
-            "--to",
-            "19.0",
-            "--to-data",
-            b,
-            "--model",
-            "model.yaml",
-            "--format",
-            "json",
-        ],
+    let o = changes_to_19(
+        b,
+        &["--model", "model.yaml", "--format", "json"],
         dir.path(),
     );
-    ok(&o);
     let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
     let kinds: Vec<(&str, &str)> = v["changes"]
         .as_array()
