@@ -220,6 +220,15 @@ impl InlineModel {
         }
     }
 
+    /// The financial example in a new repository, its model.yaml rewritten by `edit`
+    /// (see [`bank_repo`]).
+    pub fn bank(edit: impl FnOnce(String) -> String) -> Self {
+        InlineModel {
+            dir: bank_repo(edit),
+            sources: threatc::source::SourceMap::default(),
+        }
+    }
+
     /// The embedded Enterprise catalog.
     pub fn catalog() -> &'static threatc::catalog::Catalog {
         threatc::catalog::embedded(threatc::catalog::Domain::Enterprise).unwrap()
