@@ -348,34 +348,12 @@ fn attack_changes_from_18_1_to_19() {
     let from = root().join("../shared/attack/enterprise-attack-18.1.json");
     let f = from.to_str().unwrap();
     let cwd = root();
-    for args in [
-        vec![
-            "attack",
-            "changes",
-            "--from",
-            "18.1",
-            "--to",
-            "19.0",
-            "--to-data",
-            b,
-        ],
-        vec![
-            "attack",
-            "changes",
-            "--from",
-            "18.1",
-            "--from-data",
-            f,
-            "--to",
-            "19.0",
-            "--to-data",
-            b,
-        ],
+    // Without, then with, `--from-data` naming the 18.1 bundle.
+    for extra in [
+        vec!["--format", "json"],
+        vec!["--from-data", f, "--format", "json"],
     ] {
-        let mut args = args;
-        args.extend(["--format", "json"]);
-        let o = threatc(&args, &cwd);
-        ok(&o);
+        let o = changes_to_19(b, &extra, &cwd);
         let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
         assert_eq!(
             (v["from"].as_str(), v["to"].as_str()),
