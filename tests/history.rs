@@ -36,7 +36,7 @@ fn commit(repo: &Path, day: &str, message: &str) {
 
 /// `threatc build --format json` of the work tree's model: its summary.
 fn built_summary(repo: &Path) -> Value {
-    let o = threatc(
+    let o = threatc_ok(
         &[
             "build",
             "m/model.yaml",
@@ -47,7 +47,6 @@ fn built_summary(repo: &Path) -> Value {
         ],
         repo,
     );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     v["summary"].clone()
 }
@@ -128,8 +127,7 @@ fn one_point_per_change_with_the_figures_of_a_build() {
     let status_before = git(&repo, &["status", "--porcelain", "--ignored"]);
     // Every file, `.git` included (git status above refreshed the index first).
     let before = snapshot(&repo);
-    let o = threatc(&["history", "m/model.yaml", "--out", "../trend"], &repo);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    threatc_ok(&["history", "m/model.yaml", "--out", "../trend"], &repo);
     // The work tree and the index are as they were.
     assert_eq!(snapshot(&repo), before);
     assert_eq!(
@@ -177,8 +175,7 @@ fn one_point_per_change_with_the_figures_of_a_build() {
     assert_eq!(rows[2]["subject"], "retire the PowerShell rule");
 
     // Deterministic: a second run writes the same bytes.
-    let o = threatc(&["history", "m/model.yaml", "--out", "../trend2"], &repo);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    threatc_ok(&["history", "m/model.yaml", "--out", "../trend2"], &repo);
     assert_eq!(
         std::fs::read(tmp.path().join("trend2/trend.csv")).unwrap(),
         csv.as_bytes()
@@ -189,7 +186,7 @@ fn one_point_per_change_with_the_figures_of_a_build() {
     );
 
     // --every month: the last commit of January (the README commit) and of February.
-    let o = threatc(
+    threatc_ok(
         &[
             "history",
             "m/model.yaml",
@@ -200,14 +197,13 @@ fn one_point_per_change_with_the_figures_of_a_build() {
         ],
         &repo,
     );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let monthly =
         read_rows(&std::fs::read_to_string(tmp.path().join("monthly/trend.csv")).unwrap());
     let subjects: Vec<&str> = monthly.iter().map(|r| r["subject"].as_str()).collect();
     assert_eq!(subjects, ["notes", "retire the PowerShell rule"]);
 
     // --since and --max pick the newest.
-    let o = threatc(
+    threatc_ok(
         &[
             "history",
             "m/model.yaml",
@@ -220,7 +216,6 @@ fn one_point_per_change_with_the_figures_of_a_build() {
         ],
         &repo,
     );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let late = read_rows(&std::fs::read_to_string(tmp.path().join("late/trend.csv")).unwrap());
     assert_eq!(late.len(), 1);
     assert_eq!(late[0]["date"], "2026-02-02");
@@ -286,7 +281,7 @@ fn a_broken_revision_is_a_failed_point_and_hostile_text_is_escaped() {
     commit(&repo, "2026-03-03", "+fixed");
     git(&repo, &["branch", "evil\"<svg>&x"]);
 
-    let o = threatc(
+    threatc_ok(
         &[
             "history",
             "m/model.yaml",
@@ -297,7 +292,6 @@ fn a_broken_revision_is_a_failed_point_and_hostile_text_is_escaped() {
         ],
         &repo,
     );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let csv = std::fs::read_to_string(tmp.path().join("trend/trend.csv")).unwrap();
     let r = read_rows(&csv);
     assert_eq!(r.len(), 3, "{csv}");

@@ -96,8 +96,7 @@ fn annotation_model(dir: &Path) {
 fn human_diagnostics_forge_no_annotation_from_a_rule_status() {
     let tmp = repo();
     annotation_model(tmp.path());
-    let o = threatc(&["check", "--format", "human", "m.yaml"], tmp.path());
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = threatc_ok(&["check", "--format", "human", "m.yaml"], tmp.path());
     let err = stderr(&o);
     // The warnings are there, with their user text visibly escaped.
     assert!(err.contains("import-unmapped-status"), "{err}");
@@ -248,8 +247,7 @@ const CSV_PAYLOAD: &str = "-3+3+cmd|' /C calc'!A0";
 fn gaps_csv_cells_are_never_formulas() {
     let tmp = repo();
     build_model(tmp.path(), CSV_PAYLOAD, "t", CSV_PAYLOAD);
-    let o = threatc(&["build", "m.yaml", "--out", "out"], tmp.path());
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    threatc_ok(&["build", "m.yaml", "--out", "out"], tmp.path());
     let text = std::fs::read_to_string(tmp.path().join("out/gaps.csv")).unwrap();
     let mut r = csv::Reader::from_reader(text.as_bytes());
     let headers = r.headers().unwrap().clone();
@@ -281,8 +279,7 @@ fn xlsx_takes_a_note_over_the_cell_limit() {
     let long = format!("=cmd {}", "long note ".repeat(4_000));
     assert!(long.chars().count() > 32_767);
     build_model(tmp.path(), &long, "t", "r1");
-    let o = threatc(&["build", "m.yaml", "--out", "out"], tmp.path());
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    threatc_ok(&["build", "m.yaml", "--out", "out"], tmp.path());
     let xlsx = std::fs::read(tmp.path().join("out/plan.xlsx")).unwrap();
     assert!(xlsx.starts_with(b"PK"), "plan.xlsx is a zip archive");
     // The other outputs keep the whole note.
@@ -295,8 +292,7 @@ fn matrix_svg_is_well_formed_with_hostile_titles() {
     let tmp = repo();
     let title = "Bank\u{1}\u{b} <script>alert(1)</script> & \"x\" \u{202E}";
     build_model(tmp.path(), "note", title, "r1");
-    let o = threatc(&["build", "m.yaml", "--out", "out"], tmp.path());
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    threatc_ok(&["build", "m.yaml", "--out", "out"], tmp.path());
     let svg = std::fs::read_to_string(tmp.path().join("out/matrix.svg")).unwrap();
     assert!(!svg.contains("<script"));
     assert!(svg.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));

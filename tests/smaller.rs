@@ -41,15 +41,13 @@ fn built_testing_only() -> (tempfile::TempDir, std::process::Output) {
 fn summaries_say_one_thing_in_the_singular() {
     let tmp = tempfile::tempdir().unwrap();
     write(tmp.path(), "model.yaml", ONE);
-    let o = threatc(&["check", "model.yaml"], tmp.path());
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = threatc_ok(&["check", "model.yaml"], tmp.path());
     assert!(
         stderr(&o).contains("valid (1 actor, 0 assets, 1 rule, 1 target;"),
         "{}",
         stderr(&o)
     );
-    let o = threatc(&["build", "model.yaml", "--out", "out"], tmp.path());
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = threatc_ok(&["build", "model.yaml", "--out", "out"], tmp.path());
     let err = stderr(&o);
     assert!(err.contains(" · 1 actor · 1 rule (1 counting)"), "{err}");
     assert!(err.contains("1 of 1 in-scope technique = "), "{err}");
