@@ -75,6 +75,16 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// The entries of a folder (files and folders), sorted by path.
+pub fn sorted_entries(dir: &Path) -> Vec<PathBuf> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    entries
+}
+
 /// Every file under a folder with its bytes, sorted by relative path.
 pub fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
