@@ -169,6 +169,18 @@ fn gap<'a>(a: &'a threatc::analysis::Analysis, id: &str) -> &'a threatc::analysi
     a.gaps.iter().find(|g| g.technique == id).unwrap()
 }
 
+/// The candidates proposed for gap `id` on the `lnx` asset.
+fn lnx_candidates<'a>(
+    a: &'a threatc::analysis::Analysis,
+    id: &str,
+) -> &'a threatc::analysis::GapCandidates {
+    gap(a, id)
+        .candidates
+        .iter()
+        .find(|c| c.asset.as_deref() == Some("lnx"))
+        .unwrap()
+}
+
 /// Everything coverage says, as JSON: summary, per actor, tactic, asset, technique rows,
 /// gaps without their candidates, targets, rules, investments without the candidate
 /// rules each would activate.
@@ -247,12 +259,7 @@ fn best_first_by_telemetry_status_level_and_false_positives() {
 
     // The parent-technique rule is no cover under the default `exact` mode; the Linux
     // asset declares no telemetry (unknown).
-    let g = gap(&a, "T1059.004");
-    let lnx = g
-        .candidates
-        .iter()
-        .find(|c| c.asset.as_deref() == Some("lnx"))
-        .unwrap();
+    let lnx = lnx_candidates(&a, "T1059.004");
     let ids: Vec<&str> = lnx.best.iter().map(|r| r.id.as_str()).collect();
     assert_eq!(ids, ["f"]);
     assert_eq!(lnx.best[0].status, threatc::resolve::RuleStatus::Planned);
@@ -275,12 +282,7 @@ fn parent_rules_count_under_parent_covers_sub() {
         "{LIBRARY}coverage:\n  subtechniques: parent-covers-sub\n"
     ))
     .analysis();
-    let g = gap(&a, "T1059.004");
-    let lnx = g
-        .candidates
-        .iter()
-        .find(|c| c.asset.as_deref() == Some("lnx"))
-        .unwrap();
+    let lnx = lnx_candidates(&a, "T1059.004");
     let ids: Vec<&str> = lnx.best.iter().map(|r| r.id.as_str()).collect();
     // g (stable, high) before f (experimental, low).
     assert_eq!(ids, ["g", "f"]);

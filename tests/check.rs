@@ -117,12 +117,7 @@ fn all_diagnostics_of_a_file_come_at_once() {
         dir.path(),
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let codes: Vec<&str> = v["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["code"].as_str().unwrap())
-        .collect();
+    let codes = json_codes(&v);
     for c in [
         "unknown-group",
         "unknown-technique",

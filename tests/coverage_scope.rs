@@ -307,31 +307,16 @@ fn the_bank_importing_sigmahq() {
     let Some(shared) = common::shared() else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join(".git")).unwrap();
-    common::copy_dir(&common::root().join("models/financial"), dir.path());
-    let model = dir.path().join("model.yaml");
-    let text = std::fs::read_to_string(&model).unwrap();
     let sigma = shared.join("fixtures/sigma/rules");
-    let text = common::replace_once(
-        &text,
-        "path: detections/sigma",
-        &format!("path: {}", sigma.display()),
-    );
-    std::fs::write(&model, text).unwrap();
-    let mut sources = threatc::source::SourceMap::default();
-    let loaded = threatc::model::load::load(
-        &model,
-        &mut sources,
-        &threatc::model::load::LoadOptions::default(),
-    )
-    .unwrap();
-    let opts = threatc::resolve::ResolveOptions {
-        allow_outside_root: true,
-        ..Default::default()
-    };
+    let dir = common::bank_repo(|text| {
+        common::replace_once(
+            &text,
+            "path: detections/sigma",
+            &format!("path: {}", sigma.display()),
+        )
+    });
+    let mut r = common::resolve_outside_root(&dir.path().join("model.yaml"));
     let cat = InlineModel::catalog();
-    let (mut r, _) = threatc::resolve::resolve(&loaded, cat, &mut sources, &opts).unwrap();
     let after = threatc::analysis::analyse(&r, cat);
     // Before: every rule counted on every asset, as threatc did until issue 13.
     for rule in &mut r.rules {

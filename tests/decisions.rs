@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{codes, stdout, threatc, InlineModel};
+use common::{codes, repo_with, stdout, threatc, threatc_ok, InlineModel};
 
 /// One actor with four techniques on two assets, one rule; `decisions` spliced in.
 fn model(decisions: &str) -> String {
@@ -112,10 +112,8 @@ fn an_expired_accept_warns_and_keeps_the_gap() {
 
 #[test]
 fn deny_expired_decisions_fails_check_and_build_with_exit_2() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join(".git")).unwrap();
     let expired = DECISIONS.replace("expiry: 2027-10-01", "expiry: 2026-11-01");
-    std::fs::write(dir.path().join("model.yaml"), model(&expired)).unwrap();
+    let dir = repo_with(&[("model.yaml", &model(&expired))]);
     let ok = threatc(&["check", "model.yaml"], dir.path());
     assert_eq!(ok.status.code(), Some(0));
     for cmd in [
@@ -138,11 +136,8 @@ fn deny_expired_decisions_fails_check_and_build_with_exit_2() {
 
 #[test]
 fn the_build_summary_and_tables_count_them_apart() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join(".git")).unwrap();
-    std::fs::write(dir.path().join("model.yaml"), model(DECISIONS)).unwrap();
-    let out = threatc(&["build", "model.yaml", "-o", "out"], dir.path());
-    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    let dir = repo_with(&[("model.yaml", &model(DECISIONS))]);
+    let out = threatc_ok(&["build", "model.yaml", "-o", "out"], dir.path());
     let summary = common::stderr(&out) + &stdout(&out);
     assert!(
         summary.contains("; 1 gap accepted, 1 transferred"),

@@ -32,6 +32,18 @@ fn build(model: &Path, out: &Path, extra: &[&str]) -> Value {
     serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap()
 }
 
+/// A new folder holding tests/data/dettect/techniques.yaml and `model` as model.yaml.
+fn beside_techniques(model: &str) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        data().join("techniques.yaml"),
+        tmp.path().join("techniques.yaml"),
+    )
+    .unwrap();
+    std::fs::write(tmp.path().join("model.yaml"), model).unwrap();
+    tmp
+}
+
 /// (technique, asset) → state, from a report.json.
 fn states(report: &Value) -> BTreeMap<(String, String), String> {
     let mut out = BTreeMap::new();
@@ -308,17 +320,9 @@ fn an_alias_bomb_is_refused_with_a_diagnostic() {
 
 #[test]
 fn a_dettect_file_is_not_a_candidate_library_and_takes_only_a_path() {
-    let tmp = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        data().join("techniques.yaml"),
-        tmp.path().join("techniques.yaml"),
-    )
-    .unwrap();
-    std::fs::write(
-        tmp.path().join("model.yaml"),
+    let tmp = beside_techniques(
         "threatc: 1\nmodel: {name: cand}\nassets: [{id: ws, platforms: [Windows]}]\nactors: [{id: x, techniques: [T1047]}]\nrules:\n  - import: dettect\n    path: techniques.yaml\n    assets: [ws]\ncandidates:\n  - import: dettect\n    path: techniques.yaml\ntelemetry:\n  - import: dettect\n    path: techniques.yaml\n    assets: all\n",
-    )
-    .unwrap();
+    );
     let (code, d) = diagnostics(&tmp.path().join("model.yaml"), &[]);
     assert_eq!(code, 2);
     assert!(has(&d, "invalid-rule", "model.yaml", 6, 13), "{d:?}");
@@ -522,17 +526,9 @@ fn dettect_paths_are_confined() {
 /// or more counts everywhere, without warnings, and the export says `all`.
 #[test]
 fn a_model_without_assets_counts_detection_everywhere() {
-    let tmp = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        data().join("techniques.yaml"),
-        tmp.path().join("techniques.yaml"),
-    )
-    .unwrap();
-    std::fs::write(
-        tmp.path().join("model.yaml"),
+    let tmp = beside_techniques(
         "threatc: 1\nmodel: {name: bare}\nactors: [{id: a, techniques: [T1003.001, T1053.005]}]\nrules:\n  - import: dettect\n    path: techniques.yaml\n",
-    )
-    .unwrap();
+    );
     let (_, d) = diagnostics(&tmp.path().join("model.yaml"), &[]);
     assert!(
         !d.iter().any(|(c, ..)| c == "dettect-applicable-to"),

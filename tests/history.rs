@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{copy_dir, git, root, snapshot, stderr, threatc};
+use common::{assert_well_formed_xml, copy_dir, git, root, snapshot, stderr, threatc, threatc_ok};
 use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
@@ -36,7 +36,7 @@ fn commit(repo: &Path, day: &str, message: &str) {
 
 /// `threatc build --format json` of the work tree's model: its summary.
 fn built_summary(repo: &Path) -> Value {
-    let o = threatc(
+    let o = threatc_ok(
         &[
             "build",
             "m/model.yaml",
@@ -47,9 +47,27 @@ fn built_summary(repo: &Path) -> Value {
         ],
         repo,
     );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     v["summary"].clone()
+}
+
+/// `threatc build` of the work tree's model into `../plan` with `--history
+/// ../trend/trend.csv` (both beside the repository): its plan.md and plan.html.
+fn plan_with_history(repo: &Path) -> (String, String) {
+    threatc_ok(
+        &[
+            "build",
+            "m/model.yaml",
+            "--out",
+            "../plan",
+            "--history",
+            "../trend/trend.csv",
+        ],
+        repo,
+    );
+    let plan = repo.join("../plan");
+    let read = |f: &str| std::fs::read_to_string(plan.join(f)).unwrap();
+    (read("plan.md"), read("plan.html"))
 }
 
 fn read_rows(csv: &str) -> Vec<std::collections::BTreeMap<String, String>> {
@@ -109,8 +127,7 @@ fn one_point_per_change_with_the_figures_of_a_build() {
     let status_before = git(&repo, &["status", "--porcelain", "--ignored"]);
     // Every file, `.git` included (git status above refreshed the index first).
     let before = snapshot(&repo);
-    let o = threatc(&["history", "m/model.yaml", "--out", "../trend"], &repo);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    threatc_ok(&["history", "m/model.yaml", "--out", "../trend"], &repo);
     // The work tree and the index are as they were.
     assert_eq!(snapshot(&repo), before);
     assert_eq!(
@@ -158,8 +175,7 @@ fn one_point_per_change_with_the_figures_of_a_build() {
     assert_eq!(rows[2]["subject"], "retire the PowerShell rule");
 
     // Deterministic: a second run writes the same bytes.
-    let o = threatc(&["history", "m/model.yaml", "--out", "../trend2"], &repo);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    threatc_ok(&["history", "m/model.yaml", "--out", "../trend2"], &repo);
     assert_eq!(
         std::fs::read(tmp.path().join("trend2/trend.csv")).unwrap(),
         csv.as_bytes()
@@ -170,7 +186,7 @@ fn one_point_per_change_with_the_figures_of_a_build() {
     );
 
     // --every month: the last commit of January (the README commit) and of February.
-    let o = threatc(
+    threatc_ok(
         &[
             "history",
             "m/model.yaml",
@@ -181,14 +197,13 @@ fn one_point_per_change_with_the_figures_of_a_build() {
         ],
         &repo,
     );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let monthly =
         read_rows(&std::fs::read_to_string(tmp.path().join("monthly/trend.csv")).unwrap());
     let subjects: Vec<&str> = monthly.iter().map(|r| r["subject"].as_str()).collect();
     assert_eq!(subjects, ["notes", "retire the PowerShell rule"]);
 
     // --since and --max pick the newest.
-    let o = threatc(
+    threatc_ok(
         &[
             "history",
             "m/model.yaml",
@@ -201,25 +216,12 @@ fn one_point_per_change_with_the_figures_of_a_build() {
         ],
         &repo,
     );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let late = read_rows(&std::fs::read_to_string(tmp.path().join("late/trend.csv")).unwrap());
     assert_eq!(late.len(), 1);
     assert_eq!(late[0]["date"], "2026-02-02");
 
     // The plan's "Coverage over time" section, from the history file.
-    let o = threatc(
-        &[
-            "build",
-            "m/model.yaml",
-            "--out",
-            "../plan",
-            "--history",
-            "../trend/trend.csv",
-        ],
-        &repo,
-    );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let md = std::fs::read_to_string(tmp.path().join("plan/plan.md")).unwrap();
+    let (md, html) = plan_with_history(&repo);
     let at = md.find("## Coverage over time").expect("the section");
     assert!(at < md.find("## Coverage by actor").unwrap());
     for (r, line) in rows.iter().zip(md.get(at..).unwrap().lines().skip(6)) {
@@ -232,7 +234,6 @@ fn one_point_per_change_with_the_figures_of_a_build() {
         md.contains("3 revisions from 2026-01-05 to 2026-02-02"),
         "{md}"
     );
-    let html = std::fs::read_to_string(tmp.path().join("plan/plan.html")).unwrap();
     assert!(html.contains("<h2 id=\"history\">Coverage over time</h2>"));
     assert!(html.contains("class=\"trend\" role=\"img\""));
     // Without --history there is no such section.
@@ -280,7 +281,7 @@ fn a_broken_revision_is_a_failed_point_and_hostile_text_is_escaped() {
     commit(&repo, "2026-03-03", "+fixed");
     git(&repo, &["branch", "evil\"<svg>&x"]);
 
-    let o = threatc(
+    threatc_ok(
         &[
             "history",
             "m/model.yaml",
@@ -291,7 +292,6 @@ fn a_broken_revision_is_a_failed_point_and_hostile_text_is_escaped() {
         ],
         &repo,
     );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let csv = std::fs::read_to_string(tmp.path().join("trend/trend.csv")).unwrap();
     let r = read_rows(&csv);
     assert_eq!(r.len(), 3, "{csv}");
@@ -314,22 +314,9 @@ fn a_broken_revision_is_a_failed_point_and_hostile_text_is_escaped() {
     assert_well_formed_xml(&svg);
 
     // In the plan: escaped for Markdown and HTML.
-    let o = threatc(
-        &[
-            "build",
-            "m/model.yaml",
-            "--out",
-            "../plan",
-            "--history",
-            "../trend/trend.csv",
-        ],
-        &repo,
-    );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let md = std::fs::read_to_string(tmp.path().join("plan/plan.md")).unwrap();
+    let (md, html) = plan_with_history(&repo);
     assert!(!md.contains("<script"));
     assert!(md.contains("failed: yaml-syntax"), "{md}");
-    let html = std::fs::read_to_string(tmp.path().join("plan/plan.html")).unwrap();
     assert!(!html.contains("<script>alert"));
     assert!(!html.contains('\u{202E}'));
     assert!(html.contains("failed to build: <code>yaml-syntax</code>"));
@@ -350,44 +337,4 @@ fn outside_a_repository_or_before_the_model_it_says_so() {
     let o = threatc(&["history", "m/model.yaml"], tmp.path());
     assert_eq!(o.status.code(), Some(3));
     assert!(stderr(&o).contains("history-input"), "{}", stderr(&o));
-}
-
-/// A small well-formedness check of XML: only allowed characters, known or numeric
-/// references, balanced tags.
-fn assert_well_formed_xml(xml: &str) {
-    for c in xml.chars() {
-        let ok =
-            (c >= ' ' || matches!(c, '\t' | '\n' | '\r')) && !matches!(c, '\u{FFFE}' | '\u{FFFF}');
-        assert!(ok, "character U+{:04X} is not allowed in XML", u32::from(c));
-    }
-    for (i, _) in xml.match_indices('&') {
-        let rest = xml.get(i + 1..).unwrap();
-        let end = rest.find(';').unwrap();
-        let name = rest.get(..end).unwrap();
-        let ok = matches!(name, "amp" | "lt" | "gt" | "quot" | "apos")
-            || name
-                .strip_prefix('#')
-                .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()));
-        assert!(ok, "bad reference &{name};");
-    }
-    let mut stack: Vec<String> = Vec::new();
-    let mut rest = xml;
-    while let Some(i) = rest.find('<') {
-        let after = rest.get(i + 1..).unwrap();
-        let end = after.find('>').unwrap();
-        let tag = after.get(..end).unwrap();
-        assert!(!tag.contains('<'), "`<` inside a tag: {tag}");
-        if let Some(name) = tag.strip_prefix('/') {
-            assert_eq!(
-                stack.pop().as_deref(),
-                Some(name.trim()),
-                "unbalanced </{name}>"
-            );
-        } else if !tag.ends_with('/') && !tag.starts_with('?') && !tag.starts_with('!') {
-            let name = tag.split_whitespace().next().unwrap_or("");
-            stack.push(name.to_string());
-        }
-        rest = after.get(end + 1..).unwrap();
-    }
-    assert!(stack.is_empty(), "unclosed: {stack:?}");
 }

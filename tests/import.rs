@@ -18,6 +18,8 @@
 //! - Elastic: each technique and sub-technique id under a `framework = "MITRE ATT&CK"` threat
 //!   counts, once per rule, as the TOML lists them.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -67,12 +69,7 @@ fn shared_opts() -> ImportOptions {
 }
 
 fn files_with_ext(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    entries.sort();
-    for p in entries {
+    for p in common::sorted_entries(dir) {
         if p.is_dir() {
             files_with_ext(&p, ext, out);
         } else if p.extension().is_some_and(|e| e == ext) {

@@ -10,12 +10,7 @@ use std::path::Path;
 /// importer): each `- attack.tNNNN[.NNN]` tag once per file, files whose status is
 /// deprecated left out (threatc counts them as retired).
 fn independent_counts(dir: &Path, out: &mut BTreeMap<String, usize>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    entries.sort();
-    for p in entries {
+    for p in sorted_entries(dir) {
         if p.is_dir() {
             independent_counts(&p, out);
             continue;

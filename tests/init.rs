@@ -4,12 +4,11 @@
 mod common;
 use common::*;
 use std::io::Write;
-use std::process::{Command, Stdio};
 
 #[test]
 fn init_from_flags_checks_and_builds_cleanly() {
     let tmp = tempfile::tempdir().unwrap();
-    let o = threatc(
+    threatc_ok(
         &[
             "init",
             "hospital",
@@ -24,7 +23,6 @@ fn init_from_flags_checks_and_builds_cleanly() {
         ],
         tmp.path(),
     );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let dir = tmp.path().join("hospital");
     let model = std::fs::read_to_string(dir.join("model.yaml")).unwrap();
     assert!(
@@ -47,14 +45,12 @@ fn init_from_flags_checks_and_builds_cleanly() {
         "the workflow is the model-repository example"
     );
 
-    let o = threatc(&["check", "hospital/model.yaml"], tmp.path());
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = threatc_ok(&["check", "hospital/model.yaml"], tmp.path());
     assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
-    let o = threatc(
+    let o = threatc_ok(
         &["build", "hospital/model.yaml", "--out", "hospital/out"],
         tmp.path(),
     );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
     assert!(dir.join("out/report.json").is_file());
 }
@@ -99,20 +95,11 @@ fn init_rejects_unknown_names_with_suggestions() {
 #[test]
 fn init_by_search_and_by_piped_answers() {
     let tmp = tempfile::tempdir().unwrap();
-    let o = threatc(&["init", "s", "--search", "healthcare"], tmp.path());
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    threatc_ok(&["init", "s", "--search", "healthcare"], tmp.path());
     let model = std::fs::read_to_string(tmp.path().join("s/model.yaml")).unwrap();
     assert!(model.contains("group: "), "{model}");
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_threatc"))
-        .args(["init", "q", "--interactive"])
-        .current_dir(tmp.path())
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_piped(&["init", "q", "--interactive"], tmp.path());
     child
         .stdin
         .take()
@@ -126,6 +113,5 @@ fn init_by_search_and_by_piped_answers() {
     assert!(model.contains("name: acme-hospital"), "{model}");
     assert!(model.contains("group: FIN7") && model.contains("group: APT29"));
     assert!(model.contains("platforms: [Windows, macOS]"), "{model}");
-    let o = threatc(&["check", "q/model.yaml"], tmp.path());
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    threatc_ok(&["check", "q/model.yaml"], tmp.path());
 }

@@ -59,12 +59,20 @@ fn assert_adds_up(a: &Analysis) {
     assert!(t.weight <= scores + 0.01);
 }
 
-/// No row asks for a data component an asset it names already collects.
-fn assert_not_collected(a: &Analysis, collected: impl Fn(&str) -> Vec<String>) {
+/// No row asks for a data component an asset it names already collects (`collected`:
+/// asset id and what it collects).
+fn assert_not_collected(a: &Analysis, collected: &[(String, Vec<String>)]) {
+    let of = |id: &str| {
+        collected
+            .iter()
+            .find(|(a, _)| a == id)
+            .map(|(_, c)| c.clone())
+            .unwrap_or_default()
+    };
     for inv in &a.investments {
         for asset in &inv.assets {
             assert!(
-                !collected(asset).contains(&inv.data_component_name),
+                !of(asset).contains(&inv.data_component_name),
                 "rank {}: {} is collected on {asset}",
                 inv.rank,
                 inv.data_component_name
@@ -77,37 +85,23 @@ fn bank_with(
     sigma: Option<&std::path::Path>,
     telemetry: bool,
 ) -> (Analysis, Vec<(String, Vec<String>)>) {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join(".git")).unwrap();
-    common::copy_dir(&common::root().join("models/financial"), dir.path());
-    let model = dir.path().join("model.yaml");
-    let mut text = std::fs::read_to_string(&model).unwrap();
-    if let Some(sigma) = sigma {
-        text = common::replace_once(
-            &text,
-            "path: detections/sigma",
-            &format!("path: {}", sigma.display()),
-        );
-    }
-    if !telemetry {
-        let from = text.find("\ntelemetry:\n").unwrap();
-        let to = text.find("\ntargets:\n").unwrap();
-        text.replace_range(from..to, "\n");
-    }
-    std::fs::write(&model, text).unwrap();
-    let mut sources = threatc::source::SourceMap::default();
-    let loaded = threatc::model::load::load(
-        &model,
-        &mut sources,
-        &threatc::model::load::LoadOptions::default(),
-    )
-    .unwrap();
-    let opts = threatc::resolve::ResolveOptions {
-        allow_outside_root: true,
-        ..Default::default()
-    };
+    let dir = common::bank_repo(|mut text| {
+        if let Some(sigma) = sigma {
+            text = common::replace_once(
+                &text,
+                "path: detections/sigma",
+                &format!("path: {}", sigma.display()),
+            );
+        }
+        if !telemetry {
+            let from = text.find("\ntelemetry:\n").unwrap();
+            let to = text.find("\ntargets:\n").unwrap();
+            text.replace_range(from..to, "\n");
+        }
+        text
+    });
+    let r = common::resolve_outside_root(&dir.path().join("model.yaml"));
     let cat = InlineModel::catalog();
-    let (r, _) = threatc::resolve::resolve(&loaded, cat, &mut sources, &opts).unwrap();
     // What each asset collects: declared, or read by the counting rules that apply there.
     let collected = r
         .assets
@@ -151,14 +145,7 @@ fn the_bank_example() {
     eprintln!("bank: {:#?}\n{:?}", top(&a, 5), a.investment_totals);
     assert!(!a.investments.is_empty());
     assert_adds_up(&a);
-    let of = |id: &str| {
-        collected
-            .iter()
-            .find(|(a, _)| a == id)
-            .map(|(_, c)| c.clone())
-            .unwrap_or_default()
-    };
-    assert_not_collected(&a, of);
+    assert_not_collected(&a, &collected);
     // Sysmon EventCode=1 is collected on every Windows asset: Process Creation on
     // Windows is not an investment.
     assert!(!a
@@ -198,14 +185,7 @@ fn the_bank_importing_sigmahq_without_telemetry() {
         .iter()
         .any(|i| i.data_component_name == "Process Creation" && i.platform == "Windows"));
     assert_adds_up(&a);
-    let of = |id: &str| {
-        collected
-            .iter()
-            .find(|(a, _)| a == id)
-            .map(|(_, c)| c.clone())
-            .unwrap_or_default()
-    };
-    assert_not_collected(&a, of);
+    assert_not_collected(&a, &collected);
 }
 
 const WINDOWS: &str = r#"threatc: 1
@@ -321,13 +301,9 @@ telemetry:
     assert!(a.investments[0].with.is_empty());
 }
 
-/// A gap's score is shared among the assets it is open on by criticality: a
-/// medium and a critical asset get one third and two thirds.
-#[test]
-fn a_gap_score_is_shared_by_criticality() {
-    let mut m = InlineModel::new(&[(
-        "model.yaml",
-        r#"threatc: 1
+/// One gap (T1003.001) open on a medium (`a`) and a critical (`b`) Windows asset, both
+/// collecting Sysmon process events.
+const SHARED_GAP: &str = r#"threatc: 1
 model:
   name: inv
 actors:
@@ -344,8 +320,13 @@ telemetry:
   - log_source: WinEventLog:Sysmon
     event_codes: [1, 10, 11, 13]
     assets: all
-"#,
-    )]);
+"#;
+
+/// A gap's score is shared among the assets it is open on by criticality: a
+/// medium and a critical asset get one third and two thirds.
+#[test]
+fn a_gap_score_is_shared_by_criticality() {
+    let mut m = InlineModel::new(&[("model.yaml", SHARED_GAP)]);
     let a = m.analysis();
     let score = a.gaps[0].score;
     let inv = &a.investments[0];
@@ -354,30 +335,10 @@ telemetry:
     assert!((inv.weight - score).abs() < 0.06);
     assert_eq!(inv.techniques[0].assets, ["a", "b"]);
     // Only b's share when a already collects it.
-    let mut m = InlineModel::new(&[(
-        "model.yaml",
-        r#"threatc: 1
-model:
-  name: inv
-actors:
-  - id: x
-    techniques: [T1003.001]
-assets:
-  - id: a
-    platforms: [Windows]
-    criticality: medium
-  - id: b
-    platforms: [Windows]
-    criticality: critical
-telemetry:
-  - log_source: WinEventLog:Sysmon
-    event_codes: [1, 10, 11, 13]
-    assets: all
-  - log_source: WinEventLog:Security
-    event_codes: [4673]
-    assets: [a]
-"#,
-    )]);
+    let with_security = format!(
+        "{SHARED_GAP}  - log_source: WinEventLog:Security\n    event_codes: [4673]\n    assets: [a]\n"
+    );
+    let mut m = InlineModel::new(&[("model.yaml", &with_security)]);
     let a = m.analysis();
     let inv = &a.investments[0];
     assert_eq!(inv.assets, ["b"]);

@@ -45,6 +45,26 @@ fn text(o: &Output) -> String {
     )
 }
 
+/// `threatc attack changes --from 15.1 --from-data b15 --model model.yaml --format json`
+/// run in `dir`.
+fn changes_since_15_1(dir: &Path, b15: &str) -> Output {
+    threatc(
+        dir,
+        &[
+            "attack",
+            "changes",
+            "--from",
+            "15.1",
+            "--from-data",
+            b15,
+            "--model",
+            "model.yaml",
+            "--format",
+            "json",
+        ],
+    )
+}
+
 /// A technique as the raw bundle says it.
 struct RawTech {
     id: String,
@@ -446,21 +466,7 @@ fn migrate_model_and_layer_from_15_1_to_18_1() {
             "{from}: {out}"
         );
     }
-    let o = threatc(
-        dir,
-        &[
-            "attack",
-            "changes",
-            "--from",
-            "15.1",
-            "--from-data",
-            b15s,
-            "--model",
-            "model.yaml",
-            "--format",
-            "json",
-        ],
-    );
+    let o = changes_since_15_1(dir, b15s);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     // The migrated model uses none of the revoked ids any more.
     let j: Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -470,21 +476,7 @@ fn migrate_model_and_layer_from_15_1_to_18_1() {
         .iter()
         .all(|c| c["kind"] != "revoked"));
     std::fs::write(dir.join("model.yaml"), &root).unwrap();
-    let o = threatc(
-        dir,
-        &[
-            "attack",
-            "changes",
-            "--from",
-            "15.1",
-            "--from-data",
-            b15s,
-            "--model",
-            "model.yaml",
-            "--format",
-            "json",
-        ],
-    );
+    let o = changes_since_15_1(dir, b15s);
     let j: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(
         (j["from"].as_str(), j["to"].as_str()),

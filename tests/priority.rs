@@ -10,14 +10,12 @@ use threatc::analysis::{Analysis, Tier};
 
 /// The financial example, in a repository of its own, with `edit` applied to model.yaml.
 fn bank(edit: impl Fn(&str) -> String) -> Analysis {
-    let mut m = InlineModel::new(&[]);
-    common::copy_dir(&common::root().join("models/financial"), m.dir.path());
-    let p = m.dir.path().join("model.yaml");
-    let text = std::fs::read_to_string(&p).unwrap();
-    let edited = edit(&text);
-    assert_ne!(edited, text, "the edit applies");
-    std::fs::write(&p, edited).unwrap();
-    m.analysis()
+    InlineModel::bank(|text| {
+        let edited = edit(&text);
+        assert_ne!(edited, text, "the edit applies");
+        edited
+    })
+    .analysis()
 }
 
 fn unchanged(text: &str) -> String {

@@ -12,11 +12,7 @@ use threatc::analysis::{Analysis, Tier};
 /// The financial example with its `intel:` and `mitigations:` sections removed, then
 /// `edit` applied to model.yaml.
 fn bank_with(edit: impl Fn(&str) -> String) -> Result<Analysis, Vec<(String, String)>> {
-    let mut m = InlineModel::new(&[]);
-    common::copy_dir(&common::root().join("models/financial"), m.dir.path());
-    let p = m.dir.path().join("model.yaml");
-    let text = strip_own(&std::fs::read_to_string(&p).unwrap());
-    std::fs::write(&p, edit(&text)).unwrap();
+    let mut m = InlineModel::bank(|text| edit(&strip_own(&text)));
     match m.resolve() {
         Ok((r, _)) => Ok(threatc::analysis::analyse(&r, InlineModel::catalog())),
         Err(e) => Err(e
@@ -188,15 +184,13 @@ fn plan_weights_change_scores_and_bad_weights_are_diagnosed() {
     assert!(changed(&before, &heavier).len() > 100);
     // Weights that do not sum to 1 are divided by their sum, with a warning: doubling
     // every weight changes nothing.
-    let mut m = InlineModel::new(&[]);
-    common::copy_dir(&common::root().join("models/financial"), m.dir.path());
-    let p = m.dir.path().join("model.yaml");
-    let text = std::fs::read_to_string(&p).unwrap().replacen(
-        "plan:\n",
-        "plan:\n  weights: {actors: 0.6, criticality: 0.3, prevalence: 0.4, choke_point: 0.3, actionability: 0.2, kill_chain: 0.2}\n",
-        1,
-    );
-    std::fs::write(&p, text).unwrap();
+    let mut m = InlineModel::bank(|text| {
+        text.replacen(
+            "plan:\n",
+            "plan:\n  weights: {actors: 0.6, criticality: 0.3, prevalence: 0.4, choke_point: 0.3, actionability: 0.2, kill_chain: 0.2}\n",
+            1,
+        )
+    });
     let (r, warnings) = m.resolve().unwrap();
     assert!(common::codes(&warnings).contains(&"weights-normalised"));
     assert!((r.plan.weights.actors - 0.3).abs() < 1e-12);

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{threatc, InlineModel};
+use common::{repo_with, threatc, threatc_ok, InlineModel};
 use threatc::analysis::schedule::ItemKind;
 use threatc::analysis::{Analysis, Gap};
 
@@ -302,11 +302,7 @@ fn bad_capacity_and_effort_are_diagnosed_where_written() {
         ),
     ];
     for (plan, code, line) in cases {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join(".git")).unwrap();
-        std::fs::create_dir(dir.path().join("sigma")).unwrap();
-        std::fs::write(dir.path().join("sigma/rules.yml"), SIGMA).unwrap();
-        std::fs::write(dir.path().join("model.yaml"), model(plan)).unwrap();
+        let dir = repo_with(&[("model.yaml", &model(plan)), ("sigma/rules.yml", SIGMA)]);
         let o = threatc(&["check", "model.yaml", "--format", "json"], dir.path());
         assert_eq!(o.status.code(), Some(2), "{plan}");
         let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -364,14 +360,9 @@ fn an_investment_counts_the_candidate_rules_it_activates() {
 
 #[test]
 fn the_outputs_show_the_schedule() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join(".git")).unwrap();
-    std::fs::create_dir(dir.path().join("sigma")).unwrap();
-    std::fs::write(dir.path().join("sigma/rules.yml"), SIGMA).unwrap();
     let plan = "plan:\n  capacity: 8\n  effort: {telemetry: 4}\n";
-    std::fs::write(dir.path().join("model.yaml"), model(plan)).unwrap();
-    let o = threatc(&["build", "model.yaml", "-o", "out"], dir.path());
-    assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
+    let dir = repo_with(&[("model.yaml", &model(plan)), ("sigma/rules.yml", SIGMA)]);
+    let o = threatc_ok(&["build", "model.yaml", "-o", "out"], dir.path());
     let out = dir.path().join("out");
     let read = |f: &str| std::fs::read_to_string(out.join(f)).unwrap();
     let md = read("plan.md");

@@ -24,6 +24,15 @@ fn threatc_env(args: &[&str], cwd: &Path, env: &[(&str, &Path)]) -> Output {
     cmd.output().unwrap()
 }
 
+/// `threatc diff --git base MODEL --fail-on-regression` run in `cwd` with `env` set.
+fn diff_against_base(model: &str, cwd: &Path, env: &[(&str, &Path)]) -> Output {
+    threatc_env(
+        &["diff", "--git", "base", model, "--fail-on-regression"],
+        cwd,
+        env,
+    )
+}
+
 /// Replaces `status: production` by `status: retired` for the rule on `techniques`.
 fn retire(text: &str, techniques: &str) -> String {
     let from = format!("    techniques: {techniques}\n    status: production\n");
@@ -114,17 +123,7 @@ fn figures(o: &Output) -> (f64, f64) {
 #[test]
 fn a_fake_repository_in_the_model_folder_is_not_used() {
     let s = attack();
-    let o = threatc_env(
-        &[
-            "diff",
-            "--git",
-            "base",
-            "m/model.yaml",
-            "--fail-on-regression",
-        ],
-        &s.repo,
-        &[],
-    );
+    let o = diff_against_base("m/model.yaml", &s.repo, &[]);
     assert_eq!(o.status.code(), Some(1), "{}\n{}", stdout(&o), stderr(&o));
     let err = stderr(&o);
     assert!(
@@ -141,31 +140,15 @@ fn a_fake_repository_in_the_model_folder_is_not_used() {
     let (before, after) = figures(&o);
     assert!(after < before, "{before} → {after}");
     // From inside the model's folder (where git would discover the fake) too.
-    let o = threatc_env(
-        &[
-            "diff",
-            "--git",
-            "base",
-            "model.yaml",
-            "--fail-on-regression",
-        ],
-        &s.fake,
-        &[],
-    );
+    let o = diff_against_base("model.yaml", &s.fake, &[]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
 }
 
 #[test]
 fn git_dir_in_the_environment_is_ignored() {
     let s = attack();
-    let o = threatc_env(
-        &[
-            "diff",
-            "--git",
-            "base",
-            "m/model.yaml",
-            "--fail-on-regression",
-        ],
+    let o = diff_against_base(
+        "m/model.yaml",
         &s.repo,
         &[
             ("GIT_DIR", &s.fake),
@@ -248,17 +231,7 @@ fn a_worktree_gitdir_file_is_followed() {
         ],
     );
     assert!(wt.join(".git").is_file());
-    let o = threatc_env(
-        &[
-            "diff",
-            "--git",
-            "base",
-            "m/model.yaml",
-            "--fail-on-regression",
-        ],
-        &wt,
-        &[],
-    );
+    let o = diff_against_base("m/model.yaml", &wt, &[]);
     assert_eq!(o.status.code(), Some(1), "{}\n{}", stdout(&o), stderr(&o));
     assert!(stderr(&o).contains("regression: overall coverage dropped"));
 }

@@ -85,6 +85,16 @@ fn link(target: &Path, at: &Path) {
 
 const HEAD: &str = "threatc: 1\nmodel:\n  name: t\nactors:\n  - group: FIN7\n";
 
+/// A `rules:` section importing the Sigma rules of the repository's `rules/` folder.
+const IMPORT_RULES: &str = "rules:\n  - import: sigma\n    path: rules\n";
+
+/// `rules/x.yml` in the repository: a link to the secret outside it.
+#[cfg(unix)]
+fn link_secret_as_rule(r: &Repo) {
+    std::fs::create_dir_all(r.repo.join("rules")).unwrap();
+    link(&r.secret, &r.repo.join("rules/x.yml"));
+}
+
 #[test]
 fn import_outside_root_is_not_read_for_a_snippet() {
     for path in [
@@ -111,11 +121,8 @@ fn import_outside_root_is_not_read_for_a_snippet() {
 #[test]
 fn committed_links_out_of_the_repository_are_refused() {
     // An imported rule file that is a link to a secret.
-    let r = repo(&format!(
-        "{HEAD}rules:\n  - import: sigma\n    path: rules\n"
-    ));
-    std::fs::create_dir_all(r.repo.join("rules")).unwrap();
-    link(&r.secret, &r.repo.join("rules/x.yml"));
+    let r = repo(&format!("{HEAD}{IMPORT_RULES}"));
+    link_secret_as_rule(&r);
     let o = run(&["check", "model.yaml", "--format", "json"], &r.repo);
     assert!(stdout(&o).contains("import-outside-root"), "{}", stdout(&o));
     assert_no_secret(&o, &r.repo);
@@ -219,15 +226,7 @@ fn stdin_is_not_read() {
         "{HEAD}rules:\n  - import: csv\n    path: /dev/stdin\n"
     ));
     // stdin is a pipe that stays open: reading it would hang.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_threatc"))
-        .args(["check", "model.yaml", "--allow-outside-root"])
-        .current_dir(&r.repo)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_piped(&["check", "model.yaml", "--allow-outside-root"], &r.repo);
     let stdin = child.stdin.take();
     let o = wait_or_kill(child);
     drop(stdin);
@@ -397,13 +396,10 @@ fn many_includes_load_each_file_once() {
 fn the_base_revision_is_read_through_the_same_opener() {
     // The base revision (what `diff --git` extracts) holds a committed link to a secret;
     // the head replaced it with a real rule file. The extracted tree is confined too.
-    let r = repo(&format!(
-        "{HEAD}rules:\n  - import: sigma\n    path: rules\n"
-    ));
+    let r = repo(&format!("{HEAD}{IMPORT_RULES}"));
     std::fs::remove_dir_all(r.repo.join(".git")).unwrap();
     git(&r.repo, &["init", "-q"]);
-    std::fs::create_dir_all(r.repo.join("rules")).unwrap();
-    link(&r.secret, &r.repo.join("rules/x.yml"));
+    link_secret_as_rule(&r);
     git(&r.repo, &["add", "-A"]);
     git(&r.repo, &["commit", "-qm", "base"]);
     std::fs::remove_file(r.repo.join("rules/x.yml")).unwrap();

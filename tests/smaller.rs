@@ -24,19 +24,30 @@ fn write(dir: &std::path::Path, name: &str, text: &str) {
     std::fs::write(dir.join(name), text).unwrap();
 }
 
+/// [`ONE`] with its rule in testing (so nothing counts), built into `out` of a new
+/// folder; the build must succeed (its output is returned).
+fn built_testing_only() -> (tempfile::TempDir, std::process::Output) {
+    let tmp = tempfile::tempdir().unwrap();
+    write(
+        tmp.path(),
+        "model.yaml",
+        &ONE.replace("status: production", "status: testing"),
+    );
+    let o = threatc_ok(&["build", "model.yaml", "--out", "out"], tmp.path());
+    (tmp, o)
+}
+
 #[test]
 fn summaries_say_one_thing_in_the_singular() {
     let tmp = tempfile::tempdir().unwrap();
     write(tmp.path(), "model.yaml", ONE);
-    let o = threatc(&["check", "model.yaml"], tmp.path());
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = threatc_ok(&["check", "model.yaml"], tmp.path());
     assert!(
         stderr(&o).contains("valid (1 actor, 0 assets, 1 rule, 1 target;"),
         "{}",
         stderr(&o)
     );
-    let o = threatc(&["build", "model.yaml", "--out", "out"], tmp.path());
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = threatc_ok(&["build", "model.yaml", "--out", "out"], tmp.path());
     let err = stderr(&o);
     assert!(err.contains(" · 1 actor · 1 rule (1 counting)"), "{err}");
     assert!(err.contains("1 of 1 in-scope technique = "), "{err}");
@@ -48,14 +59,7 @@ fn no_counting_rule_is_zero_percent_never_minus_zero() {
     assert_eq!(threatc::emit::pct(-0.0), "0.0%");
     assert_eq!(threatc::emit::pct(-0.00001), "0.0%");
     assert_eq!(threatc::analysis::r4(-0.0).to_string(), "0");
-    let tmp = tempfile::tempdir().unwrap();
-    write(
-        tmp.path(),
-        "model.yaml",
-        &ONE.replace("status: production", "status: testing"),
-    );
-    let o = threatc(&["build", "model.yaml", "--out", "out"], tmp.path());
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let (tmp, o) = built_testing_only();
     assert!(stderr(&o).contains("(weighted 0.0%)"), "{}", stderr(&o));
     for (path, bytes) in snapshot(&tmp.path().join("out")) {
         let text = String::from_utf8_lossy(&bytes);
@@ -163,14 +167,7 @@ fn several_models_each_get_a_line_naming_the_file() {
 
 #[test]
 fn the_diff_names_a_broken_target_once() {
-    let tmp = tempfile::tempdir().unwrap();
-    write(
-        tmp.path(),
-        "model.yaml",
-        &ONE.replace("status: production", "status: testing"),
-    );
-    let o = threatc(&["build", "model.yaml", "--out", "out"], tmp.path());
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let (tmp, _) = built_testing_only();
     // Base: the same report with the target met at 60%; head: unmet at 0%.
     let head = std::fs::read_to_string(tmp.path().join("out/report.json")).unwrap();
     let mut base: serde_json::Value = serde_json::from_str(&head).unwrap();

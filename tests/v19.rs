@@ -62,6 +62,92 @@ fn ok(o: &std::process::Output) {
     );
 }
 
+/// `threatc diff base head --attack-data bundle --fail-on-regression --format json` run
+/// in `cwd`, expecting success: the diff.
+fn diff_json(base: &str, head: &str, bundle: &str, cwd: &Path) -> Value {
+    let o = threatc(
+        &[
+            "diff",
+            base,
+            head,
+            "--attack-data",
+            bundle,
+            "--fail-on-regression",
+            "--format",
+            "json",
+        ],
+        cwd,
+    );
+    ok(&o);
+    serde_json::from_str(&stdout(&o)).unwrap()
+}
+
+/// A diff's lists of newly covered/uncovered techniques, opened/closed gaps and
+/// regressions are all empty.
+fn assert_no_changes(d: &Value) {
+    for list in [
+        "newly_covered",
+        "newly_uncovered",
+        "gaps_opened",
+        "gaps_closed",
+        "regressions",
+    ] {
+        assert!(
+            d[list].as_array().unwrap().is_empty(),
+            "{list}: {}",
+            d[list]
+        );
+    }
+}
+
+/// A diff's `release.revoked` as (revoked id, replacement id) pairs.
+fn revoked_pairs(d: &Value) -> Vec<(&str, &str)> {
+    d["release"]["revoked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["id"].as_str().unwrap(), r["by"].as_str().unwrap()))
+        .collect()
+}
+
+/// `threatc attack changes --from 18.1 --to 19.0 --to-data bundle`, then `extra`, run in
+/// `cwd`, expecting success.
+fn changes_to_19(bundle: &str, extra: &[&str], cwd: &Path) -> std::process::Output {
+    let mut args = vec![
+        "attack",
+        "changes",
+        "--from",
+        "18.1",
+        "--to",
+        "19.0",
+        "--to-data",
+        bundle,
+    ];
+    args.extend_from_slice(extra);
+    let o = threatc(&args, cwd);
+    ok(&o);
+    o
+}
+
+/// `threatc migrate FILE --attack-data bundle --to 19.0 --write` run in `dir`,
+/// expecting success.
+fn migrate_to_19(file: &str, bundle: &str, dir: &Path) -> std::process::Output {
+    let o = threatc(
+        &[
+            "migrate",
+            file,
+            "--attack-data",
+            bundle,
+            "--to",
+            "19.0",
+            "--write",
+        ],
+        dir,
+    );
+    ok(&o);
+    o
+}
+
 fn json(p: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
 }
@@ -171,19 +257,7 @@ fn migrate_check_and_build_the_example_on_v19() {
         stderr(&o)
     );
 
-    let o = threatc(
-        &[
-            "migrate",
-            "model.yaml",
-            "--attack-data",
-            b,
-            "--to",
-            "19.0",
-            "--write",
-        ],
-        &m,
-    );
-    ok(&o);
+    migrate_to_19("model.yaml", b, &m);
     let rules = std::fs::read_to_string(m.join("rules/endpoint.yaml")).unwrap();
     assert!(rules.contains("techniques: [T1685.005]"));
     let model = std::fs::read_to_string(m.join("model.yaml")).unwrap();
@@ -274,34 +348,12 @@ fn attack_changes_from_18_1_to_19() {
     let from = root().join("../shared/attack/enterprise-attack-18.1.json");
     let f = from.to_str().unwrap();
     let cwd = root();
-    for args in [
-        vec![
-            "attack",
-            "changes",
-            "--from",
-            "18.1",
-            "--to",
-            "19.0",
-            "--to-data",
-            b,
-        ],
-        vec![
-            "attack",
-            "changes",
-            "--from",
-            "18.1",
-            "--from-data",
-            f,
-            "--to",
-            "19.0",
-            "--to-data",
-            b,
-        ],
+    // Without, then with, `--from-data` naming the 18.1 bundle.
+    for extra in [
+        vec!["--format", "json"],
+        vec!["--from-data", f, "--format", "json"],
     ] {
-        let mut args = args;
-        args.extend(["--format", "json"]);
-        let o = threatc(&args, &cwd);
-        ok(&o);
+        let o = changes_to_19(b, &extra, &cwd);
         let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
         assert_eq!(
             (v["from"].as_str(), v["to"].as_str()),
@@ -382,20 +434,7 @@ fn attack_changes_from_18_1_to_19() {
 fn attack_changes_reports_the_stealth_rename_once() {
     let Some(bundle) = v19_bundle() else { return };
     let b = bundle.to_str().unwrap();
-    let o = threatc(
-        &[
-            "attack",
-            "changes",
-            "--from",
-            "18.1",
-            "--to",
-            "19.0",
-            "--to-data",
-            b,
-        ],
-        &root(),
-    );
-    ok(&o);
+    let o = changes_to_19(b, &[], &root());
     let text = stdout(&o);
     assert!(
         text.contains(
@@ -412,24 +451,11 @@ fn attack_changes_reports_the_stealth_rename_once() {
         "threatc: 1\nmodel:\n  name: m\nattack:\n  domain: enterprise\n  version: \"18.1\"\nactors:\n  - group: FIN7\nrules:\n  - id: r1\n    name: obfuscation\n    techniques: [T1027, T1059]\n",
     )
     .unwrap();
-    let o = threatc(
-        &[
-            "attack",
-            "changes",
-            "--from",
-            "18.1",
-            "--to",
-            "19.0",
-            "--to-data",
-            b,
-            "--model",
-            "model.yaml",
-            "--format",
-            "json",
-        ],
+    let o = changes_to_19(
+        b,
+        &["--model", "model.yaml", "--format", "json"],
         dir.path(),
     );
-    ok(&o);
     let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
     let kinds: Vec<(&str, &str)> = v["changes"]
         .as_array()
@@ -467,46 +493,15 @@ fn diff_between_a_base_on_18_1_and_a_head_on_19() {
     let head_report = head.join("out/report.json");
     let head_model = head.join("model.yaml");
     for head_side in [head_report.to_str().unwrap(), head_model.to_str().unwrap()] {
-        let o = threatc(
-            &[
-                "diff",
-                base_report,
-                head_side,
-                "--attack-data",
-                b,
-                "--fail-on-regression",
-                "--format",
-                "json",
-            ],
-            dir.path(),
-        );
-        ok(&o);
-        let d: Value = serde_json::from_str(&stdout(&o)).unwrap();
+        let d = diff_json(base_report, head_side, b, dir.path());
         assert_eq!(d["attack"], serde_json::json!(["18.1", "19.0"]));
         assert_eq!(d["coverage"]["before"], d["coverage"]["after"]);
         assert_eq!(d["covered"][0], d["covered"][1]);
-        for list in [
-            "newly_covered",
-            "newly_uncovered",
-            "gaps_opened",
-            "gaps_closed",
-            "regressions",
-        ] {
-            assert!(
-                d[list].as_array().unwrap().is_empty(),
-                "{list}: {}",
-                d[list]
-            );
-        }
+        assert_no_changes(&d);
         let rc = &d["release"];
         assert!(rc["gone"].as_array().unwrap().is_empty(), "{}", rc["gone"]);
         assert!(rc["new"].as_array().unwrap().is_empty(), "{}", rc["new"]);
-        let revoked: Vec<(&str, &str)> = rc["revoked"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| (r["id"].as_str().unwrap(), r["by"].as_str().unwrap()))
-            .collect();
+        let revoked = revoked_pairs(&d);
         for pair in &revoked {
             assert!(REVOKED.contains(pair), "{pair:?} is not a v19 revocation");
         }
@@ -565,41 +560,15 @@ fn diff_across_19_compares_two_revoked_ids_with_their_one_replacement() {
         &["migrate", "model.yaml", "--attack-data", b, "--write"],
         &head,
     ));
-    let o = threatc(
-        &[
-            "diff",
-            base.join("out/report.json").to_str().unwrap(),
-            head.join("model.yaml").to_str().unwrap(),
-            "--attack-data",
-            b,
-            "--fail-on-regression",
-            "--format",
-            "json",
-        ],
+    let d = diff_json(
+        base.join("out/report.json").to_str().unwrap(),
+        head.join("model.yaml").to_str().unwrap(),
+        b,
         dir.path(),
     );
-    ok(&o);
-    let d: Value = serde_json::from_str(&stdout(&o)).unwrap();
-    let revoked: Vec<(&str, &str)> = d["release"]["revoked"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| (r["id"].as_str().unwrap(), r["by"].as_str().unwrap()))
-        .collect();
+    let revoked = revoked_pairs(&d);
     assert!(revoked.contains(&("T1562", "T1685")) && revoked.contains(&("T1562.001", "T1685")));
-    for list in [
-        "newly_covered",
-        "newly_uncovered",
-        "gaps_opened",
-        "gaps_closed",
-        "regressions",
-    ] {
-        assert!(
-            d[list].as_array().unwrap().is_empty(),
-            "{list}: {}",
-            d[list]
-        );
-    }
+    assert_no_changes(&d);
     // One covered technique on each side (T1562.001, then T1685); one fewer in scope.
     assert_eq!(d["covered"][0], d["covered"][1]);
     assert_eq!(
@@ -676,19 +645,7 @@ fn migrate_a_model_from_18_1_to_19() {
     let b = bundle.to_str().unwrap();
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("model.yaml"), MODEL_18).unwrap();
-    let o = threatc(
-        &[
-            "migrate",
-            "model.yaml",
-            "--attack-data",
-            b,
-            "--to",
-            "19.0",
-            "--write",
-        ],
-        dir.path(),
-    );
-    ok(&o);
+    let o = migrate_to_19("model.yaml", b, dir.path());
     let err = stderr(&o);
     assert!(err.contains("migrate-duplicate"), "{err}");
     assert!(err.contains("the later entry is removed"), "{err}");
@@ -741,19 +698,7 @@ fn migrate_a_layer_from_18_1_to_19() {
     });
     let path = dir.path().join("layer.json");
     std::fs::write(&path, serde_json::to_string_pretty(&layer).unwrap()).unwrap();
-    let o = threatc(
-        &[
-            "migrate",
-            "layer.json",
-            "--attack-data",
-            b,
-            "--to",
-            "19.0",
-            "--write",
-        ],
-        dir.path(),
-    );
-    ok(&o);
+    let o = migrate_to_19("layer.json", b, dir.path());
     let v = json(&path);
     assert_eq!(v["versions"]["attack"], "19");
     let got: Vec<(String, String, i64)> = v["techniques"]

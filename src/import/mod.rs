@@ -431,14 +431,25 @@ pub(crate) struct FileOutcome {
 /// extensions, hidden entries skipped) or a glob such as `detections/**/*.yml`, relative
 /// to `opts.base_dir`. Files are parsed in parallel; the result does not depend on timing.
 pub fn import(format: Format, path_spec: &str, opts: &ImportOptions) -> ImportResult {
-    let discovery = paths::discover(format, path_spec, opts);
-    let mut problems = discovery.problems;
     let confine = crate::fsio::Confine::new(&opts.root, opts.allow_outside_root);
+    import_confined(format, path_spec, opts, &confine)
+}
+
+/// [`import`] with the confinement already made from `opts` (its root and
+/// `allow_outside_root`), so that a caller that needs it too resolves the root once.
+pub fn import_confined(
+    format: Format,
+    path_spec: &str,
+    opts: &ImportOptions,
+    confine: &crate::fsio::Confine,
+) -> ImportResult {
+    let discovery = paths::discover(format, path_spec, opts, confine.root());
+    let mut problems = discovery.problems;
 
     let outcomes: Vec<FileOutcome> = discovery
         .files
         .par_iter()
-        .map(|file| read_and_parse(format, file, &confine))
+        .map(|file| read_and_parse(format, file, confine))
         .collect();
 
     let files_read = discovery.files.len();

@@ -54,8 +54,10 @@ struct Walker<'a> {
     out: Discovery,
 }
 
-pub(crate) fn discover(format: Format, spec: &str, opts: &ImportOptions) -> Discovery {
-    let root = std::fs::canonicalize(&opts.root).unwrap_or_else(|_| opts.root.clone());
+/// The files `spec` names, confined to `root` (the canonical root of the import's
+/// [`crate::fsio::Confine`], so that it is resolved once for the walk and the reads).
+pub(crate) fn discover(format: Format, spec: &str, opts: &ImportOptions, root: &Path) -> Discovery {
+    let root = root.to_path_buf();
     let mut problems = Vec::new();
     let exclude = build_globset(&opts.exclude, spec, &mut problems);
     let mut walker = Walker {

@@ -148,40 +148,38 @@ impl<'a> Resolver<'a> {
     /// Checks a rule's platform name against the catalog; the canonical name, or an
     /// `unknown-platform` error with a did-you-mean.
     pub fn rule_platform(&mut self, p: &Spanned<String>) -> Option<String> {
-        match platform_name(self.catalog, &p.value) {
-            Ok(canon) => Some(canon),
-            Err(help) => {
-                self.diags.push(
-                    Diagnostic::error(
-                        Code::UnknownPlatform,
-                        format!(
-                            "`{}` is not an ATT&CK {} platform",
-                            p.value, self.catalog.domain
-                        ),
-                    )
-                    .with_label(p.span, "unknown platform")
-                    .with_help(help),
-                );
-                None
-            }
-        }
+        let found = platform_name(self.catalog, &p.value);
+        self.known(p, found, Code::UnknownPlatform, "platform")
     }
 
     /// Checks a rule's data component (name or `DC` id) against the catalog; the
     /// canonical name, or an `unknown-data-component` error with a did-you-mean.
     pub fn data_component(&mut self, c: &Spanned<String>) -> Option<String> {
-        match component_name(self.catalog, &c.value) {
+        let found = component_name(self.catalog, &c.value);
+        self.known(c, found, Code::UnknownDataComponent, "data component")
+    }
+
+    /// The canonical name a catalog lookup found, or (pushing a `code` error saying
+    /// the value is not an ATT&CK `what` of the domain, with the lookup's advice) None.
+    fn known(
+        &mut self,
+        v: &Spanned<String>,
+        found: Result<String, String>,
+        code: Code,
+        what: &str,
+    ) -> Option<String> {
+        match found {
             Ok(canon) => Some(canon),
             Err(help) => {
                 self.diags.push(
                     Diagnostic::error(
-                        Code::UnknownDataComponent,
+                        code,
                         format!(
-                            "`{}` is not an ATT&CK {} data component",
-                            c.value, self.catalog.domain
+                            "`{}` is not an ATT&CK {} {what}",
+                            v.value, self.catalog.domain
                         ),
                     )
-                    .with_label(c.span, "unknown data component")
+                    .with_label(v.span, format!("unknown {what}"))
                     .with_help(help),
                 );
                 None

@@ -246,8 +246,11 @@ fn run_entry(
         allow_outside_root: cx.opts.allow_outside_root,
         exclude: entry.exclude.clone(),
     };
-    let snippets = Confine::new(&iopts.root, false);
-    let res = import::import(entry.format, &entry.path.value, &iopts);
+    let confine = Confine::new(&iopts.root, iopts.allow_outside_root);
+    let res = import::import_confined(entry.format, &entry.path.value, &iopts, &confine);
+    // Snippets of the rule files are quoted only from inside the root.
+    let mut snippets = confine;
+    snippets.allow_outside_root = false;
     problems(cx, entry, &res, &snippets);
     let mut tally = Tally::default();
     let library = library_dir(&entry.dir, &entry.path.value);

@@ -69,25 +69,17 @@ pub(super) fn import_entry(
         );
         return None;
     }
-    let mut bad = Vec::new();
-    if ev.id.is_some() {
-        bad.push("id");
-    }
-    if ev.techniques.is_some() {
-        bad.push("techniques");
-    }
-    if ev.platforms.is_some() {
-        bad.push("platforms");
-    }
-    if ev.data_components.is_some() {
-        bad.push("data_components");
-    }
-    if ev.validations.is_some() {
-        bad.push("validations");
-    }
-    if ev.applicable_to.is_some() {
-        bad.push("applicable_to");
-    }
+    let bad: Vec<&str> = [
+        ("id", ev.id.is_some()),
+        ("techniques", ev.techniques.is_some()),
+        ("platforms", ev.platforms.is_some()),
+        ("data_components", ev.data_components.is_some()),
+        ("validations", ev.validations.is_some()),
+        ("applicable_to", ev.applicable_to.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(key, set)| set.then_some(key))
+    .collect();
     if !bad.is_empty() {
         r.diags.push(
             Diagnostic::error(code, format!("an import entry cannot have {}", bad.join(", ")))

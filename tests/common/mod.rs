@@ -37,6 +37,19 @@ pub fn threatc(args: &[&str], cwd: &Path) -> Output {
         .expect("threatc runs")
 }
 
+/// Starts the threatc binary with stdin, stdout and stderr piped (only `NO_COLOR` set).
+pub fn spawn_piped(args: &[&str], cwd: &Path) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_threatc"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 /// Stdout as text.
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
@@ -60,6 +73,16 @@ pub fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(&p, &dest).unwrap();
         }
     }
+}
+
+/// The entries of a folder (files and folders), sorted by path.
+pub fn sorted_entries(dir: &Path) -> Vec<PathBuf> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    entries
 }
 
 /// Every file under a folder with its bytes, sorted by relative path.
@@ -176,6 +199,19 @@ pub fn v19_bundle() -> Option<PathBuf> {
     v19_bundles().map(|(e, _)| e)
 }
 
+/// A fresh repository (a temporary folder with `.git`) holding `files` (relative path,
+/// text), their folders made.
+pub fn repo_with(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    for (rel, text) in files {
+        let p = dir.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    dir
+}
+
 /// A model written into a fresh repository (a temporary folder with `.git`), loaded and
 /// resolved in-process against the embedded Enterprise catalog.
 pub struct InlineModel {
@@ -188,15 +224,17 @@ pub struct InlineModel {
 impl InlineModel {
     /// Writes `files` (relative path, text) into a new repository; the first is the model.
     pub fn new(files: &[(&str, &str)]) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join(".git")).unwrap();
-        for (rel, text) in files {
-            let p = dir.path().join(rel);
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(p, text).unwrap();
-        }
         InlineModel {
-            dir,
+            dir: repo_with(files),
+            sources: threatc::source::SourceMap::default(),
+        }
+    }
+
+    /// The financial example in a new repository, its model.yaml rewritten by `edit`
+    /// (see [`bank_repo`]).
+    pub fn bank(edit: impl FnOnce(String) -> String) -> Self {
+        InlineModel {
+            dir: bank_repo(edit),
             sources: threatc::source::SourceMap::default(),
         }
     }
@@ -245,4 +283,92 @@ impl InlineModel {
 /// The codes of a list of diagnostics, in the order found.
 pub fn codes(ds: &threatc::diag::Diagnostics) -> Vec<&'static str> {
     ds.iter().map(|d| d.code.as_str()).collect()
+}
+
+/// A small well-formedness check of XML: only allowed characters, known or numeric
+/// references, balanced tags.
+pub fn assert_well_formed_xml(xml: &str) {
+    for c in xml.chars() {
+        let ok =
+            (c >= ' ' || matches!(c, '\t' | '\n' | '\r')) && !matches!(c, '\u{FFFE}' | '\u{FFFF}');
+        assert!(ok, "character U+{:04X} is not allowed in XML", u32::from(c));
+    }
+    for (i, _) in xml.match_indices('&') {
+        let rest = xml.get(i + 1..).unwrap();
+        let end = rest.find(';').unwrap();
+        let name = rest.get(..end).unwrap();
+        let ok = matches!(name, "amp" | "lt" | "gt" | "quot" | "apos")
+            || name
+                .strip_prefix('#')
+                .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()));
+        assert!(ok, "bad reference &{name};");
+    }
+    let mut stack: Vec<String> = Vec::new();
+    let mut rest = xml;
+    while let Some(i) = rest.find('<') {
+        let after = rest.get(i + 1..).unwrap();
+        let end = after.find('>').unwrap();
+        let tag = after.get(..end).unwrap();
+        assert!(!tag.contains('<'), "`<` inside a tag: {tag}");
+        if let Some(name) = tag.strip_prefix('/') {
+            assert_eq!(
+                stack.pop().as_deref(),
+                Some(name.trim()),
+                "unbalanced </{name}>"
+            );
+        } else if !tag.ends_with('/') && !tag.starts_with('?') && !tag.starts_with('!') {
+            let name = tag.split_whitespace().next().unwrap_or("");
+            stack.push(name.to_string());
+        }
+        rest = after.get(end + 1..).unwrap();
+    }
+    assert!(stack.is_empty(), "unclosed: {stack:?}");
+}
+
+/// Runs the threatc binary, expecting exit code 0 (its stderr shown otherwise).
+pub fn threatc_ok(args: &[&str], cwd: &Path) -> Output {
+    let o = threatc(args, cwd);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    o
+}
+
+/// The financial example copied into a fresh repository (a temporary folder with
+/// `.git`), its `model.yaml` rewritten by `edit`.
+pub fn bank_repo(edit: impl FnOnce(String) -> String) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    copy_dir(&root().join("models/financial"), dir.path());
+    let model = dir.path().join("model.yaml");
+    let text = std::fs::read_to_string(&model).unwrap();
+    std::fs::write(&model, edit(text)).unwrap();
+    dir
+}
+
+/// Loads and resolves a model file in-process against the embedded Enterprise catalog,
+/// with `--allow-outside-root` (for imports from ../shared), expecting success.
+pub fn resolve_outside_root(model: &Path) -> threatc::resolve::Resolved {
+    let mut sources = threatc::source::SourceMap::default();
+    let loaded = threatc::model::load::load(
+        model,
+        &mut sources,
+        &threatc::model::load::LoadOptions::default(),
+    )
+    .unwrap();
+    let opts = threatc::resolve::ResolveOptions {
+        allow_outside_root: true,
+        ..Default::default()
+    };
+    let (r, _) =
+        threatc::resolve::resolve(&loaded, InlineModel::catalog(), &mut sources, &opts).unwrap();
+    r
+}
+
+/// The codes of the diagnostics of a `--format json` output, in the order found.
+pub fn json_codes(v: &serde_json::Value) -> Vec<&str> {
+    v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect()
 }
