@@ -2,8 +2,10 @@
 //! fresh clone works offline. Built from the STIX bundles by [`build_embedded`]; a test keeps the
 //! committed files in step with the bundles.
 //!
-//! Layout: the magic bytes `TCAT`, one format-version byte, then the postcard encoding of
-//! [`CatalogData`]. Every collection in it is a sorted `Vec`, so the bytes are deterministic.
+//! Layout: the magic bytes `TCAT`, one format-version byte, then the fields of
+//! [`CatalogData`] in eight parts, each a 4-byte little-endian length and its postcard
+//! encoding (see [`encode`]), decoded side by side. Every collection in it is a sorted
+//! `Vec`, so the bytes are deterministic.
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -27,7 +29,7 @@ pub const EMBEDDED_RELEASE: &str = embedded_release!();
 
 const MAGIC: &[u8; 4] = b"TCAT";
 /// Bump when the layout of [`CatalogData`] changes (and regenerate the files).
-const FORMAT_VERSION: u8 = 3;
+const FORMAT_VERSION: u8 = 4;
 
 static ENTERPRISE: &[u8] = include_bytes!(concat!(
     "../../data/catalog/enterprise-",
@@ -45,43 +47,147 @@ static ICS: &[u8] = include_bytes!(concat!(
     ".bin"
 ));
 
-/// Encodes a catalog into the compact form.
+/// Encodes a catalog into the compact form: after the header, the catalog's fields in
+/// [`PARTS`] parts, each a 4-byte little-endian length and the part's postcard encoding,
+/// so that [`decode`] can decode the parts side by side.
 pub fn encode(catalog: &Catalog) -> Vec<u8> {
+    let d: &CatalogData = catalog;
     let mut out = Vec::with_capacity(1 << 20);
     out.extend_from_slice(MAGIC);
     out.push(FORMAT_VERSION);
+    let head = (
+        d.domain,
+        &d.release,
+        &d.tactics,
+        &d.platforms,
+        &d.retired_groups,
+        &d.mitigations,
+        &d.asset_types,
+    );
+    push_part(&mut out, &head);
+    push_part(&mut out, &d.techniques);
+    push_part(&mut out, &d.groups);
+    push_part(&mut out, &d.software);
+    push_part(&mut out, &d.campaigns);
+    push_part(&mut out, &d.detection_strategies);
+    push_part(&mut out, &d.analytics);
+    push_part(&mut out, &d.data_components);
+    out
+}
+
+/// How many parts the body has.
+const PARTS: usize = 8;
+
+/// Appends one part: its length and its postcard encoding.
+fn push_part<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
     // Serializing plain vectors, strings and enums into a Vec cannot fail.
-    match postcard::to_extend(&**catalog, out) {
-        Ok(out) => out,
+    let bytes = match postcard::to_stdvec(value) {
+        Ok(b) => b,
         Err(_) => unreachable!("postcard serialization into a Vec is infallible"),
+    };
+    let len = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(&bytes);
+}
+
+fn decode_error(message: impl Into<String>) -> CatalogError {
+    CatalogError::Decode {
+        message: message.into(),
     }
 }
 
-/// Decodes the compact form (and builds the lookup indexes).
+/// Splits the body into its [`PARTS`] parts.
+fn split_parts(mut body: &[u8]) -> Result<[&[u8]; PARTS], CatalogError> {
+    let mut parts: [&[u8]; PARTS] = [&[]; PARTS];
+    for part in parts.iter_mut() {
+        let (len, rest) = body
+            .split_first_chunk::<4>()
+            .ok_or_else(|| decode_error("truncated part length"))?;
+        let len = u32::from_le_bytes(*len) as usize;
+        if rest.len() < len {
+            return Err(decode_error("truncated part"));
+        }
+        let (this, rest) = rest.split_at(len);
+        *part = this;
+        body = rest;
+    }
+    if !body.is_empty() {
+        return Err(decode_error(format!("{} trailing bytes", body.len())));
+    }
+    Ok(parts)
+}
+
+/// Decodes one part, which must be read to its end.
+fn part<'a, T: serde::Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, CatalogError> {
+    let (value, rest): (T, &[u8]) =
+        postcard::take_from_bytes(bytes).map_err(|e| decode_error(e.to_string()))?;
+    if !rest.is_empty() {
+        return Err(decode_error(format!(
+            "{} trailing bytes in a part",
+            rest.len()
+        )));
+    }
+    Ok(value)
+}
+
+/// The fields of the first part.
+type Head = (
+    Domain,
+    String,
+    Vec<super::model::Tactic>,
+    Vec<String>,
+    Vec<super::model::RetiredGroup>,
+    Vec<super::model::Mitigation>,
+    Vec<super::model::AssetType>,
+);
+
+/// Decodes the compact form (and builds the lookup indexes). The parts are decoded side
+/// by side on the machine's cores: groups and software, with every technique they use
+/// and its procedure text, are most of the Enterprise catalog.
 pub fn decode(bytes: &[u8]) -> Result<Catalog, CatalogError> {
     let body = bytes
         .strip_prefix(MAGIC.as_slice())
-        .ok_or_else(|| CatalogError::Decode {
-            message: "not a threatc catalog (bad magic bytes)".to_string(),
-        })?;
-    let (version, body) = body.split_first().ok_or_else(|| CatalogError::Decode {
-        message: "truncated header".to_string(),
-    })?;
+        .ok_or_else(|| decode_error("not a threatc catalog (bad magic bytes)"))?;
+    let (version, body) = body
+        .split_first()
+        .ok_or_else(|| decode_error("truncated header"))?;
     if *version != FORMAT_VERSION {
-        return Err(CatalogError::Decode {
-            message: format!("format version {version}, expected {FORMAT_VERSION}"),
-        });
+        return Err(decode_error(format!(
+            "format version {version}, expected {FORMAT_VERSION}"
+        )));
     }
-    let (data, rest): (CatalogData, &[u8]) =
-        postcard::take_from_bytes(body).map_err(|e| CatalogError::Decode {
-            message: e.to_string(),
-        })?;
-    if !rest.is_empty() {
-        return Err(CatalogError::Decode {
-            message: format!("{} trailing bytes", rest.len()),
-        });
-    }
-    Ok(Catalog::new(data))
+    let [p0, p1, p2, p3, p4, p5, p6, p7] = split_parts(body)?;
+    let (mut h, mut t, mut g, mut s, mut c, mut d, mut a, mut dc) =
+        (None, None, None, None, None, None, None, None);
+    rayon::scope(|sc| {
+        sc.spawn(|_| g = Some(part(p2)));
+        sc.spawn(|_| s = Some(part(p3)));
+        sc.spawn(|_| t = Some(part(p1)));
+        sc.spawn(|_| c = Some(part(p4)));
+        sc.spawn(|_| a = Some(part(p6)));
+        sc.spawn(|_| d = Some(part(p5)));
+        sc.spawn(|_| dc = Some(part(p7)));
+        h = Some(part::<Head>(p0));
+    });
+    let missing = || decode_error("a part was not decoded");
+    let (domain, release, tactics, platforms, retired_groups, mitigations, asset_types) =
+        h.ok_or_else(missing)??;
+    Ok(Catalog::new(CatalogData {
+        domain,
+        release,
+        tactics,
+        techniques: t.ok_or_else(missing)??,
+        groups: g.ok_or_else(missing)??,
+        retired_groups,
+        software: s.ok_or_else(missing)??,
+        campaigns: c.ok_or_else(missing)??,
+        mitigations,
+        detection_strategies: d.ok_or_else(missing)??,
+        analytics: a.ok_or_else(missing)??,
+        data_components: dc.ok_or_else(missing)??,
+        asset_types,
+        platforms,
+    }))
 }
 
 /// The embedded catalog of a domain, decoded on first use.
