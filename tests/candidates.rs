@@ -181,28 +181,37 @@ fn lnx_candidates<'a>(
         .unwrap()
 }
 
-/// Everything coverage says, as JSON: summary, per actor, tactic, asset, technique rows,
-/// gaps without their candidates, targets, rules, investments without the candidate
-/// rules each would activate.
+/// Everything coverage says, as JSON: summary (without the gaps per tier), per actor,
+/// tactic, asset, technique rows, gaps by technique with where they are open and their
+/// states (not their priority: candidate rules make a gap more actionable, so priority
+/// orders — actors' gap lists, targets' gaps to close, investments weighted by score —
+/// are compared as sets or left out), rules.
 fn coverage_json(a: &threatc::analysis::Analysis) -> String {
-    let mut gaps: Vec<threatc::analysis::Gap> = a.gaps.iter().cloned().collect();
-    for g in &mut gaps {
-        g.candidates.clear();
+    let mut summary = a.summary.clone();
+    summary.gaps_by_tier.clear();
+    let mut gaps: Vec<_> = a
+        .gaps
+        .iter()
+        .map(|g| (&g.technique, &g.covered_on, &g.uncovered_on, &g.states))
+        .collect();
+    gaps.sort_by(|x, y| x.0.cmp(y.0));
+    let mut targets = a.targets.clone();
+    for t in &mut targets {
+        t.to_close.clear();
     }
-    let mut investments = a.investments.clone();
-    for i in &mut investments {
-        i.candidates = None;
+    let mut actors = a.actors.clone();
+    for x in &mut actors {
+        x.gaps.sort();
     }
     serde_json::to_string(&(
-        &a.summary,
-        &a.actors,
+        &summary,
+        &actors,
         &a.tactics,
         &a.assets,
         &*a.techniques,
         &gaps,
-        &a.targets,
+        &targets,
         &*a.rules,
-        &investments,
     ))
     .unwrap()
 }
@@ -412,6 +421,20 @@ fn bank_with_sigma_candidates() {
     };
     let (_, a) = run(&plain, "plain");
     let (_, b) = run(&with, "with");
+    // Coverage never moves; priorities may (candidates make gaps more actionable).
+    let (mut a, mut b) = (a, b);
+    for r in [&mut a, &mut b] {
+        r["summary"]["gaps_by_tier"] = serde_json::Value::Null;
+        for t in r["targets"].as_array_mut().unwrap() {
+            t["to_close"] = serde_json::Value::Null;
+        }
+        for x in r["actors"].as_array_mut().unwrap() {
+            x["gaps"]
+                .as_array_mut()
+                .unwrap()
+                .sort_by_key(|g| g.to_string());
+        }
+    }
     for key in ["summary", "actors", "assets", "tactics", "targets", "rules"] {
         assert_eq!(a[key], b[key], "{key} differs with candidates");
     }
@@ -441,4 +464,42 @@ fn bank_with_sigma_candidates() {
     assert!(plan.contains("## Candidate rules"));
     let plain_plan = std::fs::read_to_string(tmp.path().join("plain/plan.md")).unwrap();
     assert!(!plain_plan.contains("Candidate rules"));
+}
+
+/// Issue 15, point 2: candidate rules are public analytics the team can deploy, so they
+/// count in the detection half of actionability (only where they run), and the gap says
+/// how many; a model without candidates reports none.
+#[test]
+fn candidates_make_a_gap_more_actionable() {
+    let without = InlineModel::new(&[("model.yaml", &model(""))]).analysis();
+    let with = with_library(LIBRARY).analysis();
+    let lsass = |a: &threatc::analysis::Analysis| gap(a, "T1003.001").factors.clone();
+    let (before, after) = (lsass(&without), lsass(&with));
+    assert_eq!(before.candidate_rules, None);
+    let n = after.candidate_rules.expect("counted with candidates");
+    assert!(n >= 1, "the library has Windows rules for T1003.001");
+    assert_eq!(before.analytics, after.analytics);
+    assert_eq!(before.mitigations, after.mitigations);
+    let expected =
+        threatc::analysis::priority::actionability(after.analytics + n, after.mitigations);
+    assert!((after.actionability - expected).abs() < 1e-4, "{after:?}");
+    if before.analytics < threatc::analysis::priority::ACTIONABLE_ANALYTICS {
+        assert!(
+            after.actionability > before.actionability,
+            "{before:?} → {after:?}"
+        );
+    }
+    assert!(gap(&with, "T1003.001").score >= gap(&without, "T1003.001").score);
+    // The count is of distinct rules running on the assets the gap is open on: at least
+    // the most any one of those assets has, at most their sum.
+    for g in with.gaps.iter() {
+        let counted = g.factors.candidate_rules.expect("with candidates: counted");
+        let most = g.candidates.iter().map(|c| c.total).max().unwrap_or(0);
+        let sum: usize = g.candidates.iter().map(|c| c.total).sum();
+        assert!(
+            most <= counted && counted <= sum,
+            "{}: {counted} not in {most}..={sum}",
+            g.technique
+        );
+    }
 }

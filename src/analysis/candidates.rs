@@ -87,13 +87,8 @@ pub struct GapCandidates {
 /// T1059.001), with the id each names.
 type Index<'m> = HashMap<&'m str, Vec<(usize, &'m str)>>;
 
-/// Fills each gap's `candidates`: one entry per asset where its state is below `detected`
-/// (blind, unknown, visible), in model order; one without an asset in a model without
-/// assets. Nothing when the model has no candidate rules.
-pub(super) fn attach(model: &Resolved, gaps: &mut [Gap]) {
-    if model.candidates.is_empty() {
-        return;
-    }
+/// The usable candidates by technique family, as [`attach`] and [`Counter`] read them.
+fn index(model: &Resolved) -> Index<'_> {
     let mut index: Index<'_> = HashMap::new();
     for (i, c) in model.candidates.iter().enumerate() {
         if !c.usable() {
@@ -103,6 +98,52 @@ pub(super) fn attach(model: &Resolved, gaps: &mut [Gap]) {
             index.entry(family(t)).or_default().push((i, t.as_str()));
         }
     }
+    index
+}
+
+/// Counts the candidate rules that could close a gap, for the actionability factor: the
+/// public analytics a team can deploy count as well as ATT&CK's own.
+pub(super) struct Counter<'m> {
+    model: &'m Resolved,
+    index: Index<'m>,
+}
+
+impl<'m> Counter<'m> {
+    /// None when the model names no candidate libraries.
+    pub(super) fn new(model: &'m Resolved) -> Option<Self> {
+        if model.candidates.is_empty() {
+            return None;
+        }
+        Some(Counter {
+            model,
+            index: index(model),
+        })
+    }
+
+    /// The usable candidates covering `technique` that run on at least one of the assets
+    /// `on` (every candidate in a model without assets), each counted once.
+    pub(super) fn count(&self, technique: &str, on: &[String]) -> usize {
+        let assets: Vec<&Asset> = self
+            .model
+            .assets
+            .iter()
+            .filter(|a| on.contains(&a.id))
+            .collect();
+        matching(self.model, &self.index, technique)
+            .iter()
+            .filter(|(c, _)| assets.is_empty() || assets.iter().any(|a| c.rule.reaches(a)))
+            .count()
+    }
+}
+
+/// Fills each gap's `candidates`: one entry per asset where its state is below `detected`
+/// (blind, unknown, visible), in model order; one without an asset in a model without
+/// assets. Nothing when the model has no candidate rules.
+pub(super) fn attach(model: &Resolved, gaps: &mut [Gap]) {
+    if model.candidates.is_empty() {
+        return;
+    }
+    let index = index(model);
     let assets: HashMap<&str, &Asset> = model.assets.iter().map(|a| (a.id.as_str(), a)).collect();
     let shown = model.plan.candidates_shown;
     for g in gaps.iter_mut() {

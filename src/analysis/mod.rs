@@ -368,12 +368,18 @@ pub struct Factors {
     /// sightings); null: the default.
     pub prevalence_ctid: Option<String>,
     /// Actionability (0–1): half the technique's ATT&CK analytics for the platforms of the
-    /// assets the gap is on (full at 4), half its ATT&CK mitigations (full at 4).
+    /// assets the gap is on, with the model's candidate rules for them (full at 4), half
+    /// its ATT&CK mitigations (full at 4).
     pub actionability: f64,
     /// Those analytics.
     pub analytics: usize,
     /// Those mitigations.
     pub mitigations: usize,
+    /// With `candidates:`, the candidate rules for the technique that run on the assets
+    /// the gap is on: public analytics the team can deploy, counted with `analytics` in
+    /// the detection half (absent without candidate libraries).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub candidate_rules: Option<usize>,
     /// Kill-chain position: 1 for the first tactic, 0.5 for the last (0.5–1).
     pub kill_chain: f64,
     /// Recency of the actors' evidence (0.5–1): their weights in `actors` are each

@@ -201,8 +201,8 @@ pub const ACTIONABLE_ANALYTICS: usize = 4;
 /// Mitigations at which mitigation is fully actionable.
 pub const ACTIONABLE_MITIGATIONS: usize = 4;
 
-/// The actionability factor: half detection (analytics for the gap's platforms, full at
-/// [`ACTIONABLE_ANALYTICS`]), half mitigation (mitigations, full at
+/// The actionability factor: half detection (analytics for the gap's platforms, with the
+/// model's candidate rules for them, full at [`ACTIONABLE_ANALYTICS`]), half mitigation (mitigations, full at
 /// [`ACTIONABLE_MITIGATIONS`]), after CTID's detection and mitigation parts.
 pub fn actionability(analytics: usize, mitigations: usize) -> f64 {
     let part = |n: usize, full: usize| (n.min(full)) as f64 / full as f64;
@@ -223,6 +223,8 @@ struct Context<'a> {
     weights: Weights,
     tactic_pos: HashMap<&'a str, usize>,
     n_tactics: usize,
+    /// Candidate rules per technique, when the model names candidate libraries.
+    candidates: Option<super::candidates::Counter<'a>>,
 }
 
 impl Context<'_> {
@@ -250,9 +252,11 @@ impl Context<'_> {
     }
 
     /// Analytics of the technique's detection strategies for the platforms of the assets
-    /// the gap is on (all its analytics when those assets name no platform), and its
-    /// mitigations.
-    fn actionability(&self, r: &TechniqueRow, on: &[String]) -> (usize, usize) {
+    /// the gap is on (all its analytics when those assets name no platform), its
+    /// mitigations, and the candidate rules that run on those assets (None without
+    /// `candidates:`).
+    fn actionability(&self, r: &TechniqueRow, on: &[String]) -> (usize, usize, Option<usize>) {
+        let candidates = self.candidates.as_ref().map(|c| c.count(&r.id, on));
         let platforms: Vec<&str> = self
             .model
             .assets
@@ -261,7 +265,7 @@ impl Context<'_> {
             .flat_map(|a| a.platforms.iter().map(String::as_str))
             .collect();
         let Some(t) = self.catalog.technique(&r.id) else {
-            return (0, 0);
+            return (0, 0, candidates);
         };
         let analytics = t
             .detection_strategies
@@ -273,7 +277,7 @@ impl Context<'_> {
                 platforms.is_empty() || a.platforms.iter().any(|p| platforms.contains(&p.as_str()))
             })
             .count();
-        (analytics, t.mitigations.len())
+        (analytics, t.mitigations.len(), candidates)
     }
 
     fn factors(&self, r: &TechniqueRow) -> (Inputs, Adjust, Factors) {
@@ -291,7 +295,7 @@ impl Context<'_> {
             Some(c) => (c.prevalence.sqrt(), c.choke_point),
             None => (ctid::DEFAULT_PREVALENCE, ctid::DEFAULT_CHOKE_POINT),
         };
-        let (analytics, mitigations) = self.actionability(r, on);
+        let (analytics, mitigations, candidate_rules) = self.actionability(r, on);
         let (intel, intel_refs) = own_factors::intel(self.model, &r.id, on);
         let (mitigated, mitigated_by) = own_factors::mitigated(self.model, self.catalog, &r.id, on);
         let adjust = Adjust { intel, mitigated };
@@ -302,7 +306,7 @@ impl Context<'_> {
             criticality,
             prevalence,
             choke_point,
-            actionability: actionability(analytics, mitigations),
+            actionability: actionability(analytics + candidate_rules.unwrap_or(0), mitigations),
             kill_chain: kill_chain(first, self.n_tactics),
         };
         let factors = Factors {
@@ -316,6 +320,7 @@ impl Context<'_> {
             actionability: r4(inputs.actionability),
             analytics,
             mitigations,
+            candidate_rules,
             kill_chain: r4(inputs.kill_chain),
             recency: if r.threat_weight > 0.0 {
                 r4(recent_weight / r.threat_weight)
@@ -395,6 +400,7 @@ pub(super) fn gaps(model: &Resolved, catalog: &Catalog, rows: &[TechniqueRow]) -
             .map(|(i, t)| (t.shortname.as_str(), i))
             .collect(),
         n_tactics: live_tactics(catalog).count().max(2),
+        candidates: super::candidates::Counter::new(model),
     };
     let mut gaps: Vec<Gap> = rows
         .iter()

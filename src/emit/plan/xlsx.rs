@@ -690,6 +690,7 @@ fn factors_sheet(ws: &mut Worksheet, a: &Analysis) -> Result<(), Diagnostic> {
         "mitigated_by",
         "recency",
         "recency_from",
+        "candidate_rules",
     ];
     header(ws, "Priority factors", &cols)?;
     for (i, g) in a.gaps.iter().enumerate() {
@@ -714,6 +715,10 @@ fn factors_sheet(ws: &mut Worksheet, a: &Analysis) -> Result<(), Diagnostic> {
         ws.write_number(r, 15, f.intel).map_err(err)?;
         ws.write_number(r, 17, f.mitigated).map_err(err)?;
         ws.write_number(r, 19, f.recency).map_err(err)?;
+        // With `candidates:` only: the candidate rules counted in actionability.
+        if let Some(n) = f.candidate_rules {
+            ws.write_number(r, 21, n as f64).map_err(err)?;
+        }
         let texts: [(u16, String); 7] = [
             (1, g.technique.clone()),
             (3, g.tier.as_str().to_string()),
