@@ -617,25 +617,34 @@ pub fn technique_name(catalog: &Catalog, id: &str) -> String {
 
 /// Analyses a resolved model.
 pub fn analyse(model: &Resolved, catalog: &Catalog) -> Analysis {
-    let rows = rows::technique_rows(model, catalog);
-    let gaps = priority::gaps(model, catalog, &rows);
+    // CTID's table is matched to the catalog while the rows are built.
+    let (rows, ctid) = rayon::join(
+        || rows::technique_rows(model, catalog),
+        || ctid::Ctid::new(catalog),
+    );
+    let gaps = priority::gaps(model, catalog, &rows, ctid);
     let (mut gaps, accepted) = decisions::split(model, gaps);
     candidates::attach(model, &mut gaps);
-    let actors = coverage::per_actor(model, &rows, &gaps);
-    let tactics = coverage::per_tactic(catalog, &rows);
-    let assets = coverage::per_asset(model, &rows);
-    let targets = targets::statuses(model, &rows, &gaps, &accepted);
-    let out_of_scope = coverage::out_of_scope(&rows);
-    let mut summary = coverage::summary(model, &rows, &gaps, &targets, out_of_scope.len());
-    summary.accepted = count(&accepted, crate::model::v1::DecisionKind::Accept);
-    summary.transferred = count(&accepted, crate::model::v1::DecisionKind::Transfer);
-    let rules = coverage::rule_rows(model);
-    let (mut investments, investment_totals, readiness) =
-        investments::compute(model, catalog, &gaps);
-    investments::count_candidates(model, &mut investments);
-    // The sensitivity line compares the tiers of the scores (before the schedule moves
-    // due dates).
-    let sensitivity = sensitivity::compute(&gaps, &model.plan.weights);
+    // The telemetry investments (the longest part) are ranked while the figures are
+    // counted: both only read the gaps.
+    let ((mut investments, investment_totals, readiness), figures) = rayon::join(
+        || {
+            let (mut investments, totals, readiness) = investments::compute(model, catalog, &gaps);
+            investments::count_candidates(model, &mut investments);
+            (investments, totals, readiness)
+        },
+        || figures(model, catalog, &rows, &gaps, &accepted),
+    );
+    let Figures {
+        actors,
+        tactics,
+        assets,
+        targets,
+        out_of_scope,
+        summary,
+        rules,
+        sensitivity,
+    } = figures;
     let schedule = schedule::schedule(model, &mut gaps, &mut investments, &readiness);
     Analysis {
         model: model_info(model),
@@ -674,6 +683,44 @@ pub fn analyse(model: &Resolved, catalog: &Catalog) -> Analysis {
         intel: model.intel.clone(),
         mitigations: model.mitigations.clone(),
         sensitivity,
+    }
+}
+
+/// The figures of an analysis that only read its rows and gaps.
+struct Figures {
+    actors: Vec<ActorCoverage>,
+    tactics: Vec<TacticCoverage>,
+    assets: Vec<AssetCoverage>,
+    targets: Vec<TargetStatus>,
+    out_of_scope: Vec<OutOfScope>,
+    summary: Summary,
+    rules: Vec<RuleRow>,
+    sensitivity: sensitivity::Sensitivity,
+}
+
+fn figures(
+    model: &Resolved,
+    catalog: &Catalog,
+    rows: &[TechniqueRow],
+    gaps: &[Gap],
+    accepted: &[Gap],
+) -> Figures {
+    let targets = targets::statuses(model, rows, gaps, accepted);
+    let out_of_scope = coverage::out_of_scope(rows);
+    let mut summary = coverage::summary(model, rows, gaps, &targets, out_of_scope.len());
+    summary.accepted = count(accepted, crate::model::v1::DecisionKind::Accept);
+    summary.transferred = count(accepted, crate::model::v1::DecisionKind::Transfer);
+    Figures {
+        actors: coverage::per_actor(model, rows, gaps),
+        tactics: coverage::per_tactic(catalog, rows),
+        assets: coverage::per_asset(model, rows),
+        targets,
+        out_of_scope,
+        summary,
+        rules: coverage::rule_rows(model),
+        // The sensitivity line compares the tiers of the scores (before the schedule
+        // moves due dates).
+        sensitivity: sensitivity::compute(gaps, &model.plan.weights),
     }
 }
 

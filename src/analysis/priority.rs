@@ -387,11 +387,16 @@ fn live_tactics(catalog: &Catalog) -> impl Iterator<Item = &crate::catalog::Tact
     catalog.tactics.iter().filter(|t| !t.deprecated)
 }
 
-pub(super) fn gaps(model: &Resolved, catalog: &Catalog, rows: &[TechniqueRow]) -> Vec<Gap> {
+pub(super) fn gaps(
+    model: &Resolved,
+    catalog: &Catalog,
+    rows: &[TechniqueRow],
+    ctid: ctid::Ctid,
+) -> Vec<Gap> {
     let cx = Context {
         model,
         catalog,
-        ctid: ctid::Ctid::new(catalog),
+        ctid,
         weights: model.plan.weights,
         // Deprecated tactics (Mobile's Network Effects and Remote Service Effects) are
         // no longer in the matrix: they take no position, so the last live tactic is 0.5.
@@ -402,8 +407,10 @@ pub(super) fn gaps(model: &Resolved, catalog: &Catalog, rows: &[TechniqueRow]) -
         n_tactics: live_tactics(catalog).count().max(2),
         candidates: super::candidates::Counter::new(model),
     };
+    // Each gap's score reads the context only: scored on all cores, in row order.
+    use rayon::prelude::*;
     let mut gaps: Vec<Gap> = rows
-        .iter()
+        .par_iter()
         .filter(|r| r.in_scope && !r.covered)
         .map(|r| cx.gap(r))
         .collect();

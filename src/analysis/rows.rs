@@ -107,8 +107,10 @@ pub(super) fn technique_rows(model: &Resolved, catalog: &Catalog) -> Vec<Techniq
         evidence,
         validations,
     };
-    uses(model)
-        .into_iter()
+    // Each row reads the model and the catalog only: built on all cores, in id order.
+    use rayon::prelude::*;
+    let uses: Vec<(&str, Vec<ActorUse>)> = uses(model).into_iter().collect();
+    uses.into_par_iter()
         .map(|(tid, actors)| row(&ctx, tid, actors))
         .collect()
 }
