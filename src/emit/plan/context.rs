@@ -65,6 +65,10 @@ pub struct GapBuild {
     pub detection_strategies: Vec<PlanStrategy>,
     /// Mitigations.
     pub mitigations: Vec<PlanMitigation>,
+    /// The names of the log sources its analytics read, each once, in the order of
+    /// `detection_strategies` (templates sort them; gathering them in a template is the
+    /// slowest part of the plan).
+    pub log_source_names: Vec<String>,
 }
 
 /// One tier's line of the plan.
@@ -273,10 +277,21 @@ fn gap_build(technique: &str, catalog: &Catalog, platforms: &BTreeSet<String>) -
             });
         }
     }
+    let mut log_source_names: Vec<String> = Vec::new();
+    for ls in strategies
+        .iter()
+        .flat_map(|ds| &ds.analytics)
+        .flat_map(|an| &an.log_sources)
+    {
+        if !log_source_names.contains(&ls.name) {
+            log_source_names.push(ls.name.clone());
+        }
+    }
     GapBuild {
         url: technique_url(technique),
         detection_strategies: strategies,
         mitigations,
+        log_source_names,
     }
 }
 

@@ -56,8 +56,8 @@ pub fn render_plan_with_history(
     templates: Option<&Path>,
     history: Option<&[crate::emit::trend::TrendPoint]>,
 ) -> Result<Vec<(String, Vec<u8>)>, Diagnostic> {
-    let plan = plan_data(a, catalog);
-    let svg = matrix_svg(a, catalog);
+    // The plan data and the heatmap are independent: side by side.
+    let (plan, svg) = rayon::join(|| plan_data(a, catalog), || matrix_svg(a, catalog));
     let env = environment(templates);
     let ctx = context_with_history(a, &plan, &svg, history);
     // The two renderings share the context and are independent: side by side.
