@@ -2,7 +2,6 @@
 //! asset) the gap is on.
 
 use crate::analysis::{Analysis, Gap};
-use serde_json::json;
 
 /// Escapes text for a Markdown table cell: pipes, HTML, Markdown punctuation, line
 /// breaks, bidi controls (see [`crate::escape::markdown_text`]).
@@ -418,15 +417,21 @@ pub fn csv_safe(s: &str) -> String {
 
 /// gaps.json.
 pub fn gaps_json(a: &Analysis) -> String {
-    let doc = json!({
-        "model": a.model.name,
-        "attack": format!("{} {}", a.attack.domain, a.attack.release),
-        "gaps": a.gaps,
-    });
-    let mut doc = doc;
-    if let (false, Some(o)) = (a.accepted.is_empty(), doc.as_object_mut()) {
-        o.insert("accepted".into(), json!(a.accepted));
+    /// The document, serialized straight from the analysis (no JSON tree in between).
+    #[derive(serde::Serialize)]
+    struct Doc<'a> {
+        model: &'a str,
+        attack: String,
+        gaps: &'a [crate::analysis::Gap],
+        #[serde(skip_serializing_if = "<[_]>::is_empty")]
+        accepted: &'a [crate::analysis::Gap],
     }
+    let doc = Doc {
+        model: &a.model.name,
+        attack: format!("{} {}", a.attack.domain, a.attack.release),
+        gaps: &a.gaps,
+        accepted: &a.accepted,
+    };
     serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
 }
 
