@@ -146,33 +146,77 @@ pub struct Meta {
     pub value: String,
 }
 
-/// One (technique, tactic) entry of a layer.
-#[derive(Debug, Clone, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+/// One (technique, tactic) entry of a layer. Written by hand (see its `Serialize`):
+/// keys at the layer format's defaults are left out, and the link to attack.mitre.org
+/// is written from the id instead of being stored with every entry.
+#[derive(Debug, Clone)]
 pub struct Entry {
-    #[serde(rename = "techniqueID")]
     technique_id: String,
     tactic: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     score: Option<Num>,
-    // Keys at the layer format's defaults (no colour, no comment, no metadata, enabled)
-    // are left out: a layer lists every technique of the matrix, and the defaults made up
-    // a third of its bytes.
-    #[serde(skip_serializing_if = "String::is_empty")]
     color: String,
-    #[serde(skip_serializing_if = "String::is_empty")]
     comment: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     metadata: Vec<Meta>,
-    #[serde(skip_serializing_if = "is_true")]
     enabled: bool,
-    links: Vec<Link>,
     show_subtechniques: bool,
 }
 
-/// `enabled: true` is the layer format's default.
-fn is_true(b: &bool) -> bool {
-    *b
+impl serde::Serialize for Entry {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut m = s.serialize_struct("Entry", 10)?;
+        m.serialize_field("techniqueID", &self.technique_id)?;
+        m.serialize_field("tactic", &self.tactic)?;
+        if let Some(score) = &self.score {
+            m.serialize_field("score", score)?;
+        }
+        // Keys at the layer format's defaults (no colour, no comment, no metadata,
+        // enabled) are left out: a layer lists every technique of the matrix, and the
+        // defaults made up a third of its bytes.
+        if !self.color.is_empty() {
+            m.serialize_field("color", &self.color)?;
+        }
+        if !self.comment.is_empty() {
+            m.serialize_field("comment", &self.comment)?;
+        }
+        if !self.metadata.is_empty() {
+            m.serialize_field("metadata", &self.metadata)?;
+        }
+        if !self.enabled {
+            m.serialize_field("enabled", &false)?;
+        }
+        m.serialize_field("links", &[TechniqueLink(&self.technique_id)])?;
+        m.serialize_field("showSubtechniques", &self.show_subtechniques)?;
+        m.end()
+    }
+}
+
+/// The [`technique_links`] entry of a technique, written from its id.
+struct TechniqueLink<'a>(&'a str);
+
+impl serde::Serialize for TechniqueLink<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut m = s.serialize_struct("Link", 2)?;
+        m.serialize_field("label", &format_args!("{} on attack.mitre.org", self.0))?;
+        m.serialize_field(
+            "url",
+            &format_args!("https://attack.mitre.org/techniques/{}/", UrlPath(self.0)),
+        )?;
+        m.end()
+    }
+}
+
+/// A technique id as a path: `T1003.001` → `T1003/001` (see [`technique_url`]).
+struct UrlPath<'a>(&'a str);
+
+impl std::fmt::Display for UrlPath<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.split_once('.') {
+            Some((p, sub)) => write!(f, "{p}/{sub}"),
+            None => f.write_str(self.0),
+        }
+    }
 }
 
 /// A technique entry of the diff layer: no score, no metadata, and its keys in the
@@ -286,53 +330,59 @@ struct LegendItem {
     color: String,
 }
 
-/// Builds a layer document.
-pub fn layer(analysis: &Analysis, catalog: &Catalog, spec: &LayerSpec<'_>) -> Layer {
-    let mut techniques = Vec::new();
+/// Builds a layer document. The cells' texts move into the entries (a technique in
+/// several tactics copies them).
+pub fn layer(analysis: &Analysis, catalog: &Catalog, spec: LayerSpec<'_>) -> Layer {
+    let LayerSpec {
+        name,
+        description,
+        cells,
+        gradient,
+        legend,
+        platforms,
+        aggregate,
+    } = spec;
     // Parents of sub-techniques with data are expanded.
-    let mut expand: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
-    for id in spec.cells.keys() {
+    let mut expand: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    for id in cells.keys() {
         if let Some((p, _)) = id.split_once('.') {
-            expand.insert(p);
+            expand.insert(p.to_string());
         }
     }
-    let mut ids: Vec<&str> = spec.cells.keys().map(String::as_str).collect();
+    let mut ids: Vec<(String, Option<Cell>)> = Vec::with_capacity(cells.len() + expand.len());
     for p in &expand {
-        if !spec.cells.contains_key(*p) {
-            ids.push(p);
+        if !cells.contains_key(p) {
+            ids.push((p.clone(), None));
         }
     }
-    ids.sort_unstable();
-    for id in ids {
-        let Some(tech) = catalog.technique(id) else {
+    ids.extend(cells.into_iter().map(|(id, c)| (id, Some(c))));
+    ids.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let mut techniques = Vec::with_capacity(ids.len() * 2);
+    for (id, cell) in ids {
+        let Some(tech) = catalog.technique(&id) else {
             continue;
         };
-        let cell = spec.cells.get(id);
+        let show_subtechniques = expand.contains(&id);
+        let cell = cell.unwrap_or_default();
+        let metadata: Vec<Meta> = cell
+            .metadata
+            .into_iter()
+            .map(|(name, value)| Meta { name, value })
+            .collect();
         for tactic in &tech.tactics {
             techniques.push(Entry {
-                technique_id: id.to_string(),
+                technique_id: id.clone(),
                 tactic: tactic.clone(),
-                score: cell.and_then(|c| c.score).map(Num),
-                color: cell.map(|c| c.color.clone()).unwrap_or_default(),
-                comment: cell.map(|c| c.comment.clone()).unwrap_or_default(),
-                metadata: cell
-                    .map(|c| {
-                        c.metadata
-                            .iter()
-                            .map(|(n, v)| Meta {
-                                name: n.clone(),
-                                value: v.clone(),
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default(),
+                score: cell.score.map(Num),
+                color: cell.color.clone(),
+                comment: cell.comment.clone(),
+                metadata: metadata.clone(),
                 enabled: true,
-                links: technique_links(id),
-                show_subtechniques: expand.contains(id),
+                show_subtechniques,
             });
         }
     }
-    let gradient = match &spec.gradient {
+    let gradient = match &gradient {
         Some((colors, min, max)) => Gradient {
             colors: colors.iter().map(|c| c.to_string()).collect(),
             min_value: Num(*min),
@@ -353,22 +403,22 @@ pub fn layer(analysis: &Analysis, catalog: &Catalog, spec: &LayerSpec<'_>) -> La
         format!("{} {}", analysis.attack.domain, analysis.attack.release),
     ));
     metadata.push(meta("generator", super::report::generator()));
-    let platforms = match &spec.platforms {
-        Some(p) if !p.is_empty() => p.clone(),
+    let platforms = match platforms {
+        Some(p) if !p.is_empty() => p,
         _ => filter_platforms(analysis, catalog),
     };
     let mut layer = Layer::frame(
-        spec.name.clone(),
+        name,
         &analysis.attack.release,
         catalog.domain.stix_name().to_string(),
-        spec.description.clone(),
+        description,
         Some(platforms),
         techniques,
         gradient,
-        spec.legend.clone(),
+        legend,
         metadata,
     );
-    if let Some(f) = spec.aggregate {
+    if let Some(f) = aggregate {
         layer.layout.aggregate_function = f;
         layer.layout.show_aggregate_scores = true;
     }
@@ -581,7 +631,7 @@ fn actor_layers(
                     "What {} does and where each technique comes from (group, campaign, software, local): open it to brief on this actor.",
                     a.name
                 ),
-                layer: layer(analysis, catalog, &spec),
+                layer: layer(analysis, catalog, spec),
             }
         })
         .collect()
@@ -662,7 +712,7 @@ fn threat_layer(analysis: &Analysis, catalog: &Catalog) -> LayerFile {
         layer: layer(
             analysis,
             catalog,
-            &LayerSpec {
+            LayerSpec {
                 name: layer_name(&analysis.model.name, "threat"),
                 description: "All actors: score = summed actor weight per technique; a parent's aggregate is the highest of its own and its threat sub-techniques' scores".into(),
                 cells,
@@ -719,7 +769,7 @@ fn coverage_layer(analysis: &Analysis, catalog: &Catalog) -> LayerFile {
         layer: layer(
             analysis,
             catalog,
-            &LayerSpec {
+            LayerSpec {
                 name: layer_name(&analysis.model.name, "coverage"),
                 description: format!(
                     "Detection coverage: score = number of rules ({}) per technique",
@@ -769,7 +819,7 @@ fn gaps_layer(analysis: &Analysis, catalog: &Catalog) -> LayerFile {
         layer: layer(
             analysis,
             catalog,
-            &LayerSpec {
+            LayerSpec {
                 name: layer_name(&analysis.model.name, "gaps"),
                 description:
                     "Threat techniques in scope without coverage, coloured by priority tier; score = priority score (0-100), a parent's aggregate is its most urgent gap's".into(),
@@ -854,7 +904,7 @@ fn overlap_layer(analysis: &Analysis, catalog: &Catalog) -> LayerFile {
         layer: layer(
             analysis,
             catalog,
-            &LayerSpec {
+            LayerSpec {
                 name: layer_name(&analysis.model.name, "actor overlap"),
                 description: format!(
                     "Actor overlap: score = how many of the model's {n} actors use the technique (unweighted; see the threat layer for weights); a parent's aggregate is the highest of its own and its threat sub-techniques' counts"
@@ -1022,7 +1072,7 @@ fn asset_layer(
         layer: layer(
             analysis,
             catalog,
-            &LayerSpec {
+            LayerSpec {
                 name: layer_name(&analysis.model.name, &format!("asset {}", asset.id)),
                 description,
                 cells,

@@ -266,7 +266,7 @@ fn detection_layer(
         layer: layer(
             analysis,
             catalog,
-            &LayerSpec {
+            LayerSpec {
                 name: layer_name(&analysis.model.name, "detection"),
                 description: format!(
                     "Detection by the state ladder: score = the lowest state of the technique over the assets it applies to (a technique is only as covered as its weakest asset): 0 blind, 1 unknown, 2 visible, 3 detected, 4 validated; the comment names the assets in each state. A parent's aggregate is the lowest of its own and its threat sub-techniques' scores. {counts}"
@@ -301,7 +301,7 @@ fn visibility_layer(
         layer: layer(
             analysis,
             catalog,
-            &LayerSpec {
+            LayerSpec {
                 name: layer_name(&analysis.model.name, "visibility"),
                 description: format!(
                     "Visibility from declared telemetry: score = the lowest over the technique's assets of 0 blind (the asset's telemetry holds none of the data components the technique's ATT&CK analytics for its platforms read), 1 unknown (the asset declares no telemetry), 2 visible (it collects one they read); rules play no part; the comment names the assets in each. A parent's aggregate is the lowest of its own and its threat sub-techniques' scores. {counts}"
@@ -330,7 +330,7 @@ fn overlay_layer(
         layer: layer(
             analysis,
             catalog,
-            &LayerSpec {
+            LayerSpec {
                 name: layer_name(&analysis.model.name, "overlay"),
                 description: format!(
                     "Visibility versus detection per (technique, asset), coloured by the combination at the technique's weakest asset, worst first: 0 blind and not detected (red), 1 visibility unknown and not detected (grey), 2 visible but not detected (amber), 3 detected but blind (purple), 4 detected with unknown visibility (light purple), 5 detected and visible (green); score = that number, validated counts as detected; the comment names the assets in each. {counts}"
