@@ -102,6 +102,13 @@ pub struct PlanData {
     /// Where each gap is, by technique id: `covered on A, B; not on C` (empty without
     /// assets; see [`crate::emit::tables::where_text`]).
     pub gap_where: BTreeMap<String, String>,
+    /// Each gap's tactics by name, joined with `, ` (what `macros.j2`'s `tactics_list`
+    /// writes), by technique id: the gap tables read it instead of calling the macro on
+    /// every row.
+    pub gap_tactics: BTreeMap<String, String>,
+    /// Each gap's actors by name, joined with `, ` (what `actors_list` writes), by
+    /// technique id.
+    pub gap_actors: BTreeMap<String, String>,
     /// The gaps on each asset, by asset id: every asset of the model.
     pub asset_gaps: BTreeMap<String, AssetGaps>,
     /// The best candidate rule per gap and group of assets it is best on, gaps by rank
@@ -220,6 +227,37 @@ pub fn plan_data(a: &Analysis, catalog: &Catalog) -> PlanData {
             count: a.gaps.iter().filter(|g| g.tier == *t).count(),
         })
         .collect();
+    let tactic_names: BTreeMap<String, String> = catalog
+        .tactics
+        .iter()
+        .map(|t| (t.shortname.clone(), t.name.clone()))
+        .collect();
+    let actor_names: BTreeMap<String, String> = a
+        .actors
+        .iter()
+        .map(|x| (x.id.clone(), x.name.clone()))
+        .collect();
+    let named = |names: &BTreeMap<String, String>, keys: &mut dyn Iterator<Item = &String>| {
+        keys.map(|k| names.get(k).unwrap_or(k).as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let gap_tactics = a
+        .gaps
+        .iter()
+        .map(|g| {
+            let text = named(&tactic_names, &mut g.tactics.iter());
+            (g.technique.clone(), text)
+        })
+        .collect();
+    let gap_actors = a
+        .gaps
+        .iter()
+        .map(|g| {
+            let text = named(&actor_names, &mut g.actors.iter().map(|u| &u.id));
+            (g.technique.clone(), text)
+        })
+        .collect();
     PlanData {
         build,
         technique_names: a
@@ -227,16 +265,10 @@ pub fn plan_data(a: &Analysis, catalog: &Catalog) -> PlanData {
             .iter()
             .map(|t| (t.id.clone(), t.name.clone()))
             .collect(),
-        tactic_names: catalog
-            .tactics
-            .iter()
-            .map(|t| (t.shortname.clone(), t.name.clone()))
-            .collect(),
-        actor_names: a
-            .actors
-            .iter()
-            .map(|x| (x.id.clone(), x.name.clone()))
-            .collect(),
+        tactic_names,
+        actor_names,
+        gap_tactics,
+        gap_actors,
         tiers,
         platforms: platforms.into_iter().collect(),
         matrix: super::svg::matrix_columns(a, catalog),
