@@ -73,17 +73,15 @@ pub struct Link {
 /// The technique's page on attack.mitre.org: `T1003.001` → `/techniques/T1003/001/`
 /// (Enterprise, Mobile and ICS techniques all live under `/techniques/`).
 pub fn technique_url(id: &str) -> String {
-    format!(
-        "https://attack.mitre.org/techniques/{}/",
-        id.replacen('.', "/", 1)
-    )
+    TechniqueLink(id).url().to_string()
 }
 
 /// The links of a technique entry: its page on attack.mitre.org.
 pub fn technique_links(id: &str) -> Vec<Link> {
+    let link = TechniqueLink(id);
     vec![Link {
-        label: format!("{id} on attack.mitre.org"),
-        url: technique_url(id),
+        label: link.label().to_string(),
+        url: link.url().to_string(),
     }]
 }
 
@@ -191,30 +189,51 @@ impl serde::Serialize for Entry {
     }
 }
 
-/// The [`technique_links`] entry of a technique, written from its id.
+/// A technique's link to attack.mitre.org, by its id: the one place its label and
+/// address are spelled ([`technique_links`], [`technique_url`]; a layer entry writes it
+/// without storing the strings).
 struct TechniqueLink<'a>(&'a str);
+
+impl<'a> TechniqueLink<'a> {
+    /// `T1003.001 on attack.mitre.org`.
+    fn label(&self) -> LinkLabel<'a> {
+        LinkLabel(self.0)
+    }
+
+    /// `https://attack.mitre.org/techniques/T1003/001/`.
+    fn url(&self) -> LinkUrl<'a> {
+        LinkUrl(self.0)
+    }
+}
 
 impl serde::Serialize for TechniqueLink<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
         let mut m = s.serialize_struct("Link", 2)?;
-        m.serialize_field("label", &format_args!("{} on attack.mitre.org", self.0))?;
-        m.serialize_field(
-            "url",
-            &format_args!("https://attack.mitre.org/techniques/{}/", UrlPath(self.0)),
-        )?;
+        m.serialize_field("label", &format_args!("{}", self.label()))?;
+        m.serialize_field("url", &format_args!("{}", self.url()))?;
         m.end()
     }
 }
 
-/// A technique id as a path: `T1003.001` → `T1003/001` (see [`technique_url`]).
-struct UrlPath<'a>(&'a str);
+/// [`TechniqueLink::label`].
+struct LinkLabel<'a>(&'a str);
 
-impl std::fmt::Display for UrlPath<'_> {
+impl std::fmt::Display for LinkLabel<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} on attack.mitre.org", self.0)
+    }
+}
+
+/// [`TechniqueLink::url`]: the id as a path, `T1003.001` → `T1003/001`.
+struct LinkUrl<'a>(&'a str);
+
+impl std::fmt::Display for LinkUrl<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("https://attack.mitre.org/techniques/")?;
         match self.0.split_once('.') {
-            Some((p, sub)) => write!(f, "{p}/{sub}"),
-            None => f.write_str(self.0),
+            Some((p, sub)) => write!(f, "{p}/{sub}/"),
+            None => write!(f, "{}/", self.0),
         }
     }
 }

@@ -33,10 +33,7 @@ use std::path::Path;
 
 /// ATT&CK page of a technique (`T1059.001` → `…/techniques/T1059/001/`).
 pub fn technique_url(id: &str) -> String {
-    format!(
-        "https://attack.mitre.org/techniques/{}/",
-        id.replace('.', "/")
-    )
+    crate::emit::navigator::technique_url(id)
 }
 
 /// plan.md, plan.html and matrix.svg.
