@@ -290,6 +290,7 @@ fn an_old_report_without_decisions_diffs_without_the_section() {
 }
 
 #[test]
+#[cfg(feature = "xlsx")]
 fn gaps_csv_and_plan_xlsx_carry_the_decision_columns() {
     let expired = DECISIONS.replace("expiry: 2027-10-01", "expiry: 2026-11-01");
     let a = InlineModel::new(&[("model.yaml", &model(&expired))]).analysis();

@@ -15,6 +15,8 @@ pub mod executive;
 mod svg;
 mod templates;
 #[cfg(feature = "xlsx")]
+mod workbook;
+#[cfg(feature = "xlsx")]
 mod xlsx;
 
 pub use context::{
