@@ -13,6 +13,7 @@
 //! | GitHub workflow command: message / property | [`workflow_data`], [`workflow_property`] |
 //! | CSV cell (spreadsheet formulas) | [`csv_cell`] |
 //! | xlsx cell (length limit) | [`xlsx_cell`] |
+//! | xlsx XML text (shared strings, document properties) | [`xlsx_text`] |
 //! | XML / SVG text and attribute values | [`xml_text`] |
 //! | Markdown (gaps.md, plan.md) | [`markdown_text`] |
 //! | pull-request comment (coverage-diff.md) | [`pr_comment_text`] |
@@ -296,6 +297,44 @@ pub fn xml_text(s: &str) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// A text in plan.xlsx's XML (shared strings, document properties) as Excel writes it:
+/// `& < >` as references; C0 controls other than tab and line feed, and U+FFFE, U+FFFF,
+/// as Excel's `_xHHHH_`; and a literal `_xHHHH_` in the text as `_x005F_xHHHH_`, so that
+/// it reads back as written and not as an escaped character.
+pub fn xlsx_text(s: &str) -> Cow<'_, str> {
+    let plain = |c: char| {
+        !matches!(c, '&' | '<' | '>' | '\u{FFFE}' | '\u{FFFF}')
+            && (c >= ' ' || c == '\t' || c == '\n')
+    };
+    if s.chars().all(plain) && !s.contains("_x") {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for (i, c) in s.char_indices() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '_' if is_excel_escape(s.get(i..).unwrap_or_default()) => out.push_str("_x005F_"),
+            c if plain(c) => out.push(c),
+            c => {
+                let _ = write!(out, "_x{:04X}_", u32::from(c));
+            }
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// True when `s` starts with `_xHHHH_` (four hex digits).
+fn is_excel_escape(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() >= 7
+        && b.starts_with(b"_x")
+        && b.get(6) == Some(&b'_')
+        && b.get(2..6)
+            .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit))
 }
 
 /// A YAML double-quoted scalar holding `s` exactly: `"` and `\` backslash-escaped, and
@@ -642,6 +681,19 @@ mod tests {
             .all(|c| c == '𝄞'));
         let exact = "a".repeat(XLSX_CELL_MAX);
         assert_eq!(xlsx_cell(&exact), exact);
+    }
+
+    #[test]
+    fn xlsx_texts_are_escaped_as_excel_does() {
+        assert_eq!(xlsx_text("plain"), "plain");
+        assert_eq!(xlsx_text("a & <b>"), "a &amp; &lt;b&gt;");
+        assert_eq!(xlsx_text("bell\u{7}\ttab\nline"), "bell_x0007_\ttab\nline");
+        assert_eq!(
+            xlsx_text("_x0041_ and _xZZZZ_"),
+            "_x005F_x0041_ and _xZZZZ_"
+        );
+        assert_eq!(xlsx_text("_x00é_ _x12"), "_x00é_ _x12");
+        assert_eq!(xlsx_text("\u{FFFF}"), "_xFFFF_");
     }
 
     #[test]

@@ -20,7 +20,7 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 
 use crate::date::Date;
-use crate::escape::xlsx_cell;
+use crate::escape::{xlsx_cell, xlsx_text};
 
 /// Excel's worksheet limits.
 const ROW_MAX: u32 = 1_048_576;
@@ -352,7 +352,7 @@ impl<'a> Workbook<'a> {
                 let _ = write!(
                     x,
                     r#"<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">{}</definedName>"#,
-                    escape_text(&range)
+                    xlsx_text(&range)
                 );
             }
             x.push_str("</definedNames>");
@@ -366,7 +366,7 @@ impl<'a> Workbook<'a> {
         x.push_str(XML_DECLARATION);
         x.push_str(r#"<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">"#);
         if !self.title.is_empty() {
-            let _ = write!(x, "<dc:title>{}</dc:title>", escape_text(&self.title));
+            let _ = write!(x, "<dc:title>{}</dc:title>", xlsx_text(&self.title));
         }
         let when = format!("{}T00:00:00Z", self.created);
         let _ = write!(
@@ -385,7 +385,7 @@ impl<'a> Workbook<'a> {
             r#"<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties" xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"><Application>Microsoft Excel</Application><DocSecurity>0</DocSecurity><ScaleCrop>false</ScaleCrop><HeadingPairs><vt:vector size="2" baseType="variant"><vt:variant><vt:lpstr>Worksheets</vt:lpstr></vt:variant><vt:variant><vt:i4>{n}</vt:i4></vt:variant></vt:vector></HeadingPairs><TitlesOfParts><vt:vector size="{n}" baseType="lpstr">"#
         );
         for s in &self.sheets {
-            let _ = write!(x, "<vt:lpstr>{}</vt:lpstr>", escape_text(s.name));
+            let _ = write!(x, "<vt:lpstr>{}</vt:lpstr>", xlsx_text(s.name));
         }
         x.push_str("</vt:vector></TitlesOfParts><Company></Company><LinksUpToDate>false</LinksUpToDate><SharedDoc>false</SharedDoc><HyperlinksChanged>false</HyperlinksChanged><AppVersion>12.0000</AppVersion></Properties>");
         x
@@ -425,7 +425,7 @@ impl SharedStrings<'_> {
             } else {
                 x.push_str("<si><t>");
             }
-            push_escaped_text(x, &escape_excel_escapes(s));
+            x.push_str(&xlsx_text(s));
             x.push_str("</t></si>");
         }
         x.push_str("</sst>");
@@ -738,57 +738,6 @@ fn quote_sheet_name(name: &str) -> Cow<'_, str> {
     }
 }
 
-/// Excel writes a literal `_xHHHH_` in a text as `_x005F_xHHHH_`, so that it does not
-/// read back as an escaped character.
-fn escape_excel_escapes(s: &str) -> Cow<'_, str> {
-    if !s.contains("_x") {
-        return Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 6);
-    let mut rest = 0;
-    for (i, _) in s.match_indices("_x") {
-        let hex = s.get(i + 2..i + 6);
-        let closed = s.get(i + 6..i + 7) == Some("_");
-        if closed && hex.is_some_and(|h| h.chars().all(|c| c.is_ascii_hexdigit())) {
-            out.push_str(s.get(rest..i).unwrap_or_default());
-            out.push_str("_x005F");
-            rest = i;
-        }
-    }
-    out.push_str(s.get(rest..).unwrap_or_default());
-    Cow::Owned(out)
-}
-
-fn escape_text(s: &str) -> String {
-    let mut x = String::with_capacity(s.len());
-    push_escaped_text(&mut x, s);
-    x
-}
-
-/// XML text as Excel writes it: `&`, `<`, `>` as entities; control characters (other
-/// than tab and line feed) and U+FFFE, U+FFFF as `_xHHHH_`.
-fn push_escaped_text(x: &mut String, s: &str) {
-    let plain = |c: char| {
-        !matches!(c, '&' | '<' | '>' | '\u{FFFE}' | '\u{FFFF}')
-            && (c >= ' ' || c == '\t' || c == '\n')
-    };
-    if s.chars().all(plain) {
-        x.push_str(s);
-        return;
-    }
-    for c in s.chars() {
-        match c {
-            '&' => x.push_str("&amp;"),
-            '<' => x.push_str("&lt;"),
-            '>' => x.push_str("&gt;"),
-            c if plain(c) => x.push(c),
-            c => {
-                let _ = write!(x, "_x{:04X}_", u32::from(c));
-            }
-        }
-    }
-}
-
 /// An attribute value: `&`, `"`, `<`, `>` and line feeds escaped.
 fn escape_attr(s: &str) -> Cow<'_, str> {
     if !s.contains(['&', '"', '<', '>', '\n']) {
@@ -837,17 +786,7 @@ mod tests {
     }
 
     #[test]
-    fn texts_are_escaped_as_excel_does() {
-        assert_eq!(escape_text("a & <b>"), "a &amp; &lt;b&gt;");
-        assert_eq!(
-            escape_text("bell\u{7}\ttab\nline"),
-            "bell_x0007_\ttab\nline"
-        );
-        assert_eq!(
-            escape_excel_escapes("_x0041_ and _xZZZZ_"),
-            "_x005F_x0041_ and _xZZZZ_"
-        );
-        assert_eq!(escape_excel_escapes("_x00é_"), "_x00é_");
+    fn sheet_names_are_quoted_in_references() {
         assert_eq!(quote_sheet_name("Gaps"), "Gaps");
         assert_eq!(quote_sheet_name("Gap pairs"), "'Gap pairs'");
     }
