@@ -134,6 +134,9 @@ pub struct StageTiming {
     pub elapsed: std::time::Duration,
     /// Peak resident set size so far in kB (`VmHWM`), when the system says.
     pub peak_kb: Option<u64>,
+    /// CPU time of the process's threads so far (Linux schedstat), when the system says:
+    /// with the wall times, it shows which stages keep both cores busy.
+    pub cpu: Option<std::time::Duration>,
 }
 
 /// Stage timings of a run, for benchmarks (`THREATC_TIMINGS`). The library records
@@ -172,6 +175,7 @@ impl Timings {
             stage,
             elapsed,
             peak_kb: peak_kb(),
+            cpu: cpu_time(),
         });
     }
 
@@ -191,6 +195,17 @@ fn peak_kb() -> Option<u64> {
                 .and_then(|l| l.split_whitespace().nth(1))
                 .and_then(|n| n.parse().ok())
         })
+}
+
+/// CPU time of this process's live threads so far: the sum of the first field (time on
+/// a CPU, in ns) of `/proc/self/task/*/schedstat`.
+fn cpu_time() -> Option<std::time::Duration> {
+    let mut ns: u64 = 0;
+    for task in std::fs::read_dir("/proc/self/task").ok()?.flatten() {
+        let stat = std::fs::read_to_string(task.path().join("schedstat")).ok()?;
+        ns += stat.split_whitespace().next()?.parse::<u64>().ok()?;
+    }
+    Some(std::time::Duration::from_nanos(ns))
 }
 
 /// A model's files as loaded, with what its `attack:` section names: the first step of
@@ -270,7 +285,7 @@ pub fn load_model_and_catalog(
     timings: &mut Timings,
 ) -> Result<(model::load::Loaded, CatalogRef), Diagnostics> {
     let t = std::time::Instant::now();
-    let model = load_model_decoding(path, opts, sources)?;
+    let model = load_model_decoding(path, opts, sources, timings)?;
     timings.record("load", t);
     let t = std::time::Instant::now();
     let catalog = model.catalog(opts)?;
@@ -288,19 +303,30 @@ fn load_model_decoding(
     path: &Path,
     opts: &CompileOptions,
     sources: &mut SourceMap,
+    timings: &mut Timings,
 ) -> Result<LoadedModel, Diagnostics> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     if cores < 2 || opts.attack_data.is_some() {
         return load_model(path, opts, sources);
     }
-    std::thread::scope(|s| {
-        let loader = s.spawn(|| load_model(path, opts, sources));
+    let (model, (model_time, decode_time)) = std::thread::scope(|s| {
+        let loader = s.spawn(|| {
+            let t = std::time::Instant::now();
+            let model = load_model(path, opts, sources);
+            (model, t.elapsed())
+        });
         // An error here is reported by `load_catalog` if the model needs this catalog.
+        let t = std::time::Instant::now();
         let _ = catalog::embedded(Domain::Enterprise);
-        loader
+        let decode_time = t.elapsed();
+        let (model, model_time) = loader
             .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-    })
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (model, (model_time, decode_time))
+    });
+    timings.record_duration("  model", model_time);
+    timings.record_duration("  decode", decode_time);
+    model
 }
 
 /// Runs the pipeline on one model up to the analysis.

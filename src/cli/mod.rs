@@ -334,10 +334,13 @@ impl Ctx {
     pub fn show_timings(&mut self) {
         for s in self.timings.take() {
             eprintln!(
-                "timing: {:<10} {:>8.2} ms  peak {} kB",
+                "timing: {:<10} {:>8.2} ms  peak {} kB  cpu {} ms",
                 s.stage,
                 s.elapsed.as_secs_f64() * 1000.0,
-                s.peak_kb.map(|k| k.to_string()).unwrap_or_default()
+                s.peak_kb.map(|k| k.to_string()).unwrap_or_default(),
+                s.cpu
+                    .map(|c| format!("{:.1}", c.as_secs_f64() * 1000.0))
+                    .unwrap_or_default()
             );
         }
     }
