@@ -33,15 +33,15 @@ pub const RETIRED_PLATFORMS: &[(&str, &str)] = &[
 
 /// The platform of `known` that `word` (which matched none) most likely means: the
 /// current name of a retired platform name, else the nearest by edit distance.
-pub fn platform<'a>(word: &str, known: &'a [String]) -> Option<&'a str> {
+pub fn platform<'a, S: AsRef<str>>(word: &str, known: &'a [S]) -> Option<&'a str> {
     let w = word.trim();
     let renamed = RETIRED_PLATFORMS
         .iter()
         .find(|(old, _)| old.eq_ignore_ascii_case(w))
-        .and_then(|(_, new)| known.iter().find(|k| k.eq_ignore_ascii_case(new)));
+        .and_then(|(_, new)| known.iter().find(|k| k.as_ref().eq_ignore_ascii_case(new)));
     match renamed {
-        Some(k) => Some(k.as_str()),
-        None => nearest(w, known.iter().map(String::as_str)),
+        Some(k) => Some(k.as_ref()),
+        None => nearest(w, known.iter().map(AsRef::as_ref)),
     }
 }
 

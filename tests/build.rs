@@ -424,9 +424,17 @@ fn actor_layers_equal_catalog_group_semantics_for_every_enterprise_group() {
             .filter(|t| t.get("score").is_some())
             .map(|t| t["techniqueID"].as_str().unwrap().to_string())
             .collect();
-        let mut want: BTreeSet<String> = g.techniques.iter().map(|t| t.technique.clone()).collect();
+        let mut want: BTreeSet<String> = g
+            .techniques
+            .iter()
+            .map(|t| t.technique.to_string())
+            .collect();
         if i % 2 == 0 {
-            want.extend(g.software_techniques.iter().map(|t| t.technique.clone()));
+            want.extend(
+                g.software_techniques
+                    .iter()
+                    .map(|t| t.technique.to_string()),
+            );
         }
         assert_eq!(got, want, "{} ({})", g.name, g.id);
     }

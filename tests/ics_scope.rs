@@ -67,7 +67,7 @@ fn an_sis_asset_gets_only_the_techniques_targeting_safety_controllers() {
     let sis: BTreeSet<String> = ics
         .targeting("A0010")
         .iter()
-        .map(|t| t.id.clone())
+        .map(|t| t.id.to_string())
         .collect();
     assert_eq!(sis.len(), 47);
     let untargeted = |id: &str| ics.technique(id).is_some_and(|t| t.asset_types.is_empty());

@@ -285,7 +285,7 @@ fn recency_decays_the_actors_evidence_by_its_date() {
                     .unwrap();
                 assert_eq!(
                     r.date.map(|d| d.to_string()),
-                    used.reported.clone(),
+                    used.reported.as_deref().map(str::to_string),
                     "{} {id}",
                     g.technique
                 );

@@ -80,13 +80,13 @@ pub(super) fn per_tactic(catalog: &Catalog, rows: &[TechniqueRow]) -> Vec<Tactic
         .map(|t| {
             let under: Vec<&TechniqueRow> = rows
                 .iter()
-                .filter(|r| r.in_scope && r.tactics.contains(&t.shortname))
+                .filter(|r| r.in_scope && r.tactics.iter().any(|x| *x == t.shortname))
                 .collect();
             let (covered, coverage, weighted_coverage) = shares(&under, |r| r.covered);
             TacticCoverage {
-                id: t.id.clone(),
-                shortname: t.shortname.clone(),
-                name: t.name.clone(),
+                id: t.id.to_string(),
+                shortname: t.shortname.to_string(),
+                name: t.name.to_string(),
                 in_scope: under.len(),
                 covered,
                 coverage,

@@ -63,7 +63,7 @@ impl Ctid {
                 Some(t) => t.id.clone(),
                 None => continue,
             };
-            let row = rows.entry(target).or_insert_with(|| CtidRow {
+            let row = rows.entry(target.to_string()).or_insert_with(|| CtidRow {
                 source: id.to_string(),
                 prevalence_source: id.to_string(),
                 prevalence,
@@ -107,7 +107,10 @@ mod tests {
         let revoked: Vec<(&str, String)> = parse()
             .filter_map(|(id, _, _)| {
                 let t = cat.technique(id)?;
-                Some((id, t.revoked_by.clone().filter(|_| t.revoked)?))
+                Some((
+                    id,
+                    t.revoked_by.as_deref().filter(|_| t.revoked)?.to_string(),
+                ))
             })
             .collect();
         assert!(

@@ -249,7 +249,7 @@ fn collected(model: &Resolved, catalog: &Catalog) -> Vec<BTreeSet<String>> {
             .data_components
             .iter()
             .find(|d| d.name == name)
-            .map(|d| d.id.clone())
+            .map(|d| d.id.to_string())
     };
     let counting = || {
         model
@@ -337,7 +337,7 @@ fn options(
                     .iter()
                     .filter(|d| !have.contains(**d))
                     .map(|d| {
-                        let u = (d.to_string(), p.clone());
+                        let u = (d.to_string(), p.to_string());
                         *index.entry(u.clone()).or_insert_with(|| {
                             units.push(u);
                             units.len() - 1
@@ -483,10 +483,11 @@ fn rows(
         cumulative = r1(cumulative + weight);
         out.push(Investment {
             rank: i + 1,
-            data_component_name: catalog
+            data_component_name: (catalog
                 .data_component(dc)
                 .map(|d| d.name.clone())
-                .unwrap_or_default(),
+                .unwrap_or_default())
+            .to_string(),
             log_sources: log_sources(model, catalog, dc, platform, &assets),
             data_component: dc.clone(),
             platform: platform.clone(),

@@ -119,7 +119,7 @@ pub struct AssetState {
 /// For one technique: its analytics' platforms, each with the names of the data
 /// components it reads.
 pub(super) struct Reads<'c> {
-    analytics: Vec<(&'c [String], BTreeSet<&'c str>)>,
+    analytics: Vec<(&'c [crate::catalog::Str], BTreeSet<&'c str>)>,
 }
 
 /// Data component id → name.
@@ -163,7 +163,9 @@ impl<'c> Reads<'c> {
         for (platforms, dcs) in &self.analytics {
             let on = asset.platforms.is_empty()
                 || platforms.is_empty()
-                || platforms.iter().any(|p| asset.platforms.contains(p));
+                || platforms
+                    .iter()
+                    .any(|p| asset.platforms.iter().any(|x| x == p));
             if !on {
                 continue;
             }

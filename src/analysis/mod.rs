@@ -611,7 +611,7 @@ pub fn technique_name(catalog: &Catalog, id: &str) -> String {
     };
     match t.parent.as_deref().and_then(|p| catalog.technique(p)) {
         Some(p) => format!("{}: {}", p.name, t.name),
-        None => t.name.clone(),
+        None => t.name.to_string(),
     }
 }
 
@@ -650,7 +650,7 @@ pub fn analyse(model: &Resolved, catalog: &Catalog) -> Analysis {
         model: model_info(model),
         attack: AttackInfo {
             domain: catalog.domain.as_str().to_string(),
-            release: catalog.release.clone(),
+            release: catalog.release.to_string(),
             model_release: model.meta.attack_version.clone(),
         },
         settings: Settings {

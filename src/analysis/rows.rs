@@ -147,8 +147,18 @@ fn uses(model: &Resolved) -> BTreeMap<&str, Vec<ActorUse>> {
 fn row(ctx: &Ctx<'_>, tid: &str, mut actors: Vec<ActorUse>) -> TechniqueRow {
     let (model, catalog) = (ctx.model, ctx.catalog);
     let tech = catalog.technique(tid);
-    let platforms: Vec<String> = tech.map(|t| t.platforms.clone()).unwrap_or_default();
-    let tactics: Vec<String> = tech.map(|t| t.tactics.clone()).unwrap_or_default();
+    let platforms: Vec<String> = tech
+        .map(|t| t.platforms.clone())
+        .unwrap_or_default()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let tactics: Vec<String> = tech
+        .map(|t| t.tactics.clone())
+        .unwrap_or_default()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     let assets: Vec<&Asset> = model
         .assets
         .iter()

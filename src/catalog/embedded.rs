@@ -97,7 +97,7 @@ fn decode_error(message: impl Into<String>) -> CatalogError {
 }
 
 /// Splits the body into its [`PARTS`] parts.
-fn split_parts(mut body: &[u8]) -> Result<[&[u8]; PARTS], CatalogError> {
+fn split_parts(mut body: &'static [u8]) -> Result<[&'static [u8]; PARTS], CatalogError> {
     let mut parts: [&[u8]; PARTS] = [&[]; PARTS];
     for part in parts.iter_mut() {
         let (len, rest) = body
@@ -118,7 +118,7 @@ fn split_parts(mut body: &[u8]) -> Result<[&[u8]; PARTS], CatalogError> {
 }
 
 /// Decodes one part, which must be read to its end.
-fn part<'a, T: serde::Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, CatalogError> {
+fn part<T: serde::Deserialize<'static>>(bytes: &'static [u8]) -> Result<T, CatalogError> {
     let (value, rest): (T, &[u8]) =
         postcard::take_from_bytes(bytes).map_err(|e| decode_error(e.to_string()))?;
     if !rest.is_empty() {
@@ -133,9 +133,9 @@ fn part<'a, T: serde::Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, CatalogErro
 /// The fields of the first part.
 type Head = (
     Domain,
-    String,
+    super::Str,
     Vec<super::model::Tactic>,
-    Vec<String>,
+    Vec<super::Str>,
     Vec<super::model::RetiredGroup>,
     Vec<super::model::Mitigation>,
     Vec<super::model::AssetType>,
@@ -144,7 +144,7 @@ type Head = (
 /// Decodes the compact form (and builds the lookup indexes). The parts are decoded side
 /// by side on the machine's cores: groups and software, with every technique they use
 /// and its procedure text, are most of the Enterprise catalog.
-pub fn decode(bytes: &[u8]) -> Result<Catalog, CatalogError> {
+pub fn decode(bytes: &'static [u8]) -> Result<Catalog, CatalogError> {
     let body = bytes
         .strip_prefix(MAGIC.as_slice())
         .ok_or_else(|| decode_error("not a threatc catalog (bad magic bytes)"))?;

@@ -15,6 +15,7 @@ pub mod model;
 pub mod newer;
 pub mod query;
 pub mod stix;
+mod str;
 pub mod text;
 
 pub use embedded::{
@@ -24,3 +25,4 @@ pub use error::CatalogError;
 pub use model::*;
 pub use query::{Entry, GroupLookup};
 pub use stix::{load_bundle_file, read_bundle, release_from_file_name};
+pub use str::Str;

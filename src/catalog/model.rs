@@ -11,6 +11,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use super::index::Index;
+use super::Str;
 
 /// An ATT&CK domain (one matrix family, one STIX bundle).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -99,11 +100,12 @@ impl FromStr for Domain {
 /// A [`Catalog`] dereferences to this, so `catalog.techniques` reads naturally while the
 /// catalog's index can never go stale (there is no mutable access).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(bound(deserialize = "'de: 'static"))]
 pub struct CatalogData {
     /// The domain this catalog describes.
     pub domain: Domain,
     /// The ATT&CK release, e.g. `"18.1"`.
-    pub release: String,
+    pub release: Str,
     /// The domain's tactics in matrix order (deprecated tactics, if any, last and flagged).
     pub tactics: Vec<Tactic>,
     /// All techniques and sub-techniques, revoked and deprecated ones included (flagged).
@@ -128,7 +130,7 @@ pub struct CatalogData {
     pub asset_types: Vec<AssetType>,
     /// The domain's platform names (from active techniques), sorted. ICS's placeholder
     /// platform `None` is left out.
-    pub platforms: Vec<String>,
+    pub platforms: Vec<Str>,
 }
 
 /// An ATT&CK catalog for one domain and release, with lookup indexes.
@@ -172,7 +174,7 @@ impl Serialize for Catalog {
     }
 }
 
-impl<'de> Deserialize<'de> for Catalog {
+impl<'de: 'static> Deserialize<'de> for Catalog {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         CatalogData::deserialize(deserializer).map(Catalog::new)
     }
@@ -180,51 +182,54 @@ impl<'de> Deserialize<'de> for Catalog {
 
 /// A tactic: a column of the matrix.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(bound(deserialize = "'de: 'static"))]
 pub struct Tactic {
     /// ATT&CK id, e.g. `TA0001`.
-    pub id: String,
+    pub id: Str,
     /// Display name, e.g. `Initial Access`.
-    pub name: String,
+    pub name: Str,
     /// Short name used by techniques' kill-chain phases, e.g. `initial-access`.
-    pub shortname: String,
+    pub shortname: Str,
     /// Whether ATT&CK marks this tactic deprecated.
     pub deprecated: bool,
 }
 
 /// A mitigation that applies to a technique.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(bound(deserialize = "'de: 'static"))]
 pub struct MitigationRef {
     /// Mitigation id, e.g. `M1036`.
-    pub id: String,
+    pub id: Str,
     /// How it applies to this technique (the relationship text, shortened).
-    pub text: String,
+    pub text: Str,
 }
 
 /// A technique or sub-technique.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(bound(deserialize = "'de: 'static"))]
 pub struct Technique {
     /// ATT&CK id, e.g. `T1003` or `T1003.001`.
-    pub id: String,
+    pub id: Str,
     /// Display name (a sub-technique's own name, without its parent's).
-    pub name: String,
+    pub name: Str,
     /// Tactic short names, in matrix order.
-    pub tactics: Vec<String>,
+    pub tactics: Vec<Str>,
     /// Platforms, as ATT&CK spells them.
-    pub platforms: Vec<String>,
+    pub platforms: Vec<Str>,
     /// The parent technique id for a sub-technique.
-    pub parent: Option<String>,
+    pub parent: Option<Str>,
     /// Whether ATT&CK marks it deprecated.
     pub deprecated: bool,
     /// Whether ATT&CK revoked it.
     pub revoked: bool,
     /// For a revoked technique: the final non-revoked technique replacing it (chains followed).
-    pub revoked_by: Option<String>,
+    pub revoked_by: Option<Str>,
     /// Detection strategies (`DET…` ids) that detect it.
-    pub detection_strategies: Vec<String>,
+    pub detection_strategies: Vec<Str>,
     /// Mitigations that apply to it.
     pub mitigations: Vec<MitigationRef>,
     /// Asset types (`A…` ids, sorted) it targets (ATT&CK for ICS `targets` relationships).
-    pub asset_types: Vec<String>,
+    pub asset_types: Vec<Str>,
 }
 
 impl Technique {
@@ -248,24 +253,24 @@ pub enum UseSource {
     /// The actor itself uses it (a `uses` relationship).
     Direct {
         /// The procedure example, cleaned and shortened.
-        procedure: String,
+        procedure: Str,
     },
     /// A campaign attributed to the group uses it.
     Campaign {
         /// Campaign id, e.g. `C0022`.
-        id: String,
+        id: Str,
         /// The campaign's procedure example, cleaned and shortened.
-        procedure: String,
+        procedure: Str,
     },
     /// Software the actor uses implements it.
     Software {
         /// Software id, e.g. `S0154`.
-        id: String,
+        id: Str,
     },
 }
 
 mod use_source_serde {
-    use super::UseSource;
+    use super::{Str, UseSource};
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
     #[derive(Serialize)]
@@ -286,18 +291,20 @@ mod use_source_serde {
 
     #[derive(Deserialize)]
     #[serde(tag = "kind", rename_all = "lowercase")]
+    #[serde(bound(deserialize = "'de: 'static"))]
     enum Tagged {
-        Direct { procedure: String },
-        Campaign { id: String, procedure: String },
-        Software { id: String },
+        Direct { procedure: Str },
+        Campaign { id: Str, procedure: Str },
+        Software { id: Str },
     }
 
     #[derive(Deserialize)]
     #[serde(rename_all = "lowercase")]
+    #[serde(bound(deserialize = "'de: 'static"))]
     enum Plain {
-        Direct { procedure: String },
-        Campaign { id: String, procedure: String },
-        Software { id: String },
+        Direct { procedure: Str },
+        Campaign { id: Str, procedure: Str },
+        Software { id: Str },
     }
 
     impl Serialize for UseSource {
@@ -321,7 +328,7 @@ mod use_source_serde {
         }
     }
 
-    impl<'de> Deserialize<'de> for UseSource {
+    impl<'de: 'static> Deserialize<'de> for UseSource {
         fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             Ok(if d.is_human_readable() {
                 match Tagged::deserialize(d)? {
@@ -342,34 +349,36 @@ mod use_source_serde {
 
 /// One technique used by an actor, with the evidence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(bound(deserialize = "'de: 'static"))]
 pub struct TechniqueUse {
     /// Technique id.
-    pub technique: String,
+    pub technique: Str,
     /// Evidence, sorted (direct first, then campaigns, then software, each by id).
     pub sources: Vec<UseSource>,
     /// When ATT&CK recorded the direct use (`YYYY-MM-DD`, the latest `created` date of the
     /// active `uses` relationships from the actor itself to the technique); `None` when
     /// the use is only through campaigns or software, or the bundle has no dates.
-    pub reported: Option<String>,
+    pub reported: Option<Str>,
 }
 
 /// An active threat group (intrusion set).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(bound(deserialize = "'de: 'static"))]
 pub struct Group {
     /// ATT&CK id, e.g. `G0046`.
-    pub id: String,
+    pub id: Str,
     /// Display name, e.g. `FIN7`.
-    pub name: String,
+    pub name: Str,
     /// Other names, the name itself excluded.
-    pub aliases: Vec<String>,
+    pub aliases: Vec<Str>,
     /// Short description (first paragraph, citations removed).
-    pub description: String,
+    pub description: Str,
     /// Techniques used directly or by campaigns attributed to the group (MITRE's semantics).
     pub techniques: Vec<TechniqueUse>,
     /// Software (`S…` ids) used by the group or its campaigns.
-    pub software: Vec<String>,
+    pub software: Vec<Str>,
     /// Campaigns (`C…` ids) attributed to the group.
-    pub campaigns: Vec<String>,
+    pub campaigns: Vec<Str>,
     /// Techniques of the software used by the group or its campaigns.
     pub software_techniques: Vec<TechniqueUse>,
     /// Always false in a built catalog (kept for readers of the serialized form).
@@ -380,132 +389,141 @@ pub struct Group {
 
 /// A group that ATT&CK revoked or deprecated.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(bound(deserialize = "'de: 'static"))]
 pub struct RetiredGroup {
     /// Its old ATT&CK id.
-    pub id: String,
+    pub id: Str,
     /// Its old name.
-    pub name: String,
+    pub name: Str,
     /// For a revoked group: the active group replacing it (chains followed).
-    pub replaced_by: Option<String>,
+    pub replaced_by: Option<Str>,
 }
 
 /// A piece of active software (malware or tool).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(bound(deserialize = "'de: 'static"))]
 pub struct Software {
     /// ATT&CK id, e.g. `S0154`.
-    pub id: String,
+    pub id: Str,
     /// Display name.
-    pub name: String,
+    pub name: Str,
     /// `malware` or `tool`.
-    pub kind: String,
+    pub kind: Str,
     /// Other names, the name itself excluded.
-    pub aliases: Vec<String>,
+    pub aliases: Vec<Str>,
     /// Platforms it runs on.
-    pub platforms: Vec<String>,
+    pub platforms: Vec<Str>,
     /// Techniques it implements.
     pub techniques: Vec<TechniqueUse>,
 }
 
 /// An active campaign.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(bound(deserialize = "'de: 'static"))]
 pub struct Campaign {
     /// ATT&CK id, e.g. `C0022`.
-    pub id: String,
+    pub id: Str,
     /// Display name.
-    pub name: String,
+    pub name: Str,
     /// Short description.
-    pub description: String,
+    pub description: Str,
     /// Groups (`G…` ids) it is attributed to.
-    pub groups: Vec<String>,
+    pub groups: Vec<Str>,
     /// Techniques it used.
     pub techniques: Vec<TechniqueUse>,
     /// Software (`S…` ids) it used.
-    pub software: Vec<String>,
+    pub software: Vec<Str>,
     /// First seen (STIX timestamp), if known.
-    pub first_seen: Option<String>,
+    pub first_seen: Option<Str>,
     /// Last seen (STIX timestamp), if known.
-    pub last_seen: Option<String>,
+    pub last_seen: Option<Str>,
 }
 
 /// An active mitigation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(bound(deserialize = "'de: 'static"))]
 pub struct Mitigation {
     /// ATT&CK id, e.g. `M1036`.
-    pub id: String,
+    pub id: Str,
     /// Display name.
-    pub name: String,
+    pub name: Str,
     /// Short description.
-    pub description: String,
+    pub description: Str,
 }
 
 /// A detection strategy (v18+): a set of analytics that detect some techniques.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(bound(deserialize = "'de: 'static"))]
 pub struct DetectionStrategy {
     /// ATT&CK id, e.g. `DET0103`.
-    pub id: String,
+    pub id: Str,
     /// Display name.
-    pub name: String,
+    pub name: Str,
     /// Analytics (`AN…` ids), in the order ATT&CK lists them.
-    pub analytics: Vec<String>,
+    pub analytics: Vec<Str>,
     /// Techniques it detects.
-    pub techniques: Vec<String>,
+    pub techniques: Vec<Str>,
 }
 
 /// One log source an analytic reads.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(bound(deserialize = "'de: 'static"))]
 pub struct LogSource {
     /// Data component id, e.g. `DC0001` (empty if the bundle names an unknown component).
-    pub data_component: String,
+    pub data_component: Str,
     /// Log name, e.g. `WinEventLog:Security`.
-    pub name: String,
+    pub name: Str,
     /// Channel or event, e.g. `EventCode=5140`.
-    pub channel: String,
+    pub channel: Str,
 }
 
 /// An analytic (v18+): one platform's concrete detection logic.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(bound(deserialize = "'de: 'static"))]
 pub struct Analytic {
     /// ATT&CK id, e.g. `AN0110`.
-    pub id: String,
+    pub id: Str,
     /// Display name.
-    pub name: String,
+    pub name: Str,
     /// Platforms it applies to.
-    pub platforms: Vec<String>,
+    pub platforms: Vec<Str>,
     /// Short description.
-    pub description: String,
+    pub description: Str,
     /// Log sources it reads.
     pub log_sources: Vec<LogSource>,
 }
 
 /// An active data component: a kind of telemetry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(bound(deserialize = "'de: 'static"))]
 pub struct DataComponent {
     /// ATT&CK id, e.g. `DC0001`.
-    pub id: String,
+    pub id: Str,
     /// Display name.
-    pub name: String,
+    pub name: Str,
     /// Short description.
-    pub description: String,
+    pub description: Str,
 }
 
 /// An ATT&CK for ICS asset (STIX `x-mitre-asset`): a kind of device or system techniques
 /// target. threatc calls them *asset types*, as a model's assets are the team's own.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(bound(deserialize = "'de: 'static"))]
 pub struct AssetType {
     /// ATT&CK id, e.g. `A0010`.
-    pub id: String,
+    pub id: Str,
     /// Display name, e.g. `Safety Controller`.
-    pub name: String,
+    pub name: Str,
     /// Short description.
-    pub description: String,
+    pub description: Str,
     /// Platforms ATT&CK gives it (`Embedded`, `Windows`…; informative: ICS techniques name
     /// none).
-    pub platforms: Vec<String>,
+    pub platforms: Vec<Str>,
     /// Sectors ATT&CK gives it (`General`, `Electric`…).
-    pub sectors: Vec<String>,
+    pub sectors: Vec<Str>,
     /// Names of related assets ATT&CK lists under it (`Safety Instrumented System (SIS)
     /// controller`, `Engineering Workstation (EWS)`), in ATT&CK's order.
-    pub related: Vec<String>,
+    pub related: Vec<Str>,
 }
 
 impl AssetType {

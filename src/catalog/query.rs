@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use super::index::{id_key, name_key};
 use super::model::*;
+use super::Str;
 
 /// The outcome of looking a group up by name, alias or id, retired groups included.
 #[derive(Debug, Clone, Copy)]
@@ -96,8 +97,8 @@ impl Entry<'_> {
     {
         let mut out = vec![self.id().to_string(), self.name().to_string()];
         match self {
-            Entry::Group(g) => out.extend(g.aliases.iter().cloned()),
-            Entry::Software(s) => out.extend(s.aliases.iter().cloned()),
+            Entry::Group(g) => out.extend(g.aliases.iter().map(|a| a.to_string())),
+            Entry::Software(s) => out.extend(s.aliases.iter().map(|a| a.to_string())),
             Entry::AssetType(a) => out.extend(a.own_names().into_iter().skip(1)),
             Entry::Technique(t) => {
                 if let Some(p) = t.parent.as_deref().and_then(|p| cat.technique(p)) {
@@ -145,7 +146,7 @@ impl Catalog {
         fn names(g: &Group) -> Vec<&str> {
             std::iter::once(g.id.as_str())
                 .chain(std::iter::once(g.name.as_str()))
-                .chain(g.aliases.iter().map(String::as_str))
+                .chain(g.aliases.iter().map(Str::as_str))
                 .collect()
         }
         crate::suggest::ranked(query, self.groups.iter(), names, |g| &g.id, n)
@@ -240,7 +241,7 @@ impl Catalog {
         fn names(a: &AssetType) -> Vec<&str> {
             std::iter::once(a.id.as_str())
                 .chain(std::iter::once(a.name.as_str()))
-                .chain(a.related.iter().map(String::as_str))
+                .chain(a.related.iter().map(Str::as_str))
                 .collect()
         }
         crate::suggest::ranked(query, self.asset_types.iter(), names, |a| &a.id, 1)
@@ -403,7 +404,7 @@ impl Catalog {
 
     /// The canonical spelling of a platform of this domain, matched case-insensitively.
     pub fn is_platform(&self, name: &str) -> Option<&str> {
-        get_by_name(&self.platforms, &self.index().platforms, name).map(String::as_str)
+        get_by_name(&self.platforms, &self.index().platforms, name).map(Str::as_str)
     }
 }
 

@@ -12,6 +12,7 @@ use serde::{Deserialize, Deserializer};
 use super::error::CatalogError;
 use super::model::*;
 use super::text;
+use super::Str;
 
 /// Source names whose `external_id` is an ATT&CK id.
 const ATTACK_SOURCES: [&str; 3] = ["mitre-attack", "mitre-mobile-attack", "mitre-ics-attack"];
@@ -435,7 +436,7 @@ impl<'a> Builder<'a> {
         let domain = self.detect_domain()?;
         let tactics = self.tactics(domain);
         let techniques = self.techniques(&tactics);
-        let platforms: BTreeSet<String> = techniques
+        let platforms: BTreeSet<Str> = techniques
             .iter()
             .filter(|t| t.is_active())
             .flat_map(|t| t.platforms.iter())
@@ -445,7 +446,7 @@ impl<'a> Builder<'a> {
         let (groups, retired_groups) = self.groups();
         let data = CatalogData {
             domain,
-            release,
+            release: release.into(),
             tactics,
             techniques,
             groups,
@@ -455,9 +456,9 @@ impl<'a> Builder<'a> {
             mitigations: sorted(
                 self.active(&["course-of-action"])
                     .map(|(id, o)| Mitigation {
-                        id: id.to_string(),
-                        name: o.name(),
-                        description: o.short_description(),
+                        id: id.to_string().into(),
+                        name: o.name().into(),
+                        description: o.short_description().into(),
                     })
                     .collect(),
                 |m| &m.id,
@@ -467,9 +468,9 @@ impl<'a> Builder<'a> {
             data_components: sorted(
                 self.active(&["x-mitre-data-component"])
                     .map(|(id, o)| DataComponent {
-                        id: id.to_string(),
-                        name: o.name(),
-                        description: o.short_description(),
+                        id: id.to_string().into(),
+                        name: o.name().into(),
+                        description: o.short_description().into(),
                     })
                     .collect(),
                 |d| &d.id,
@@ -510,9 +511,9 @@ impl<'a> Builder<'a> {
             .into_iter()
             .filter_map(|t| {
                 Some(Tactic {
-                    id: t.attack_id()?.to_string(),
-                    name: t.name(),
-                    shortname: t.x_mitre_shortname.clone()?,
+                    id: t.attack_id()?.to_string().into(),
+                    name: t.name().into(),
+                    shortname: t.x_mitre_shortname.clone()?.into(),
                     deprecated: !t.is_active(),
                 })
             })
@@ -602,32 +603,40 @@ impl<'a> Builder<'a> {
                     // Several relationships for one pair: keep the first text.
                     if mits.last().is_none_or(|m| m.id != mid) {
                         mits.push(MitigationRef {
-                            id: mid.to_string(),
-                            text: note,
+                            id: mid.to_string().into(),
+                            text: note.into(),
                         });
                     }
                 }
                 Some(Technique {
-                    id: id.to_string(),
-                    name: o.name(),
-                    tactics: phases.into_iter().map(str::to_string).collect(),
-                    platforms: o.x_mitre_platforms.clone(),
-                    parent: id.split_once('.').map(|(p, _)| p.to_string()),
+                    id: id.to_string().into(),
+                    name: o.name().into(),
+                    tactics: phases.into_iter().map(Str::from).collect(),
+                    platforms: o
+                        .x_mitre_platforms
+                        .clone()
+                        .into_iter()
+                        .map(Str::from)
+                        .collect(),
+                    parent: id
+                        .split_once('.')
+                        .map(|(p, _)| p.to_string())
+                        .map(Str::from),
                     deprecated: o.x_mitre_deprecated.unwrap_or(false),
                     revoked,
-                    revoked_by,
+                    revoked_by: revoked_by.map(Str::from),
                     detection_strategies: detections
                         .remove(o.id.as_str())
                         .unwrap_or_default()
                         .into_iter()
-                        .map(str::to_string)
+                        .map(Str::from)
                         .collect(),
                     mitigations: mits,
                     asset_types: targets
                         .remove(o.id.as_str())
                         .unwrap_or_default()
                         .into_iter()
-                        .map(str::to_string)
+                        .map(Str::from)
                         .collect(),
                 })
             })
@@ -652,7 +661,10 @@ impl<'a> Builder<'a> {
         }
         uses.into_iter()
             .map(|mut u| {
-                u.reported = latest.get(u.technique.as_str()).map(|d| d.to_string());
+                u.reported = latest
+                    .get(u.technique.as_str())
+                    .map(|d| d.to_string())
+                    .map(Str::from);
                 u
             })
             .collect()
@@ -664,7 +676,7 @@ impl<'a> Builder<'a> {
             into.entry(tid.to_string())
                 .or_default()
                 .insert(UseSource::Direct {
-                    procedure: u.procedure.clone(),
+                    procedure: u.procedure.clone().into(),
                 });
         }
     }
@@ -696,9 +708,9 @@ impl<'a> Builder<'a> {
                     .and_then(|r| r.attack_id())
                     .map(str::to_string);
                 retired.push(RetiredGroup {
-                    id: id.to_string(),
-                    name: o.name(),
-                    replaced_by,
+                    id: id.to_string().into(),
+                    name: o.name().into(),
+                    replaced_by: replaced_by.map(Str::from),
                 });
                 continue;
             }
@@ -719,8 +731,8 @@ impl<'a> Builder<'a> {
                         .entry(tid.to_string())
                         .or_default()
                         .insert(UseSource::Campaign {
-                            id: cid.to_string(),
-                            procedure: u.procedure.clone(),
+                            id: cid.to_string().into(),
+                            procedure: u.procedure.clone().into(),
                         });
                 }
                 software.extend(
@@ -735,18 +747,18 @@ impl<'a> Builder<'a> {
                         .entry(tid.to_string())
                         .or_default()
                         .insert(UseSource::Software {
-                            id: sid.to_string(),
+                            id: sid.to_string().into(),
                         });
                 }
             }
             groups.push(Group {
-                id: id.to_string(),
-                name: o.name(),
-                aliases: aliases(o, &o.aliases),
-                description: o.short_description(),
+                id: id.to_string().into(),
+                name: o.name().into(),
+                aliases: aliases(o, &o.aliases).into_iter().map(Str::from).collect(),
+                description: o.short_description().into(),
                 techniques: self.dated(&o.id, to_uses(techniques)),
-                software: software.keys().map(|s| s.to_string()).collect(),
-                campaigns: campaign_ids.into_iter().collect(),
+                software: software.keys().map(|s| Str::from(s.to_string())).collect(),
+                campaigns: campaign_ids.into_iter().map(Str::from).collect(),
                 software_techniques: to_uses(software_techniques),
                 deprecated: false,
                 revoked: false,
@@ -762,11 +774,19 @@ impl<'a> Builder<'a> {
                 let mut techniques = BTreeMap::new();
                 self.direct_uses(&o.id, &mut techniques);
                 Software {
-                    id: id.to_string(),
-                    name: o.name(),
-                    kind: o.kind.clone(),
-                    aliases: aliases(o, &o.x_mitre_aliases),
-                    platforms: o.x_mitre_platforms.clone(),
+                    id: id.to_string().into(),
+                    name: o.name().into(),
+                    kind: o.kind.clone().into(),
+                    aliases: aliases(o, &o.x_mitre_aliases)
+                        .into_iter()
+                        .map(Str::from)
+                        .collect(),
+                    platforms: o
+                        .x_mitre_platforms
+                        .clone()
+                        .into_iter()
+                        .map(Str::from)
+                        .collect(),
                     techniques: self.dated(&o.id, to_uses(techniques)),
                 }
             })
@@ -793,14 +813,14 @@ impl<'a> Builder<'a> {
                     .filter_map(|s| s.attack_id().map(str::to_string))
                     .collect();
                 Campaign {
-                    id: id.to_string(),
-                    name: o.name(),
-                    description: o.short_description(),
-                    groups: groups.into_iter().collect(),
+                    id: id.to_string().into(),
+                    name: o.name().into(),
+                    description: o.short_description().into(),
+                    groups: groups.into_iter().map(Str::from).collect(),
                     techniques: self.dated(&o.id, to_uses(techniques)),
-                    software: software.into_iter().collect(),
-                    first_seen: o.first_seen.clone(),
-                    last_seen: o.last_seen.clone(),
+                    software: software.into_iter().map(Str::from).collect(),
+                    first_seen: o.first_seen.clone().map(Str::from),
+                    last_seen: o.last_seen.clone().map(Str::from),
                 }
             })
             .collect();
@@ -843,13 +863,14 @@ impl<'a> Builder<'a> {
                     }
                 }
                 DetectionStrategy {
-                    id: id.to_string(),
-                    name: o.name(),
-                    analytics,
+                    id: id.to_string().into(),
+                    name: o.name().into(),
+                    analytics: analytics.into_iter().map(Str::from).collect(),
                     techniques: detects
                         .remove(o.id.as_str())
                         .unwrap_or_default()
                         .into_iter()
+                        .map(Str::from)
                         .collect(),
                 }
             })
@@ -897,12 +918,22 @@ impl<'a> Builder<'a> {
                     }
                 }
                 AssetType {
-                    id: id.to_string(),
-                    name: o.name(),
-                    description: o.short_description(),
-                    platforms: o.x_mitre_platforms.clone(),
-                    sectors: o.x_mitre_sectors.clone(),
-                    related,
+                    id: id.to_string().into(),
+                    name: o.name().into(),
+                    description: o.short_description().into(),
+                    platforms: o
+                        .x_mitre_platforms
+                        .clone()
+                        .into_iter()
+                        .map(Str::from)
+                        .collect(),
+                    sectors: o
+                        .x_mitre_sectors
+                        .clone()
+                        .into_iter()
+                        .map(Str::from)
+                        .collect(),
+                    related: related.into_iter().map(Str::from).collect(),
                 }
             })
             .collect();
@@ -913,23 +944,29 @@ impl<'a> Builder<'a> {
         let analytics = self
             .active(&["x-mitre-analytic"])
             .map(|(id, o)| Analytic {
-                id: id.to_string(),
-                name: o.name(),
-                platforms: o.x_mitre_platforms.clone(),
-                description: o.short_description(),
+                id: id.to_string().into(),
+                name: o.name().into(),
+                platforms: o
+                    .x_mitre_platforms
+                    .clone()
+                    .into_iter()
+                    .map(Str::from)
+                    .collect(),
+                description: o.short_description().into(),
                 log_sources: o
                     .x_mitre_log_source_references
                     .iter()
                     .map(|l| LogSource {
-                        data_component: l
+                        data_component: (l
                             .x_mitre_data_component_ref
                             .as_deref()
                             .and_then(|r| self.by_stix_id.get(r))
                             .and_then(|dc| dc.attack_id())
                             .unwrap_or_default()
-                            .to_string(),
-                        name: l.name.clone().unwrap_or_default(),
-                        channel: l.channel.clone().unwrap_or_default(),
+                            .to_string())
+                        .into(),
+                        name: l.name.clone().unwrap_or_default().into(),
+                        channel: l.channel.clone().unwrap_or_default().into(),
                     })
                     .collect(),
             })
@@ -950,14 +987,14 @@ fn aliases(o: &RawObject, list: &[String]) -> Vec<String> {
 fn to_uses(map: BTreeMap<String, BTreeSet<UseSource>>) -> Vec<TechniqueUse> {
     map.into_iter()
         .map(|(technique, sources)| TechniqueUse {
-            technique,
+            technique: technique.into(),
             sources: sources.into_iter().collect(),
             reported: None,
         })
         .collect()
 }
 
-fn sorted<T>(mut items: Vec<T>, key: impl Fn(&T) -> &String) -> Vec<T> {
+fn sorted<T>(mut items: Vec<T>, key: impl Fn(&T) -> &str) -> Vec<T> {
     items.sort_by(|a, b| key(a).cmp(key(b)));
     items.dedup_by(|b, a| key(a) == key(b));
     items

@@ -197,12 +197,12 @@ fn named(
         .collect()
 }
 
-fn group_names(cat: &Catalog, ids: &[String]) -> serde_json::Value {
-    named(ids, |id| cat.group(id).map(|g| g.name.clone()))
+fn group_names(cat: &Catalog, ids: &[threatc::catalog::Str]) -> serde_json::Value {
+    named(ids, |id| cat.group(id).map(|g| g.name.to_string()))
 }
 
-fn software_names(cat: &Catalog, ids: &[String]) -> serde_json::Value {
-    named(ids, |id| cat.software(id).map(|s| s.name.clone()))
+fn software_names(cat: &Catalog, ids: &[threatc::catalog::Str]) -> serde_json::Value {
+    named(ids, |id| cat.software(id).map(|s| s.name.to_string()))
 }
 
 fn technique_names<'a>(cat: &Catalog, ids: impl IntoIterator<Item = &'a str>) -> serde_json::Value {
@@ -232,27 +232,27 @@ fn technique_json(cat: &Catalog, t: &threatc::catalog::Technique) -> serde_json:
         "groups_using": cat.group_prevalence(&t.id),
         "detection_strategies": dets,
         "mitigations": t.mitigations.iter().map(|m| json!({"id": m.id, "name": cat.mitigation(&m.id).map(|x| x.name.clone()), "text": m.text})).collect::<Vec<_>>(),
-        "asset_types": named(&t.asset_types, |id| cat.asset_type(id).map(|a| a.name.clone())),
+        "asset_types": named(&t.asset_types, |id| cat.asset_type(id).map(|a| a.name.to_string())),
     })
 }
 
 /// The document `attack show` prints for one entry (JSON, or text through [`text_of`]).
 fn entry_json(cat: &Catalog, e: Entry<'_>) -> serde_json::Value {
     let ids = |uses: &[threatc::catalog::TechniqueUse]| -> Vec<String> {
-        uses.iter().map(|t| t.technique.clone()).collect()
+        uses.iter().map(|t| t.technique.to_string()).collect()
     };
     match e {
         Entry::Technique(t) => technique_json(cat, t),
         Entry::Group(g) => json!({
             "type": "group", "id": g.id, "name": g.name, "aliases": g.aliases, "description": g.description,
-            "campaigns": named(&g.campaigns, |id| cat.campaign(id).map(|c| c.name.clone())),
+            "campaigns": named(&g.campaigns, |id| cat.campaign(id).map(|c| c.name.to_string())),
             "software": software_names(cat, &g.software),
             "techniques": ids(&g.techniques),
             "software_techniques": ids(&g.software_techniques),
         }),
         Entry::Software(s) => json!({
             "type": "software", "id": s.id, "name": s.name, "kind": s.kind, "aliases": s.aliases, "platforms": s.platforms,
-            "groups": named(cat.groups_using_software(&s.id).iter().map(|g| g.id.as_str()), |id| cat.group(id).map(|g| g.name.clone())),
+            "groups": named(cat.groups_using_software(&s.id).iter().map(|g| g.id.as_str()), |id| cat.group(id).map(|g| g.name.to_string())),
             "techniques": ids(&s.techniques),
         }),
         Entry::Campaign(c) => json!({
@@ -278,7 +278,7 @@ fn entry_json(cat: &Catalog, e: Entry<'_>) -> serde_json::Value {
                 .unwrap_or_default();
             json!({
                 "type": "detection-strategy", "id": d.id, "name": d.name,
-                "techniques": technique_names(cat, d.techniques.iter().map(String::as_str)),
+                "techniques": technique_names(cat, d.techniques.iter().map(threatc::catalog::Str::as_str)),
                 "analytics": analytics,
             })
         }

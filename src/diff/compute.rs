@@ -307,7 +307,7 @@ pub(super) fn catalog_revocations(c: &crate::catalog::Catalog) -> BTreeMap<Strin
     c.techniques
         .iter()
         .filter(|t| t.revoked)
-        .filter_map(|t| Some((t.id.clone(), t.revoked_by.clone()?)))
+        .filter_map(|t| Some((t.id.to_string(), t.revoked_by.as_deref()?.to_string())))
         .collect()
 }
 

@@ -98,7 +98,7 @@ fn filter_platforms(analysis: &Analysis, catalog: &Catalog) -> Vec<String> {
         .flat_map(|a| a.platforms.iter().cloned())
         .collect();
     if p.is_empty() {
-        return catalog.platforms.clone();
+        return catalog.platforms.iter().map(|s| s.to_string()).collect();
     }
     // Reconnaissance and resource development happen outside the estate (platform PRE):
     // keep them visible, or Navigator and MITRE's exporters hide those columns.
@@ -391,7 +391,7 @@ pub fn layer(analysis: &Analysis, catalog: &Catalog, spec: LayerSpec<'_>) -> Lay
         for tactic in &tech.tactics {
             techniques.push(Entry {
                 technique_id: id.clone(),
-                tactic: tactic.clone(),
+                tactic: tactic.to_string(),
                 score: cell.score.map(Num),
                 color: cell.color.clone(),
                 comment: cell.comment.clone(),

@@ -1,6 +1,6 @@
 //! Comparing two catalogs (an old release and a new one) for a set of technique ids.
 
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, Str};
 use crate::diag::Code;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -84,31 +84,31 @@ fn tactic_renames(old: &Catalog, new: &Catalog) -> BTreeMap<String, Change> {
                 return None;
             }
             let change = Change {
-                id: o.id.clone(),
-                name: o.name.clone(),
+                id: o.id.to_string(),
+                name: o.name.to_string(),
                 kind: ChangeKind::TacticRenamed {
-                    from_name: o.name.clone(),
-                    to_name: n.name.clone(),
-                    from: o.shortname.clone(),
-                    to: n.shortname.clone(),
+                    from_name: o.name.to_string(),
+                    to_name: n.name.to_string(),
+                    from: o.shortname.to_string(),
+                    to: n.shortname.to_string(),
                 },
             };
-            Some((o.shortname.clone(), change))
+            Some((o.shortname.to_string(), change))
         })
         .collect()
 }
 
 /// Whether a technique's tactics changed other than by a tactic's rename: `defense-evasion`
 /// → `stealth` when TA0005 was renamed is no move; → `defense-impairment` is.
-fn moved(from: &[String], to: &[String], renames: &BTreeMap<String, Change>) -> bool {
+fn moved(from: &[Str], to: &[Str], renames: &BTreeMap<String, Change>) -> bool {
     let renamed: BTreeSet<&str> = from
         .iter()
-        .map(|t| match renames.get(t).map(|c| &c.kind) {
+        .map(|t| match renames.get(t.as_str()).map(|c| &c.kind) {
             Some(ChangeKind::TacticRenamed { to, .. }) => to.as_str(),
             _ => t.as_str(),
         })
         .collect();
-    renamed != to.iter().map(String::as_str).collect()
+    renamed != to.iter().map(Str::as_str).collect()
 }
 
 /// Compares `old` and `new` for `ids` (all techniques of both when `None`; only then are new
@@ -126,7 +126,7 @@ pub fn compare(old: &Catalog, new: &Catalog, ids: Option<&[String]>) -> Vec<Chan
             };
             ids.iter()
                 .filter_map(|id| old.technique(id))
-                .any(|t| t.tactics.contains(from))
+                .any(|t| t.tactics.iter().any(|x| x == from))
         })
         .cloned()
         .collect();
@@ -147,7 +147,7 @@ fn compare_techniques(
             .techniques
             .iter()
             .chain(new.techniques.iter())
-            .map(|t| t.id.clone())
+            .map(|t| t.id.to_string())
             .collect(),
     };
     wanted.sort();
@@ -161,9 +161,9 @@ fn compare_techniques(
                     if !o.revoked {
                         out.push(Change {
                             id: id.clone(),
-                            name: o.name.clone(),
+                            name: o.name.to_string(),
                             kind: ChangeKind::Revoked {
-                                by: n.revoked_by.clone(),
+                                by: n.revoked_by.as_deref().map(str::to_string),
                             },
                         });
                     }
@@ -175,34 +175,34 @@ fn compare_techniques(
                 if n.deprecated && !o.deprecated {
                     out.push(Change {
                         id: id.clone(),
-                        name: o.name.clone(),
+                        name: o.name.to_string(),
                         kind: ChangeKind::Deprecated,
                     });
                 }
                 if o.name != n.name {
                     out.push(Change {
                         id: id.clone(),
-                        name: o.name.clone(),
+                        name: o.name.to_string(),
                         kind: ChangeKind::Renamed {
-                            from: o.name.clone(),
-                            to: n.name.clone(),
+                            from: o.name.to_string(),
+                            to: n.name.to_string(),
                         },
                     });
                 }
                 if moved(&o.tactics, &n.tactics, renames) && !n.deprecated {
                     out.push(Change {
                         id: id.clone(),
-                        name: o.name.clone(),
+                        name: o.name.to_string(),
                         kind: ChangeKind::Moved {
-                            from: o.tactics.clone(),
-                            to: n.tactics.clone(),
+                            from: o.tactics.iter().map(|s| s.to_string()).collect(),
+                            to: n.tactics.iter().map(|s| s.to_string()).collect(),
                         },
                     });
                 }
             }
             (None, Some(n)) if ids.is_none() && n.is_active() => out.push(Change {
                 id: id.clone(),
-                name: n.name.clone(),
+                name: n.name.to_string(),
                 kind: ChangeKind::New,
             }),
             _ => {}
@@ -222,7 +222,7 @@ pub fn retired(new: &Catalog, ids: &[String]) -> Vec<Change> {
             let t = new.technique(id)?;
             let kind = if t.revoked {
                 ChangeKind::Revoked {
-                    by: t.revoked_by.clone(),
+                    by: t.revoked_by.as_deref().map(str::to_string),
                 }
             } else if t.deprecated {
                 ChangeKind::Deprecated
@@ -231,7 +231,7 @@ pub fn retired(new: &Catalog, ids: &[String]) -> Vec<Change> {
             };
             Some(Change {
                 id: id.clone(),
-                name: t.name.clone(),
+                name: t.name.to_string(),
                 kind,
             })
         })

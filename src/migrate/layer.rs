@@ -174,9 +174,9 @@ impl Migrator<'_> {
                         Code::MigrateRevoked,
                         format!("`{id}` ({}) is revoked; replaced by `{by}`", t.name),
                     ));
-                    self.replaced.push((id.to_string(), by.clone()));
-                    e.insert("techniqueID".into(), Value::String(by.clone()));
-                    return by.clone();
+                    self.replaced.push((id.to_string(), by.to_string()));
+                    e.insert("techniqueID".into(), Value::String(by.to_string()));
+                    return by.to_string();
                 }
                 None => self.diags.push(Diagnostic::warning(
                     Code::MigrateNoReplacement,
@@ -205,7 +205,7 @@ impl Migrator<'_> {
         else {
             return;
         };
-        if t.revoked || t.tactics.is_empty() || t.tactics.contains(tactic) {
+        if t.revoked || t.tactics.is_empty() || t.tactics.iter().any(|x| x == tactic) {
             return;
         }
         if let Some(to) = new_tactic(self.catalog, self.previous, id, t, tactic, &self.used) {
@@ -225,7 +225,11 @@ impl Migrator<'_> {
 /// `id` after following its revocation in `catalog` (itself when not revoked).
 fn final_id(catalog: &Catalog, id: &str) -> String {
     match catalog.technique(id) {
-        Some(t) if t.revoked => t.revoked_by.clone().unwrap_or_else(|| id.to_string()),
+        Some(t) if t.revoked => t
+            .revoked_by
+            .clone()
+            .unwrap_or_else(|| id.to_string().into())
+            .to_string(),
         _ => id.to_string(),
     }
 }
@@ -241,31 +245,32 @@ fn new_tactic(
     used: &BTreeSet<(String, String)>,
 ) -> Option<String> {
     let under = |x: &str| t.tactics.iter().any(|y| y == x);
-    let free = |x: &str| !used.contains(&(t.id.clone(), x.to_string()));
+    let free = |x: &str| !used.contains(&(t.id.to_string(), x.to_string()));
     if let Some(p) = previous {
         let same_id = p
             .tactic(tactic)
             .and_then(|old| catalog.tactic(&old.id))
             .map(|new| new.shortname.clone());
         if let Some(s) = same_id.filter(|s| under(s)) {
-            return Some(s);
+            return Some(s.to_string());
         }
         if let Some(old) = p.technique(old_id) {
-            let gained: Vec<&String> = t
+            let gained: Vec<&crate::catalog::Str> = t
                 .tactics
                 .iter()
-                .filter(|x| !old.tactics.contains(x))
+                .filter(|x| !old.tactics.contains(*x))
                 .collect();
             if let Some(g) = gained.iter().find(|x| free(x)).or(gained.first()) {
-                return Some((*g).clone());
+                return Some(g.to_string());
             }
         }
     }
-    t.tactics
+    (t.tactics
         .iter()
         .find(|x| free(x))
         .or(t.tactics.first())
-        .cloned()
+        .cloned())
+    .map(String::from)
 }
 
 #[cfg(test)]

@@ -207,7 +207,7 @@ impl FileMigration<'_> {
             }
             Some(by) => {
                 let (start, len) = id_range(self.text, t.span, raw)?;
-                self.edits.insert(start, (len, by.clone()));
+                self.edits.insert(start, (len, by.to_string()));
                 let name = catalog.technique(by).map(|x| x.name.as_str()).unwrap_or("");
                 diags.push(
                     Diagnostic::note(
@@ -219,8 +219,8 @@ impl FileMigration<'_> {
                     )
                     .with_label(t.span, format!("becomes `{by}`")),
                 );
-                self.out.replaced.push((raw.to_string(), by.clone()));
-                Some(by.clone())
+                self.out.replaced.push((raw.to_string(), by.to_string()));
+                Some(by.to_string())
             }
             None => {
                 diags.push(
@@ -315,7 +315,7 @@ fn version_edit(
         && ((snippet.starts_with('"') && snippet.ends_with('"'))
             || (snippet.starts_with('\'') && snippet.ends_with('\'')));
     if quoted {
-        edits.insert(start + 1, (snippet.len() - 2, catalog.release.clone()));
+        edits.insert(start + 1, (snippet.len() - 2, catalog.release.to_string()));
     } else {
         // A plain `18.10` would read back as the number 18.1: quote what does not round-trip.
         let plain_ok = catalog
@@ -324,7 +324,7 @@ fn version_edit(
             .map(|x| x.to_string() == catalog.release)
             .unwrap_or(true);
         let with = if plain_ok {
-            catalog.release.clone()
+            catalog.release.to_string()
         } else {
             format!("\"{}\"", catalog.release)
         };

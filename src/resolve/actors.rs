@@ -288,26 +288,26 @@ fn group_actor(
     let group = lookup_group(r, g)?;
     let software = av.software.unwrap_or(false);
     for u in &group.techniques {
-        let entry = techniques.entry(u.technique.clone()).or_default();
+        let entry = techniques.entry(u.technique.to_string()).or_default();
         for s in &u.sources {
             entry.push(match s {
                 UseSource::Direct { procedure } => Provenance::Group {
-                    procedure: procedure.clone(),
+                    procedure: procedure.to_string(),
                 },
                 UseSource::Campaign { id, procedure } => Provenance::Campaign {
-                    id: id.clone(),
-                    procedure: procedure.clone(),
+                    id: id.to_string(),
+                    procedure: procedure.to_string(),
                 },
-                UseSource::Software { id } => Provenance::Software { id: id.clone() },
+                UseSource::Software { id } => Provenance::Software { id: id.to_string() },
             });
         }
     }
     if software {
         for u in &group.software_techniques {
-            let entry = techniques.entry(u.technique.clone()).or_default();
+            let entry = techniques.entry(u.technique.to_string()).or_default();
             for s in &u.sources {
                 if let UseSource::Software { id } = s {
-                    entry.push(Provenance::Software { id: id.clone() });
+                    entry.push(Provenance::Software { id: id.to_string() });
                 }
             }
             if entry.is_empty() {
@@ -322,11 +322,11 @@ fn group_actor(
         .unwrap_or_else(|| slug(&group.name));
     Some(Head {
         id,
-        name: group.name.clone(),
+        name: group.name.to_string(),
         kind: ActorKind::Group {
-            group_id: group.id.clone(),
-            group_name: group.name.clone(),
-            aliases: group.aliases.clone(),
+            group_id: group.id.to_string(),
+            group_name: group.name.to_string(),
+            aliases: group.aliases.iter().map(|s| s.to_string()).collect(),
         },
         software,
     })

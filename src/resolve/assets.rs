@@ -95,7 +95,7 @@ fn asset_type(r: &mut Resolver<'_>, t: &Spanned<String>) -> Vec<String> {
     let found: Vec<String> = catalog
         .find_asset_types(&t.value)
         .iter()
-        .map(|a| a.id.clone())
+        .map(|a| a.id.to_string())
         .collect();
     if !found.is_empty() {
         return found;
@@ -148,11 +148,17 @@ impl Asset {
             Some(t) => (t.platforms.as_slice(), t.asset_types.as_slice()),
             None => (&[][..], &[][..]),
         };
-        let on_platform =
-            self.platforms.is_empty() || self.platforms.iter().any(|p| platforms.contains(p));
+        let on_platform = self.platforms.is_empty()
+            || self
+                .platforms
+                .iter()
+                .any(|p| platforms.iter().any(|x| x == p));
         let on_type = self.asset_types.is_empty()
             || targets.is_empty()
-            || self.asset_types.iter().any(|a| targets.contains(a));
+            || self
+                .asset_types
+                .iter()
+                .any(|a| targets.iter().any(|x| x == a));
         on_platform && on_type
     }
 }

@@ -109,7 +109,7 @@ impl<'a> Resolver<'a> {
                     .with_help("ATT&CK no longer maintains it and no group uses it; remove it or map to a current technique"),
             );
         }
-        Some(tech.id.clone())
+        Some(tech.id.to_string())
     }
 
     pub fn date(&mut self, s: &Spanned<v1::Scalar>, what: &str) -> Option<Date> {
@@ -202,7 +202,10 @@ pub(crate) fn platform_name(catalog: &Catalog, name: &str) -> Result<String, Str
     }
     let all = catalog.platforms.join(", ");
     Err(
-        match crate::suggest::nearest(name, catalog.platforms.iter().map(String::as_str)) {
+        match crate::suggest::nearest(
+            name,
+            catalog.platforms.iter().map(crate::catalog::Str::as_str),
+        ) {
             Some(n) => format!("did you mean `{n}`? platforms: {all}"),
             None => format!("platforms of this domain: {all}"),
         },
@@ -218,7 +221,7 @@ pub(crate) fn component_name(catalog: &Catalog, name: &str) -> Result<String, St
         .iter()
         .find(|c| c.id.eq_ignore_ascii_case(name) || c.name.eq_ignore_ascii_case(name))
     {
-        return Ok(c.name.clone());
+        return Ok(c.name.to_string());
     }
     Err(
         match crate::suggest::nearest(name, catalog.data_components.iter().map(|c| c.name.as_str())) {

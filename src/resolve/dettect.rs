@@ -604,7 +604,7 @@ fn technique_id(cx: &mut Cx<'_, '_, '_>, id: &Spanned<String>) -> Option<String>
                 .with_label(id.span, "deprecated");
                 warn(cx.r, cx.sys.deny, d);
             }
-            return Some(t.id.clone());
+            return Some(t.id.to_string());
         }
     };
     warn(cx.r, cx.sys.deny, d.with_label(id.span, "not imported"));

@@ -377,7 +377,7 @@ impl Tally {
                 Some(tech) if tech.revoked => {
                     let e = self.revoked.entry(t.id.clone()).or_insert((
                         0,
-                        tech.revoked_by.clone(),
+                        tech.revoked_by.as_deref().map(str::to_string),
                         None,
                     ));
                     e.0 += 1;
@@ -386,7 +386,7 @@ impl Tally {
                     }
                     if entry.follow_revoked {
                         if let Some(n) = &tech.revoked_by {
-                            techs.insert(n.clone());
+                            techs.insert(n.to_string());
                         }
                     }
                 }
@@ -394,7 +394,7 @@ impl Tally {
                     if tech.deprecated {
                         *self.deprecated.entry(t.id.clone()).or_default() += 1;
                     }
-                    techs.insert(tech.id.clone());
+                    techs.insert(tech.id.to_string());
                 }
             }
         }

@@ -302,7 +302,7 @@ fn mitigation(r: &mut Resolver<'_>, m: &Spanned<String>) -> Option<(String, Stri
             .find(|x| x.name.eq_ignore_ascii_case(raw))
     });
     if let Some(x) = found {
-        return Some((x.id.clone(), x.name.clone()));
+        return Some((x.id.to_string(), x.name.to_string()));
     }
     let known = catalog
         .mitigations

@@ -35,7 +35,7 @@ pub(crate) fn dropped(
         }
         for p in &tech.platforms {
             if !declared.contains(p.as_str()) {
-                let e = per.entry(p.clone()).or_default();
+                let e = per.entry(p.to_string()).or_default();
                 e.0 += 1;
                 if out {
                     e.1 += 1;

@@ -230,7 +230,7 @@ pub fn plan_data(a: &Analysis, catalog: &Catalog) -> PlanData {
     let tactic_names: BTreeMap<String, String> = catalog
         .tactics
         .iter()
-        .map(|t| (t.shortname.clone(), t.name.clone()))
+        .map(|t| (t.shortname.to_string(), t.name.to_string()))
         .collect();
     let actor_names: BTreeMap<String, String> = a
         .actors
@@ -293,19 +293,20 @@ fn gap_build(technique: &str, catalog: &Catalog, platforms: &BTreeSet<String>) -
                 continue;
             };
             strategies.push(PlanStrategy {
-                id: ds.id.clone(),
-                name: ds.name.clone(),
+                id: ds.id.to_string(),
+                name: ds.name.to_string(),
                 analytics: analytics(&ds.analytics, catalog, platforms),
             });
         }
         for m in &t.mitigations {
             mitigations.push(PlanMitigation {
-                id: m.id.clone(),
-                name: catalog
+                id: m.id.to_string(),
+                name: (catalog
                     .mitigation(&m.id)
                     .map(|x| x.name.clone())
-                    .unwrap_or_default(),
-                text: m.text.clone(),
+                    .unwrap_or_default())
+                .to_string(),
+                text: m.text.to_string(),
             });
         }
     }
@@ -328,25 +329,32 @@ fn gap_build(technique: &str, catalog: &Catalog, platforms: &BTreeSet<String>) -
 }
 
 /// The analytics (by id) that run on a platform in scope (any, when none is named).
-fn analytics(ids: &[String], catalog: &Catalog, platforms: &BTreeSet<String>) -> Vec<PlanAnalytic> {
+fn analytics(
+    ids: &[crate::catalog::Str],
+    catalog: &Catalog,
+    platforms: &BTreeSet<String>,
+) -> Vec<PlanAnalytic> {
     ids.iter()
         .filter_map(|id| catalog.analytic(id))
-        .filter(|an| platforms.is_empty() || an.platforms.iter().any(|p| platforms.contains(p)))
+        .filter(|an| {
+            platforms.is_empty() || an.platforms.iter().any(|p| platforms.contains(p.as_str()))
+        })
         .map(|an| PlanAnalytic {
-            id: an.id.clone(),
-            name: an.name.clone(),
-            platforms: an.platforms.clone(),
+            id: an.id.to_string(),
+            name: an.name.to_string(),
+            platforms: an.platforms.iter().map(|s| s.to_string()).collect(),
             log_sources: an
                 .log_sources
                 .iter()
                 .map(|ls| PlanLogSource {
-                    name: ls.name.clone(),
-                    channel: ls.channel.clone(),
-                    data_component: ls.data_component.clone(),
-                    data_component_name: catalog
+                    name: ls.name.to_string(),
+                    channel: ls.channel.to_string(),
+                    data_component: ls.data_component.to_string(),
+                    data_component_name: (catalog
                         .data_component(&ls.data_component)
                         .map(|d| d.name.clone())
-                        .unwrap_or_default(),
+                        .unwrap_or_default())
+                    .to_string(),
                 })
                 .collect(),
         })

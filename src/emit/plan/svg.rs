@@ -304,8 +304,8 @@ pub fn matrix_columns(a: &Analysis, catalog: &Catalog) -> Vec<MatrixColumn> {
     let cell = |t: &Technique, subs: Vec<MatrixCell>, other_subs: usize| {
         let s = st(&t.id);
         MatrixCell {
-            id: t.id.clone(),
-            name: t.name.clone(),
+            id: t.id.to_string(),
+            name: t.name.to_string(),
             state: s.class(),
             marker: s.marker(),
             label: s.label(),
@@ -344,8 +344,8 @@ pub fn matrix_columns(a: &Analysis, catalog: &Catalog) -> Vec<MatrixColumn> {
         }
         let cov = by_tactic.get(tac.shortname.as_str());
         out.push(MatrixColumn {
-            id: tac.id.clone(),
-            name: tac.name.clone(),
+            id: tac.id.to_string(),
+            name: tac.name.to_string(),
             in_scope: cov.map_or(0, |c| c.in_scope),
             covered: cov.map_or(0, |c| c.covered),
             threat,
