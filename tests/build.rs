@@ -518,3 +518,32 @@ fn mobile_and_ics_models_build_with_valid_layers() {
         }
     }
 }
+
+/// report.json is rendered in memory alongside the other outputs for ordinary models and
+/// streamed into its file at write time for large ones
+/// (`emit::REPORT_IN_MEMORY_MAX_RULES`): both ways write the same bytes.
+#[test]
+fn report_json_is_the_same_rendered_or_streamed() {
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/financial/model.yaml");
+    let mut sources = threatc::source::SourceMap::new();
+    let c = threatc::compile(&model, &threatc::CompileOptions::default(), &mut sources)
+        .expect("the bank example compiles");
+    let tmp = tempfile::tempdir().unwrap();
+    let mut written = Vec::new();
+    for in_memory in [true, false] {
+        let out = tmp.path().join(format!("out-{in_memory}"));
+        let built =
+            threatc::emit::build_with(&c, None, None, &mut threatc::Timings::default(), in_memory)
+                .expect("renders");
+        let files = threatc::emit::write_build(&out, built).expect("writes");
+        assert!(files.contains(&"report.json".to_string()));
+        written.push(std::fs::read(out.join("report.json")).unwrap());
+    }
+    assert_eq!(
+        written[0], written[1],
+        "report.json differs between the two ways"
+    );
+    let report: Value = serde_json::from_slice(&written[0]).unwrap();
+    assert_eq!(report["files"].as_array().map(Vec::len), Some(30));
+    assert!(written[0].ends_with(b"\n  ]\n}\n"));
+}

@@ -132,7 +132,7 @@ fn emit_and_write(
     format: OutputFormat,
 ) -> Result<Vec<String>, i32> {
     let t = std::time::Instant::now();
-    let outputs = emit::build_outputs_with_history(
+    let outputs = emit::build(
         compiled,
         args.templates.as_deref(),
         history,
@@ -151,7 +151,7 @@ fn emit_and_write(
     ctx.timings.record("emit", t);
     ctx.show_timings();
     let t = std::time::Instant::now();
-    let written = emit::write_build(&args.out, &outputs, &compiled.analysis);
+    let written = emit::write_build(&args.out, outputs);
     ctx.timings.record("write", t);
     ctx.show_timings();
     written.map_err(|e| {

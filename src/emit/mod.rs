@@ -42,22 +42,95 @@ pub struct Output {
     pub bytes: Vec<u8>,
 }
 
-/// Writes a build: the rendered outputs, and report.json (listing every file written)
-/// streamed from the analysis, all atomically; then removes build outputs this build
-/// did not write (see [`remove_stale`]).
-pub fn write_build(
-    out_dir: &Path,
-    outputs: &[Output],
-    a: &Analysis,
-) -> Result<Vec<String>, String> {
+/// Every output of a build rendered in memory: the files, and report.json up to the list
+/// of files it names (or, for a large model, the analysis it is streamed from).
+#[derive(Debug)]
+pub struct Built<'a> {
+    /// The outputs other than report.json.
+    pub outputs: Vec<Output>,
+    report: Report<'a>,
+}
+
+#[derive(Debug)]
+enum Report<'a> {
+    /// Rendered while the other outputs were; finished with the list of files.
+    Head(report::Head),
+    /// Streamed into its file when the build is written, never whole in memory.
+    Streamed(&'a Analysis),
+}
+
+/// Up to this many rules, report.json is rendered in memory while the other outputs are
+/// (the bank's 1.4 MB fills the time the output groups leave a core idle); beyond, it is
+/// streamed into its file when the build is written (50,000 rules make 37 MB of it).
+pub const REPORT_IN_MEMORY_MAX_RULES: usize = 5_000;
+
+/// Renders a build's outputs (and report.json, see [`REPORT_IN_MEMORY_MAX_RULES`]).
+/// Fails (with a diagnostic) before anything is written.
+pub fn build<'a>(
+    c: &'a crate::Compiled,
+    templates: Option<&Path>,
+    history: Option<&[trend::TrendPoint]>,
+    timings: &mut crate::Timings,
+) -> Result<Built<'a>, crate::diag::Diagnostic> {
+    let in_memory = c.resolved.rules.len() <= REPORT_IN_MEMORY_MAX_RULES;
+    build_with(c, templates, history, timings, in_memory)
+}
+
+/// [`build`], with report.json rendered in memory alongside the other outputs or streamed
+/// at write time as asked; both give the same bytes.
+pub fn build_with<'a>(
+    c: &'a crate::Compiled,
+    templates: Option<&Path>,
+    history: Option<&[trend::TrendPoint]>,
+    timings: &mut crate::Timings,
+    report_in_memory: bool,
+) -> Result<Built<'a>, crate::diag::Diagnostic> {
+    if !report_in_memory {
+        let outputs = build_outputs_with_history(c, templates, history, timings)?;
+        return Ok(Built {
+            outputs,
+            report: Report::Streamed(&c.analysis),
+        });
+    }
+    let (outputs, (head, took)) = rayon::join(
+        || build_outputs_with_history(c, templates, history, timings),
+        || timed(|| report::head(&c.analysis)),
+    );
+    let outputs = outputs?;
+    timings.record_duration("  report", took);
+    Ok(Built {
+        outputs,
+        report: Report::Head(head),
+    })
+}
+
+/// Writes a build: the rendered outputs and report.json (listing every file written),
+/// all atomically; then removes build outputs this build did not write (see
+/// [`remove_stale`]).
+pub fn write_build(out_dir: &Path, built: Built<'_>) -> Result<Vec<String>, String> {
+    let Built {
+        mut outputs,
+        report,
+    } = built;
     let mut files: Vec<String> = outputs.iter().map(|o| o.path.clone()).collect();
     files.push("report.json".into());
     files.sort();
-    let write = |w: &mut dyn std::io::Write| -> std::io::Result<()> {
-        report::write(a, &files, w)?;
-        w.write_all(b"\n")
-    };
-    write_all_with(out_dir, outputs, Some(("report.json", &write)))?;
+    match report {
+        Report::Head(head) => {
+            outputs.push(Output {
+                path: "report.json".into(),
+                bytes: report::finish(head, &files)?,
+            });
+            write_all(out_dir, &outputs)?;
+        }
+        Report::Streamed(a) => {
+            let write = |w: &mut dyn std::io::Write| -> std::io::Result<()> {
+                report::write(a, &files, w)?;
+                w.write_all(b"\n")
+            };
+            write_all_with(out_dir, &outputs, Some(("report.json", &write)))?;
+        }
+    }
     remove_stale(out_dir, &files);
     Ok(files)
 }
@@ -333,13 +406,28 @@ pub fn write_all_with(
     for parts in &checked {
         check_folders(out_dir, parts, true)?;
     }
-    // The files are staged under temporary names; report.json streams into its own on a
-    // second thread meanwhile (its serialisation is a third of the stage on the bank).
-    let (outs, streamed) = rayon::join(
-        || stage_outputs(out_dir, outputs),
+    // The files are staged under temporary names, in two halves of about equal size side
+    // by side, and a streamed file on a third task.
+    let total: usize = outputs.iter().map(|o| o.bytes.len()).sum();
+    let mut half = 0;
+    let mut size = 0;
+    while size < total / 2 {
+        size += outputs.get(half).map_or(total, |o| o.bytes.len());
+        half += 1;
+    }
+    let (first, second) = outputs.split_at(half.min(outputs.len()));
+    let ((outs, more), streamed) = rayon::join(
+        || {
+            rayon::join(
+                || stage_outputs(out_dir, first),
+                || stage_outputs(out_dir, second),
+            )
+        },
         || streamed.map(|s| stage_streamed(out_dir, s)),
     );
     let (mut staged, result) = outs;
+    staged.extend(more.0);
+    let result = result.and(more.1);
     let result = match streamed {
         Some((tmp, r)) => {
             staged.extend(tmp);

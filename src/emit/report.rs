@@ -63,6 +63,42 @@ pub fn report_schema_json() -> String {
     serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
 }
 
+/// report.json up to its last key, `files` (the files of the build, which are known only
+/// once every other output is rendered): rendered while the other outputs are, and
+/// finished by [`finish`].
+#[derive(Debug)]
+pub struct Head(Vec<u8>);
+
+/// How the report rendered with no files ends: what [`finish`] replaces.
+const NO_FILES: &[u8] = b"\"files\": []\n}";
+
+/// Renders report.json without its `files` list.
+pub fn head(a: &Analysis) -> Head {
+    let mut v = Vec::with_capacity(1 << 20);
+    // Writing into a Vec cannot fail.
+    let _ = write(a, &[], &mut v);
+    Head(v)
+}
+
+/// report.json (with a final line feed): the head and the list of `files`, byte for byte
+/// what [`write`] writes.
+pub fn finish(head: Head, files: &[String]) -> Result<Vec<u8>, String> {
+    let mut v = head.0;
+    if !v.ends_with(NO_FILES) {
+        return Err("report.json did not render (internal error)".to_string());
+    }
+    v.truncate(v.len() - NO_FILES.len());
+    #[derive(Serialize)]
+    struct Files<'a> {
+        files: &'a [String],
+    }
+    // `{\n  "files": [ … ]\n}`: from `"files"` on, as it appears at the report's end.
+    let tail = serde_json::to_vec_pretty(&Files { files }).map_err(|e| e.to_string())?;
+    v.extend_from_slice(tail.get(4..).unwrap_or_default());
+    v.push(b'\n');
+    Ok(v)
+}
+
 /// Writes report.json: the envelope, the analysis, the files of the build.
 pub fn write(a: &Analysis, files: &[String], w: &mut dyn std::io::Write) -> std::io::Result<()> {
     #[derive(Serialize)]
