@@ -3,6 +3,7 @@
 use crate::analysis::{Analysis, Tier};
 use crate::catalog::{Catalog, Tactic, Technique};
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 /// State of a matrix cell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,8 +67,8 @@ impl CellState {
 
 /// Text for the SVG: escaped, and characters XML forbids replaced (titles come from
 /// the model and from ATT&CK data it may point at).
-fn xml(s: &str) -> String {
-    crate::escape::xml_text(s).into_owned()
+fn xml(s: &str) -> std::borrow::Cow<'_, str> {
+    crate::escape::xml_text(s)
 }
 
 const COL_W: usize = 128;
@@ -84,11 +85,11 @@ pub fn matrix_svg(a: &Analysis, catalog: &Catalog) -> String {
     let states = cell_states(a);
     let st = |id: &str| states.get(id).copied().unwrap_or(CellState::NotInThreat);
     let tactics: Vec<_> = catalog.tactics.iter().filter(|t| !t.deprecated).collect();
-    let mut columns: Vec<String> = Vec::new();
+    // The columns are written first: the header needs their height.
+    let mut cols = String::with_capacity(256 << 10);
     let mut max_h = 0usize;
     for (ci, tac) in tactics.iter().enumerate() {
-        let (col, h) = column(ci * (COL_W + GAP_X), tac, catalog, &st);
-        columns.push(col);
+        let h = column(&mut cols, ci * (COL_W + GAP_X), tac, catalog, &st);
         max_h = max_h.max(h);
     }
     let width = tactics.len().max(1) * (COL_W + GAP_X);
@@ -99,17 +100,22 @@ pub fn matrix_svg(a: &Analysis, catalog: &Catalog) -> String {
         .iter()
         .filter(|t| t.in_scope && t.covered)
         .count();
-    format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"matrix\" role=\"img\" aria-labelledby=\"mx-title mx-desc\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" font-family=\"system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif\" font-size=\"10\"><title id=\"mx-title\">ATT&amp;CK {domain} {release} matrix heatmap of {model}</title><desc id=\"mx-desc\">{n} tactics as columns in matrix order; each technique is a cell and its sub-techniques small squares under it. Markers: ✓ covered, 1/2/3 gap of tier P1/P2/P3, – in the threat but out of scope, none not in the threat. {covered} of {in_scope} in-scope threat techniques covered, {gaps} gaps.</desc><style>.h{{font-weight:bold;font-size:10px}} .m{{text-anchor:middle;font-size:8px;font-weight:bold}}</style>{cols}<g class=\"legend\">{legend}</g></svg>\n",
+    let mut out = String::with_capacity(cols.len() + 4096);
+    let _ = write!(
+        out,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"matrix\" role=\"img\" aria-labelledby=\"mx-title mx-desc\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" font-family=\"system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif\" font-size=\"10\"><title id=\"mx-title\">ATT&amp;CK {domain} {release} matrix heatmap of {model}</title><desc id=\"mx-desc\">{n} tactics as columns in matrix order; each technique is a cell and its sub-techniques small squares under it. Markers: ✓ covered, 1/2/3 gap of tier P1/P2/P3, – in the threat but out of scope, none not in the threat. {covered} of {in_scope} in-scope threat techniques covered, {gaps} gaps.</desc><style>.h{{font-weight:bold;font-size:10px}} .m{{text-anchor:middle;font-size:8px;font-weight:bold}}</style>",
         domain = xml(&a.attack.domain),
         release = xml(&a.attack.release),
         model = xml(&a.model.title),
         n = tactics.len(),
         in_scope = a.summary.in_scope,
         gaps = a.summary.gaps,
-        cols = columns.concat(),
-        legend = legend(legend_y),
-    )
+    );
+    out.push_str(&cols);
+    out.push_str("<g class=\"legend\">");
+    out.push_str(&legend(legend_y));
+    out.push_str("</g></svg>\n");
+    out
 }
 
 /// The state of every threat technique (others are not in the threat).
@@ -138,15 +144,24 @@ fn cell_states(a: &Analysis) -> BTreeMap<&str, CellState> {
     state
 }
 
-/// One tactic's column at `x0`: its heading and its techniques by name; with the
-/// column's height.
+/// One tactic's column at `x0`, written to `out`: its heading and its techniques by
+/// name; returns the column's height.
 fn column(
+    out: &mut String,
     x0: usize,
     tac: &Tactic,
     catalog: &Catalog,
     st: &dyn Fn(&str) -> CellState,
-) -> (String, usize) {
-    let mut body = String::new();
+) -> usize {
+    let _ = write!(
+        out,
+        "<g class=\"col\" aria-label=\"{name}\"><rect x=\"{x0}\" y=\"0\" width=\"{COL_W}\" height=\"{hh}\" fill=\"#1f3a5f\"/><text x=\"{tx}\" y=\"16\" fill=\"#ffffff\" class=\"h\">{short}</text><text x=\"{tx}\" y=\"31\" fill=\"#dbe4ee\">{id}</text>",
+        name = xml(&tac.name),
+        short = xml(&truncate(&tac.name, 18)),
+        id = xml(&tac.id),
+        hh = HEAD_H - 4,
+        tx = x0 + 4,
+    );
     let mut y = HEAD_H;
     let mut parents: Vec<_> = catalog
         .active_techniques()
@@ -161,30 +176,24 @@ fn column(
             .collect();
         let sub_rows = subs.len().div_ceil(SUBS_PER_ROW);
         let h = ROW_H + sub_rows * (SUB + 1) + if sub_rows > 0 { 2 } else { 0 };
-        body.push_str(&technique_cell(x0, y, h, p, st(&p.id)));
+        technique_cell(out, x0, y, h, p, st(&p.id));
         for (i, sub) in subs.iter().enumerate() {
             let sx = x0 + 3 + (i % SUBS_PER_ROW) * SUB;
             let sy = y + ROW_H + (i / SUBS_PER_ROW) * (SUB + 1);
-            body.push_str(&subtechnique_cell(sx, sy, p, sub, st(&sub.id)));
+            subtechnique_cell(out, sx, sy, p, sub, st(&sub.id));
         }
         y += h + 1;
     }
-    let col = format!(
-        "<g class=\"col\" aria-label=\"{name}\"><rect x=\"{x0}\" y=\"0\" width=\"{COL_W}\" height=\"{hh}\" fill=\"#1f3a5f\"/><text x=\"{tx}\" y=\"16\" fill=\"#ffffff\" class=\"h\">{short}</text><text x=\"{tx}\" y=\"31\" fill=\"#dbe4ee\">{id}</text>{body}</g>",
-        name = xml(&tac.name),
-        short = xml(&truncate(&tac.name, 18)),
-        id = xml(&tac.id),
-        hh = HEAD_H - 4,
-        tx = x0 + 4,
-    );
-    (col, y)
+    out.push_str("</g>");
+    y
 }
 
 /// A technique's cell, `h` high (room for its sub-technique squares).
-fn technique_cell(x0: usize, y: usize, h: usize, p: &Technique, s: CellState) -> String {
+fn technique_cell(out: &mut String, x0: usize, y: usize, h: usize, p: &Technique, s: CellState) {
     let marker = s.marker();
-    format!(
-        "<g class=\"t\"><title>{id} {name}: {label}</title><rect x=\"{x0}\" y=\"{y}\" width=\"{COL_W}\" height=\"{h}\" fill=\"{fill}\" stroke=\"#8c8c8c\" stroke-width=\"0.5\"/><text x=\"{tx}\" y=\"{ty}\" fill=\"{ink}\">{mk}{id} {short}</text></g>",
+    let _ = write!(
+        out,
+        "<g class=\"t\"><title>{id} {name}: {label}</title><rect x=\"{x0}\" y=\"{y}\" width=\"{COL_W}\" height=\"{h}\" fill=\"{fill}\" stroke=\"#8c8c8c\" stroke-width=\"0.5\"/><text x=\"{tx}\" y=\"{ty}\" fill=\"{ink}\">",
         id = xml(&p.id),
         name = xml(&p.name),
         label = s.label(),
@@ -192,20 +201,29 @@ fn technique_cell(x0: usize, y: usize, h: usize, p: &Technique, s: CellState) ->
         tx = x0 + 3,
         ty = y + 11,
         ink = s.ink(),
-        mk = if marker.is_empty() { String::new() } else { format!("[{marker}] ") },
+    );
+    if !marker.is_empty() {
+        let _ = write!(out, "[{marker}] ");
+    }
+    let _ = write!(
+        out,
+        "{id} {short}</text></g>",
+        id = xml(&p.id),
         short = xml(&truncate(&p.name, if marker.is_empty() { 15 } else { 11 })),
-    )
+    );
 }
 
 /// A sub-technique's small square at (`sx`, `sy`), titled with its parent's name.
 fn subtechnique_cell(
+    out: &mut String,
     sx: usize,
     sy: usize,
     parent: &Technique,
     sub: &Technique,
     ss: CellState,
-) -> String {
-    format!(
+) {
+    let _ = write!(
+        out,
         "<g class=\"s\"><title>{id} {pname}: {name}: {label}</title><rect x=\"{sx}\" y=\"{sy}\" width=\"{w}\" height=\"{w}\" fill=\"{fill}\" stroke=\"#595959\" stroke-width=\"0.5\"/><text x=\"{cx}\" y=\"{cy}\" fill=\"{ink}\" class=\"m\">{mk}</text></g>",
         id = xml(&sub.id),
         pname = xml(&parent.name),
@@ -217,7 +235,7 @@ fn subtechnique_cell(
         cy = sy + 8,
         ink = ss.ink(),
         mk = ss.marker(),
-    )
+    );
 }
 
 /// The legend row at `legend_y`: every state's colour, marker and meaning.
