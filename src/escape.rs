@@ -382,11 +382,39 @@ fn push_markdown(out: &mut String, ch: char) {
 /// (no HTML can be injected, no `<details>` closed), line breaks as spaces, bidi
 /// controls dropped, other control characters as U+FFFD.
 pub fn markdown_text(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
+    markdown_text_cow(s).into_owned()
+}
+
+/// [`markdown_text`], borrowed when there is nothing to escape (the plan's templates print
+/// thousands of ids and names, most of them plain).
+pub fn markdown_text_cow(s: &str) -> Cow<'_, str> {
+    let special = |c: char| {
+        matches!(
+            c,
+            '|' | '<'
+                | '>'
+                | '&'
+                | '\\'
+                | '`'
+                | '*'
+                | '_'
+                | '['
+                | ']'
+                | '\n'
+                | '\r'
+                | '\u{2028}'
+                | '\u{2029}'
+        ) || is_bidi_control(c)
+            || (c.is_control() && c != '\t')
+    };
+    if !s.chars().any(special) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
     for ch in s.chars() {
         push_markdown(&mut out, ch);
     }
-    out
+    Cow::Owned(out)
 }
 
 /// Does this word make GitHub notify someone or link somewhere: a mention (`@user`,
@@ -681,6 +709,26 @@ mod tests {
             .all(|c| c == '𝄞'));
         let exact = "a".repeat(XLSX_CELL_MAX);
         assert_eq!(xlsx_cell(&exact), exact);
+    }
+
+    #[test]
+    fn markdown_text_borrows_plain_text() {
+        assert!(matches!(
+            markdown_text_cow("T1003 OS Credential Dumping"),
+            Cow::Borrowed(_)
+        ));
+        for s in [
+            "a|b",
+            "x_y",
+            "*",
+            "line\nbreak",
+            "bidi \u{202e}",
+            "bell\u{7}",
+        ] {
+            assert!(matches!(markdown_text_cow(s), Cow::Owned(_)), "{s:?}");
+            assert_eq!(markdown_text_cow(s), markdown_text(s));
+        }
+        assert_eq!(markdown_text("a|b_c"), "a\\|b\\_c");
     }
 
     #[test]

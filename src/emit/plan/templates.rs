@@ -40,11 +40,11 @@ fn embedded(name: &str) -> Option<&'static str> {
         .map(|(_, s)| *s)
 }
 
-fn fmt_value(v: &Value) -> String {
+fn fmt_value(v: &Value) -> std::borrow::Cow<'_, str> {
     match v.as_str() {
-        Some(s) => s.to_string(),
-        None if v.is_none() || v.is_undefined() => String::new(),
-        None => v.to_string(),
+        Some(s) => s.into(),
+        None if v.is_none() || v.is_undefined() => "".into(),
+        None => v.to_string().into(),
     }
 }
 
@@ -80,9 +80,11 @@ pub fn environment(dir: Option<&Path>) -> Environment<'static> {
         if matches!(state.auto_escape(), AutoEscape::Custom(k) if k == "markdown")
             && !value.is_safe()
         {
-            out.write_str(&md_cell(&fmt_value(value))).map_err(|_| {
-                minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "cannot write output")
-            })
+            let text = fmt_value(value);
+            out.write_str(&crate::escape::markdown_text_cow(&text))
+                .map_err(|_| {
+                    minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "cannot write output")
+                })
         } else {
             minijinja::escape_formatter(out, state, value)
         }
