@@ -148,17 +148,11 @@ fn row(ctx: &Ctx<'_>, tid: &str, mut actors: Vec<ActorUse>) -> TechniqueRow {
     let (model, catalog) = (ctx.model, ctx.catalog);
     let tech = catalog.technique(tid);
     let platforms: Vec<String> = tech
-        .map(|t| t.platforms.clone())
-        .unwrap_or_default()
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+        .map(|t| t.platforms.iter().map(|s| s.to_string()).collect())
+        .unwrap_or_default();
     let tactics: Vec<String> = tech
-        .map(|t| t.tactics.clone())
-        .unwrap_or_default()
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+        .map(|t| t.tactics.iter().map(|s| s.to_string()).collect())
+        .unwrap_or_default();
     let assets: Vec<&Asset> = model
         .assets
         .iter()

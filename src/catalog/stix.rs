@@ -612,12 +612,7 @@ impl<'a> Builder<'a> {
                     id: id.to_string().into(),
                     name: o.name().into(),
                     tactics: phases.into_iter().map(Str::from).collect(),
-                    platforms: o
-                        .x_mitre_platforms
-                        .clone()
-                        .into_iter()
-                        .map(Str::from)
-                        .collect(),
+                    platforms: strs(&o.x_mitre_platforms),
                     parent: id
                         .split_once('.')
                         .map(|(p, _)| p.to_string())
@@ -781,12 +776,7 @@ impl<'a> Builder<'a> {
                         .into_iter()
                         .map(Str::from)
                         .collect(),
-                    platforms: o
-                        .x_mitre_platforms
-                        .clone()
-                        .into_iter()
-                        .map(Str::from)
-                        .collect(),
+                    platforms: strs(&o.x_mitre_platforms),
                     techniques: self.dated(&o.id, to_uses(techniques)),
                 }
             })
@@ -921,18 +911,8 @@ impl<'a> Builder<'a> {
                     id: id.to_string().into(),
                     name: o.name().into(),
                     description: o.short_description().into(),
-                    platforms: o
-                        .x_mitre_platforms
-                        .clone()
-                        .into_iter()
-                        .map(Str::from)
-                        .collect(),
-                    sectors: o
-                        .x_mitre_sectors
-                        .clone()
-                        .into_iter()
-                        .map(Str::from)
-                        .collect(),
+                    platforms: strs(&o.x_mitre_platforms),
+                    sectors: strs(&o.x_mitre_sectors),
                     related: related.into_iter().map(Str::from).collect(),
                 }
             })
@@ -946,12 +926,7 @@ impl<'a> Builder<'a> {
             .map(|(id, o)| Analytic {
                 id: id.to_string().into(),
                 name: o.name().into(),
-                platforms: o
-                    .x_mitre_platforms
-                    .clone()
-                    .into_iter()
-                    .map(Str::from)
-                    .collect(),
+                platforms: strs(&o.x_mitre_platforms),
                 description: o.short_description().into(),
                 log_sources: o
                     .x_mitre_log_source_references
@@ -992,6 +967,11 @@ fn to_uses(map: BTreeMap<String, BTreeSet<UseSource>>) -> Vec<TechniqueUse> {
             reported: None,
         })
         .collect()
+}
+
+/// Owned catalog texts from a bundle's strings.
+fn strs(v: &[String]) -> Vec<Str> {
+    v.iter().map(|s| Str::from(s.as_str())).collect()
 }
 
 fn sorted<T>(mut items: Vec<T>, key: impl Fn(&T) -> &str) -> Vec<T> {

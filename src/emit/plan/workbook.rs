@@ -320,7 +320,7 @@ impl<'a> Workbook<'a> {
             let _ = write!(
                 x,
                 r#"<sheet name="{}" sheetId="{}" r:id="rId{}"/>"#,
-                escape_attr(s.name),
+                crate::escape::xml_text(s.name),
                 i + 1,
                 i + 1
             );
@@ -557,7 +557,7 @@ fn styles_xml(styles: &[Style]) -> String {
                 x,
                 r#"<numFmt numFmtId="{}" formatCode="{}"/>"#,
                 164 + i,
-                escape_attr(f)
+                crate::escape::xml_text(f)
             );
         }
         x.push_str("</numFmts>");
@@ -736,25 +736,6 @@ fn quote_sheet_name(name: &str) -> Cow<'_, str> {
     } else {
         Cow::Owned(format!("'{}'", name.replace('\'', "''")))
     }
-}
-
-/// An attribute value: `&`, `"`, `<`, `>` and line feeds escaped.
-fn escape_attr(s: &str) -> Cow<'_, str> {
-    if !s.contains(['&', '"', '<', '>', '\n']) {
-        return Cow::Borrowed(s);
-    }
-    let mut x = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '&' => x.push_str("&amp;"),
-            '"' => x.push_str("&quot;"),
-            '<' => x.push_str("&lt;"),
-            '>' => x.push_str("&gt;"),
-            '\n' => x.push_str("&#xA;"),
-            c => x.push(c),
-        }
-    }
-    Cow::Owned(x)
 }
 
 #[cfg(test)]
