@@ -4,8 +4,8 @@
 //! model.yaml ─load─▶ files (spans kept) ─schema─▶ v1 types ─resolve─▶ Resolved ─analyse─▶ Analysis ─emit─▶ outputs
 //! ```
 //!
-//! [`compile`] runs the pipeline up to the analysis; [`emit::build_outputs`] renders
-//! every output in memory and [`emit::write_all`] writes them atomically.
+//! [`compile`] runs the pipeline up to the analysis; [`emit::build`] renders every
+//! output in memory and [`emit::write_build`] writes them atomically.
 
 // No panics on user data: unwrap, expect and slice indexing are denied outside tests.
 #![cfg_attr(

@@ -456,7 +456,7 @@ impl<'a> Builder<'a> {
             mitigations: sorted(
                 self.active(&["course-of-action"])
                     .map(|(id, o)| Mitigation {
-                        id: id.to_string().into(),
+                        id: id.into(),
                         name: o.name().into(),
                         description: o.short_description().into(),
                     })
@@ -468,7 +468,7 @@ impl<'a> Builder<'a> {
             data_components: sorted(
                 self.active(&["x-mitre-data-component"])
                     .map(|(id, o)| DataComponent {
-                        id: id.to_string().into(),
+                        id: id.into(),
                         name: o.name().into(),
                         description: o.short_description().into(),
                     })
@@ -511,7 +511,7 @@ impl<'a> Builder<'a> {
             .into_iter()
             .filter_map(|t| {
                 Some(Tactic {
-                    id: t.attack_id()?.to_string().into(),
+                    id: t.attack_id()?.into(),
                     name: t.name().into(),
                     shortname: t.x_mitre_shortname.clone()?.into(),
                     deprecated: !t.is_active(),
@@ -603,13 +603,13 @@ impl<'a> Builder<'a> {
                     // Several relationships for one pair: keep the first text.
                     if mits.last().is_none_or(|m| m.id != mid) {
                         mits.push(MitigationRef {
-                            id: mid.to_string().into(),
+                            id: mid.into(),
                             text: note.into(),
                         });
                     }
                 }
                 Some(Technique {
-                    id: id.to_string().into(),
+                    id: id.into(),
                     name: o.name().into(),
                     tactics: phases.into_iter().map(Str::from).collect(),
                     platforms: strs(&o.x_mitre_platforms),
@@ -703,7 +703,7 @@ impl<'a> Builder<'a> {
                     .and_then(|r| r.attack_id())
                     .map(str::to_string);
                 retired.push(RetiredGroup {
-                    id: id.to_string().into(),
+                    id: id.into(),
                     name: o.name().into(),
                     replaced_by: replaced_by.map(Str::from),
                 });
@@ -726,7 +726,7 @@ impl<'a> Builder<'a> {
                         .entry(tid.to_string())
                         .or_default()
                         .insert(UseSource::Campaign {
-                            id: cid.to_string().into(),
+                            id: cid.into(),
                             procedure: u.procedure.clone().into(),
                         });
                 }
@@ -741,13 +741,11 @@ impl<'a> Builder<'a> {
                     software_techniques
                         .entry(tid.to_string())
                         .or_default()
-                        .insert(UseSource::Software {
-                            id: sid.to_string().into(),
-                        });
+                        .insert(UseSource::Software { id: (*sid).into() });
                 }
             }
             groups.push(Group {
-                id: id.to_string().into(),
+                id: id.into(),
                 name: o.name().into(),
                 aliases: aliases(o, &o.aliases).into_iter().map(Str::from).collect(),
                 description: o.short_description().into(),
@@ -769,7 +767,7 @@ impl<'a> Builder<'a> {
                 let mut techniques = BTreeMap::new();
                 self.direct_uses(&o.id, &mut techniques);
                 Software {
-                    id: id.to_string().into(),
+                    id: id.into(),
                     name: o.name().into(),
                     kind: o.kind.clone().into(),
                     aliases: aliases(o, &o.x_mitre_aliases)
@@ -803,7 +801,7 @@ impl<'a> Builder<'a> {
                     .filter_map(|s| s.attack_id().map(str::to_string))
                     .collect();
                 Campaign {
-                    id: id.to_string().into(),
+                    id: id.into(),
                     name: o.name().into(),
                     description: o.short_description().into(),
                     groups: groups.into_iter().map(Str::from).collect(),
@@ -853,7 +851,7 @@ impl<'a> Builder<'a> {
                     }
                 }
                 DetectionStrategy {
-                    id: id.to_string().into(),
+                    id: id.into(),
                     name: o.name().into(),
                     analytics: analytics.into_iter().map(Str::from).collect(),
                     techniques: detects
@@ -908,7 +906,7 @@ impl<'a> Builder<'a> {
                     }
                 }
                 AssetType {
-                    id: id.to_string().into(),
+                    id: id.into(),
                     name: o.name().into(),
                     description: o.short_description().into(),
                     platforms: strs(&o.x_mitre_platforms),
@@ -924,7 +922,7 @@ impl<'a> Builder<'a> {
         let analytics = self
             .active(&["x-mitre-analytic"])
             .map(|(id, o)| Analytic {
-                id: id.to_string().into(),
+                id: id.into(),
                 name: o.name().into(),
                 platforms: strs(&o.x_mitre_platforms),
                 description: o.short_description().into(),

@@ -494,27 +494,9 @@ fn stage_streamed(
     (staged, result)
 }
 
-/// Renders every output of a build in memory. Fails (with a diagnostic) before
-/// anything is written.
-pub fn build_outputs(
-    c: &crate::Compiled,
-    templates: Option<&Path>,
-) -> Result<Vec<Output>, crate::diag::Diagnostic> {
-    build_outputs_timed(c, templates, &mut crate::Timings::default())
-}
-
-/// [`build_outputs`], recording how long each part takes into `timings`.
-pub fn build_outputs_timed(
-    c: &crate::Compiled,
-    templates: Option<&Path>,
-    timings: &mut crate::Timings,
-) -> Result<Vec<Output>, crate::diag::Diagnostic> {
-    build_outputs_with_history(c, templates, None, timings)
-}
-
-/// [`build_outputs_timed`] with the points of a history file (`threatc build
-/// --history`): the plan gains its "Coverage over time" section.
-pub fn build_outputs_with_history(
+/// Every output but report.json, rendered in memory; with the points of a history file
+/// (`threatc build --history`) the plan gains its "Coverage over time" section.
+fn build_outputs_with_history(
     c: &crate::Compiled,
     templates: Option<&Path>,
     history: Option<&[trend::TrendPoint]>,

@@ -225,11 +225,7 @@ impl Migrator<'_> {
 /// `id` after following its revocation in `catalog` (itself when not revoked).
 fn final_id(catalog: &Catalog, id: &str) -> String {
     match catalog.technique(id) {
-        Some(t) if t.revoked => t
-            .revoked_by
-            .clone()
-            .unwrap_or_else(|| id.to_string().into())
-            .to_string(),
+        Some(t) if t.revoked => t.revoked_by.as_deref().unwrap_or(id).to_string(),
         _ => id.to_string(),
     }
 }

@@ -183,14 +183,13 @@ fn selection(
 
 /// The catalog's spelling of a log source name (matched case-insensitively).
 fn canonical_source(catalog: &Catalog, name: &str) -> String {
-    (catalog
+    catalog
         .analytics
         .iter()
         .flat_map(|a| &a.log_sources)
         .find(|l| l.name.eq_ignore_ascii_case(name.trim()))
-        .map(|l| l.name.clone())
-        .unwrap_or_else(|| name.trim().to_string().into()))
-    .to_string()
+        .map_or(name.trim(), |l| l.name.as_str())
+        .to_string()
 }
 
 /// The event codes of a channel written `EventCode=4663, 4670`; empty for other channels.

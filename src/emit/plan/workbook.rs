@@ -207,13 +207,16 @@ impl<'a> Sheet<'a> {
 #[derive(Debug)]
 pub struct Workbook<'a> {
     title: Cow<'a, str>,
-    created: Date,
+    /// The creation date; `None`: 2000-01-01.
+    created: Option<Date>,
     sheets: Vec<Sheet<'a>>,
 }
 
 impl<'a> Workbook<'a> {
-    /// A workbook titled `title`, created on `created` (deterministic: no clock is read).
-    pub fn new(title: &'a str, created: Date) -> Self {
+    /// A workbook titled `title`, created on `created` (2000-01-01 without one, or when
+    /// Excel cannot hold it). Deterministic: no clock is read.
+    pub fn new(title: &'a str, created: Option<Date>) -> Self {
+        let created = created.filter(|d| excel_serial(*d).is_some());
         Workbook {
             title: xlsx_cell(title),
             created,
@@ -368,7 +371,10 @@ impl<'a> Workbook<'a> {
         if !self.title.is_empty() {
             let _ = write!(x, "<dc:title>{}</dc:title>", xlsx_text(&self.title));
         }
-        let when = format!("{}T00:00:00Z", self.created);
+        let when = match self.created {
+            Some(d) => format!("{d}T00:00:00Z"),
+            None => "2000-01-01T00:00:00Z".to_string(),
+        };
         let _ = write!(
             x,
             r#"<dc:creator></dc:creator><cp:lastModifiedBy></cp:lastModifiedBy><dcterms:created xsi:type="dcterms:W3CDTF">{when}</dcterms:created><dcterms:modified xsi:type="dcterms:W3CDTF">{when}</dcterms:modified></cp:coreProperties>"#
@@ -394,7 +400,7 @@ impl<'a> Workbook<'a> {
 
 /// The Excel serial number of a date (days since 1899-12-30, with Excel's phantom
 /// 1900-02-29), or `None` outside Excel's years 1900 to 9999.
-pub(super) fn excel_serial(d: Date) -> Option<f64> {
+fn excel_serial(d: Date) -> Option<f64> {
     let jan1 = Date::parse("1900-01-01")?;
     let march = Date::parse("1900-03-01")?;
     let serial = jan1.days_until(d) + 1 + i64::from(d >= march);
@@ -774,7 +780,7 @@ mod tests {
 
     #[test]
     fn a_later_write_replaces_a_cell_and_empty_texts_are_no_cells() {
-        let mut wb = Workbook::new("t", Date::parse("2026-01-01").unwrap());
+        let mut wb = Workbook::new("t", Date::parse("2026-01-01"));
         let mut s = Sheet::new("S");
         s.write_string(0, 1, "first");
         s.write_string(0, 0, "a");
@@ -804,7 +810,7 @@ mod tests {
 
     #[test]
     fn cells_beyond_excel_limits_fail_the_save() {
-        let mut wb = Workbook::new("t", Date::parse("2026-01-01").unwrap());
+        let mut wb = Workbook::new("t", Date::parse("2026-01-01"));
         let mut s = Sheet::new("S");
         s.write_number(ROW_MAX, 0, 1.0);
         wb.push(s);

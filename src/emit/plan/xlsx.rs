@@ -3,7 +3,7 @@
 //! Decisions when it has decisions, and Schedule when it sets `plan.capacity`.
 
 use super::technique_url;
-use super::workbook::{excel_serial, Sheet, Workbook};
+use super::workbook::{Sheet, Workbook};
 use crate::analysis::{Analysis, Gap, Tier};
 use crate::diag::{Code, Diagnostic};
 use crate::emit::tables;
@@ -13,13 +13,7 @@ use crate::emit::tables;
 /// they sort and filter as dates. Deterministic: the creation time is the
 /// model's assessed date (2000-01-01 without one, or when Excel cannot hold it).
 pub fn plan_xlsx(a: &Analysis) -> Result<Vec<u8>, Diagnostic> {
-    let created = a
-        .model
-        .assessed
-        .filter(|d| excel_serial(*d).is_some())
-        .or_else(|| crate::date::Date::parse("2000-01-01"))
-        .unwrap_or_else(crate::date::Date::today);
-    let mut wb = Workbook::new(&a.model.title, created);
+    let mut wb = Workbook::new(&a.model.title, a.model.assessed);
     let mut sheets: Vec<(&'static str, Fill)> = vec![
         ("Summary", summary_sheet),
         ("Targets", targets_sheet),
